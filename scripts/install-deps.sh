@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package warden needs to build and test. Idempotent: packages already
+# present are skipped, and apt's package lists are refreshed only when something is missing.
+# Usage: scripts/install-deps.sh            (needs root, or sudo on PATH)
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang clang-format libclang-rt-14-dev
+  libpcre2-dev   # Unicode-aware regexes for byte-level BPE pre-tokenizers
+  # ML layer
+  libtorch-dev libopenblas0-openmp   # OpenBLAS replaces the reference BLAS that libtorch links by default
+  # base libraries
+  nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,60 @@
+#include "warden/base/sha256.h"
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+namespace warden {
+
+static_assert(sizeof(crypto_hash_sha256_state) <= 128, "state buffer too small");
+
+namespace {
+crypto_hash_sha256_state* State(unsigned char* buf) {
+  return reinterpret_cast<crypto_hash_sha256_state*>(buf);
+}
+std::string ToHex(const unsigned char* digest, size_t n) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return out;
+}
+}  // namespace
+
+Sha256::Sha256() {
+  if (sodium_init() < 0) throw Error(Status::Internal("libsodium failed to initialise"));
+  crypto_hash_sha256_init(State(state_));
+}
+
+void Sha256::Update(const void* data, size_t size) {
+  crypto_hash_sha256_update(State(state_), static_cast<const unsigned char*>(data), size);
+}
+
+std::string Sha256::HexDigest() {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(State(state_), digest);
+  return ToHex(digest, sizeof digest);
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  Sha256 h;
+  h.Update(bytes);
+  return h.HexDigest();
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return Status::IoError(path + ": cannot open for reading");
+  Sha256 h;
+  std::vector<char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) h.Update(buf.data(), n);
+  if (std::ferror(f.get())) return Status::IoError(path + ": read failed");
+  return h.HexDigest();
+}
+
+}  // namespace warden

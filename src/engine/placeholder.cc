@@ -1,0 +1,1 @@
+#include "engine/torch_pch.h"
