@@ -1,1 +1,32 @@
-int main() { return 0; }
+// warden: the command-line entry point. Each subcommand lives in its own cmd_*.cc file; this
+// file only assembles them and turns errors into messages and exit codes:
+//   0 success, 1 error (bad input, failed operation), 2 usage error.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli.h"
+#include "warden/base/status.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"warden: an executable frontier-AI safety programme"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "warden 0.1.0");
+  warden::cli::RegisterGenerate(app);
+  warden::cli::RegisterTokenize(app);
+  warden::cli::RegisterModel(app);
+  warden::cli::RegisterCache(app);
+  warden::cli::RegisterHooks(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const warden::Error& e) {
+    std::cerr << "warden: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "warden: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

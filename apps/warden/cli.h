@@ -1,0 +1,38 @@
+// Shared pieces of the warden CLI: every subcommand file registers itself through one
+// Register* function, and uses these helpers for the options all model commands share.
+// The CLI never includes LibTorch: models come through engine::LanguageModel.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "warden/engine/language_model.h"
+
+namespace warden::cli {
+
+// Subcommands, one file each.
+void RegisterGenerate(CLI::App& app);
+void RegisterTokenize(CLI::App& app);
+void RegisterModel(CLI::App& app);
+void RegisterCache(CLI::App& app);
+void RegisterHooks(CLI::App& app);
+
+// --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
+struct ModelOptions {
+  std::string model;
+  std::string tokenizer;
+  std::string dtype = "f32";
+  std::string device = "cpu";
+  int threads = 0;  // 0: LibTorch's default (all cores)
+
+  void AddTo(CLI::App& cmd, bool model_required = true);
+  // Loads the model; throws warden::Error with a clear message.
+  std::unique_ptr<engine::LanguageModel> Load() const;
+};
+
+// Text with every non-printable byte escaped, for error messages.
+std::string Printable(const std::string& s);
+
+}  // namespace warden::cli

@@ -1,0 +1,81 @@
+// warden tokenize: text -> token ids with a vocabulary (GGUF, tokenizer.json, llama2.c .bin).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "warden/engine/gguf.h"
+#include "warden/engine/tokenizer.h"
+
+namespace warden::cli {
+namespace {
+
+struct TokenizeArgs {
+  std::string vocab, vectors, text;
+  int32_t vocab_size = 0;
+  bool parse_special = false, no_bos = false, json = false;
+};
+
+std::unique_ptr<engine::Tokenizer> LoadVocab(const TokenizeArgs& a) {
+  auto ends_with = [&](const std::string& s) {
+    return a.vocab.size() >= s.size() && a.vocab.compare(a.vocab.size() - s.size(), s.size(), s) == 0;
+  };
+  if (ends_with(".json")) return engine::LoadHfTokenizerJson(a.vocab).ValueOrThrow();
+  if (ends_with(".gguf")) {
+    auto gguf = engine::GgufFile::Open(a.vocab).ValueOrThrow();
+    return engine::LoadGgufTokenizer(*gguf).ValueOrThrow();
+  }
+  if (a.vocab_size <= 0) {
+    throw Error(Status::InvalidArgument("--vocab-size is required for a llama2.c tokenizer .bin"));
+  }
+  return engine::LoadLlama2cTokenizer(a.vocab, a.vocab_size).ValueOrThrow();
+}
+
+std::string Join(const std::vector<int32_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + std::to_string(ids[i]);
+  return out;
+}
+
+void RunTokenize(const TokenizeArgs& a) {
+  auto tok = LoadVocab(a);
+  if (!a.vectors.empty()) {
+    // llama.cpp's test-tokenizer-0 convention: no BOS, special tokens not parsed.
+    for (const std::string& s : engine::ReadVocabTestStrings(a.vectors).ValueOrThrow()) {
+      std::cout << Join(tok->Encode(s, {/*add_bos=*/false, /*parse_special=*/false})) << "\n";
+    }
+    return;
+  }
+  engine::EncodeOptions opts{!a.no_bos, a.parse_special};
+  std::vector<int32_t> ids = tok->Encode(a.text, opts);
+  if (!a.json) {
+    std::cout << Join(ids) << "\n";
+    return;
+  }
+  nlohmann::json pieces = nlohmann::json::array();
+  int32_t prev = -1;
+  for (int32_t id : ids) {
+    pieces.push_back(Printable(tok->TokenBytes(id, prev)));
+    prev = id;
+  }
+  std::cout << nlohmann::json{{"ids", ids}, {"pieces", pieces}, {"kind", tok->kind()}}.dump(2) << "\n";
+}
+
+}  // namespace
+
+void RegisterTokenize(CLI::App& app) {
+  auto args = std::make_shared<TokenizeArgs>();
+  CLI::App* cmd = app.add_subcommand("tokenize", "Encode text, or llama.cpp tokenizer test vectors");
+  cmd->add_option("--vocab", args->vocab, "GGUF vocabulary, tokenizer.json, or llama2.c tokenizer .bin")
+      ->required();
+  auto* vec = cmd->add_option("--vectors", args->vectors,
+                              "A .inp file of strings separated by __ggml_vocab_test__ lines: prints "
+                              "one line of ids per string, comparable with the .out file");
+  cmd->add_option("--text", args->text, "Text to encode")->excludes(vec);
+  cmd->add_option("--vocab-size", args->vocab_size, "Vocabulary size (llama2.c tokenizers)");
+  cmd->add_flag("--parse-special", args->parse_special, "Match special-token text as special tokens");
+  cmd->add_flag("--no-bos", args->no_bos, "Do not prepend BOS");
+  cmd->add_flag("--json", args->json, "Print ids with their pieces as JSON");
+  cmd->callback([args] { RunTokenize(*args); });
+}
+
+}  // namespace warden::cli

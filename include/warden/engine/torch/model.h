@@ -1,0 +1,106 @@
+// A loaded transformer: weights, config, hook table and (usually) its tokenizer.
+//
+//   auto model = Model::Load("stories260K.bin", {.tokenizer_path = "tok512.bin"}).ValueOrThrow();
+//   ForwardBatch batch = ForwardBatch::LeftPadded({ids_a, ids_b}, model->device());
+//   torch::Tensor logits = model->Forward(batch);  // [2, pos, vocab] float32
+//
+// Thread-safety: Forward may be called from several threads at once (each with its own cache
+// and hooks); loading and saving must not overlap with anything else.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "warden/base/status.h"
+#include "warden/engine/model_config.h"
+#include "warden/engine/tokenizer.h"
+#include "warden/engine/torch/hooks.h"
+#include "warden/engine/torch/kv_cache.h"
+
+namespace warden::engine {
+
+class CausalLmImpl;
+
+struct LoadOptions {
+  // llama2.c: the tokenizer .bin (default: tokenizer.bin or tok<vocab>.bin beside the model).
+  // Other formats carry their tokenizer (GGUF metadata, tokenizer.json in the directory);
+  // a path here overrides it (tokenizer.json or a GGUF vocabulary file).
+  std::string tokenizer_path;
+  torch::ScalarType dtype = torch::kFloat;  // compute and storage dtype: kFloat or kBFloat16
+  torch::Device device = torch::kCPU;
+};
+
+// One forward call's input: a left-padded batch.
+struct ForwardBatch {
+  torch::Tensor tokens;     // [batch, pos] int64 (padding slots hold any valid id)
+  torch::Tensor positions;  // [batch, pos] int64: each token's position in its own sequence
+  torch::Tensor valid;      // [batch, pos] bool: false for left padding
+
+  // Left-pads sequences of different lengths; positions count from each sequence's first token.
+  // `start_positions` (optional, one per row) offsets them, e.g. for decode steps.
+  static ForwardBatch LeftPadded(const std::vector<std::vector<int32_t>>& sequences,
+                                 torch::Device device = torch::kCPU);
+};
+
+class Model {
+ public:
+  // Detects the format from the file: a directory (config.json + safetensors), a GGUF file,
+  // a .safetensors file with config.json beside it, or a llama2.c checkpoint.
+  static Result<std::unique_ptr<Model>> Load(const std::string& path, const LoadOptions& opts = {});
+  // A model with Hugging Face's initialisation (normal(0, 0.02) weights, unit norms, zero
+  // biases), deterministic from the seed.
+  static std::unique_ptr<Model> RandomInit(const ModelConfig& config, uint64_t seed,
+                                           torch::ScalarType dtype = torch::kFloat,
+                                           torch::Device device = torch::kCPU);
+  ~Model();
+
+  const ModelConfig& config() const { return config_; }
+  const HookPoints& hook_points() const { return *hook_points_; }
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }  // null if none was found
+  void set_tokenizer(std::unique_ptr<Tokenizer> t) { tokenizer_ = std::move(t); }
+  torch::ScalarType dtype() const { return dtype_; }
+  torch::Device device() const { return device_; }
+
+  // Runs the batch, attending to `cache` (if given; it is appended to) and calling `hooks`.
+  // Returns logits [batch, pos, vocab] in float32. Throws warden::Error (or c10::Error) on
+  // misuse; hooks are never retained after the call.
+  torch::Tensor Forward(const ForwardBatch& batch, KvCache* cache = nullptr,
+                        const Hooks* hooks = nullptr) const;
+
+  // A KV cache for `batch` sequences of up to `capacity` positions, in this model's dtype.
+  KvCache NewCache(int64_t batch, int64_t capacity) const;
+
+  // Writes config.json + model.safetensors (Hugging Face layout) into dir (created if needed).
+  Status SaveHf(const std::string& dir, torch::ScalarType dtype = torch::kFloat) const;
+
+  // sha256 of the weight file it was loaded from (of the "name sha256" lines of every shard when
+  // there are several); for an in-memory model, of its parameter names and bytes. Computed on
+  // first call.
+  Result<std::string> WeightsSha256() const;
+  const std::string& source_path() const { return source_path_; }
+  const std::string& source_format() const { return source_format_; }
+  // Count of stored tensors per dtype in the source file ("F16": 201, ...).
+  const std::map<std::string, int>& stored_dtypes() const { return stored_dtypes_; }
+
+  // The torch module (parameters under Hugging Face names), e.g. for training.
+  CausalLmImpl& module() const { return *module_; }
+
+ private:
+  Model() = default;
+  ModelConfig config_;
+  std::shared_ptr<CausalLmImpl> module_;
+  std::unique_ptr<HookPoints> hook_points_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  torch::ScalarType dtype_ = torch::kFloat;
+  torch::Device device_ = torch::kCPU;
+  std::string source_path_, source_format_ = "memory";
+  std::vector<std::string> weight_files_;  // what WeightsSha256 hashes
+  std::map<std::string, int> stored_dtypes_;
+  mutable std::string sha256_;
+};
+
+}  // namespace warden::engine

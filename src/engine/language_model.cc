@@ -1,0 +1,118 @@
+#include "warden/engine/language_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include "engine/transformer.h"
+#include "warden/engine/safetensors.h"
+#include "warden/engine/torch/generate.h"
+#include "warden/engine/torch/model.h"
+
+namespace warden::engine {
+
+Result<std::unique_ptr<LanguageModel>> LanguageModel::Load(const LoadSpec& spec) {
+  if (spec.threads > 0) torch::set_num_threads(spec.threads);
+  LoadOptions opts;
+  opts.tokenizer_path = spec.tokenizer;
+  if (spec.dtype == "bf16") {
+    opts.dtype = torch::kBFloat16;
+  } else if (spec.dtype != "f32") {
+    return Status::InvalidArgument("dtype must be f32 or bf16, not '" + spec.dtype + "'");
+  }
+  if (spec.device == "cuda") {
+    if (!torch::cuda::is_available()) {
+      return Status::Unsupported("device cuda: this LibTorch build has no usable CUDA device");
+    }
+    opts.device = torch::kCUDA;
+  } else if (spec.device != "cpu") {
+    return Status::InvalidArgument("device must be cpu or cuda, not '" + spec.device + "'");
+  }
+  try {
+    WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, Model::Load(spec.path, opts));
+    return std::make_unique<LanguageModel>(std::move(model));
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const c10::Error& e) {
+    return Status::Internal(spec.path + ": " + e.what_without_backtrace());
+  }
+}
+
+LanguageModel::LanguageModel(std::unique_ptr<Model> model) : model_(std::move(model)) {}
+LanguageModel::~LanguageModel() = default;
+
+const ModelConfig& LanguageModel::config() const { return model_->config(); }
+const Tokenizer* LanguageModel::tokenizer() const { return model_->tokenizer(); }
+const std::string& LanguageModel::format() const { return model_->source_format(); }
+const std::map<std::string, int>& LanguageModel::stored_dtypes() const { return model_->stored_dtypes(); }
+Result<std::string> LanguageModel::WeightsSha256() const { return model_->WeightsSha256(); }
+
+Result<std::vector<Generation>> LanguageModel::Generate(
+    const std::vector<std::vector<int32_t>>& prompts, const SamplingOptions& opts,
+    const TokenCallback& on_token) const {
+  try {
+    return engine::Generate(*model_, prompts, opts, nullptr, on_token);
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const c10::Error& e) {
+    return Status::Internal(std::string("generate: ") + e.what_without_backtrace());
+  }
+}
+
+Result<std::vector<ContinuationScore>> LanguageModel::Score(const std::vector<ScoreRequest>& requests,
+                                                            int64_t max_batch_tokens) const {
+  try {
+    return ScoreContinuations(*model_, requests, max_batch_tokens);
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const c10::Error& e) {
+    return Status::Internal(std::string("score: ") + e.what_without_backtrace());
+  }
+}
+
+Result<std::vector<HookInfo>> LanguageModel::Hooks(const std::string& pattern) const {
+  const HookPoints& points = model_->hook_points();
+  WARDEN_ASSIGN_OR_RETURN(std::vector<int> ids, points.Match(pattern));
+  std::vector<HookInfo> out;
+  for (int id : ids) {
+    HookInfo info{points.Name(id), {}};
+    for (int64_t d : points.Shape(id, -1, -2, -3)) {
+      info.shape.push_back(d == -1 ? "batch" : d == -2 ? "pos" : d == -3 ? "k_pos" : std::to_string(d));
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<CapturedTensor>> LanguageModel::CaptureToSafetensors(
+    const std::vector<int32_t>& ids, const std::string& pattern, const std::string& out_path,
+    std::map<std::string, std::string> metadata) const {
+  if (ids.empty()) return Status::InvalidArgument("capture: no tokens to run");
+  engine::Hooks hooks(model_->hook_points());
+  ActivationCache cache;
+  WARDEN_RETURN_IF_ERROR(hooks.Capture(pattern, &cache));
+  try {
+    c10::InferenceMode guard;
+    model_->Forward(ForwardBatch::LeftPadded({ids}, model_->device()), nullptr, &hooks);
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const c10::Error& e) {
+    return Status::Internal(std::string("capture: ") + e.what_without_backtrace());
+  }
+  std::vector<torch::Tensor> keep;
+  std::vector<TensorToWrite> tensors;
+  std::vector<CapturedTensor> written;
+  for (const std::string& name : cache.Names()) {
+    WARDEN_ASSIGN_OR_RETURN(torch::Tensor t, cache.Stacked(name));
+    t = t.to(torch::kFloat).contiguous();
+    keep.push_back(t);
+    tensors.push_back({name, DType::kF32, t.sizes().vec(), t.data_ptr(),
+                       static_cast<uint64_t>(t.numel()) * sizeof(float)});
+    written.push_back({name, t.sizes().vec()});
+  }
+  WARDEN_ASSIGN_OR_RETURN(metadata["model_sha256"], model_->WeightsSha256());
+  metadata["token_ids"] = nlohmann::json(ids).dump();
+  metadata["hooks"] = pattern;
+  WARDEN_RETURN_IF_ERROR(WriteSafetensors(out_path, tensors, metadata));
+  return written;
+}
+
+}  // namespace warden::engine
