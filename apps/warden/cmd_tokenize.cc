@@ -39,9 +39,11 @@ std::string Join(const std::vector<int32_t>& ids) {
 void RunTokenize(const TokenizeArgs& a) {
   auto tok = LoadVocab(a);
   if (!a.vectors.empty()) {
-    // llama.cpp's test-tokenizer-0 convention: no BOS, special tokens not parsed.
+    // llama.cpp's .out convention: no BOS, special tokens not parsed, every id preceded by
+    // a space.
     for (const std::string& s : engine::ReadVocabTestStrings(a.vectors).ValueOrThrow()) {
-      std::cout << Join(tok->Encode(s, {/*add_bos=*/false, /*parse_special=*/false})) << "\n";
+      for (int32_t id : tok->Encode(s, {/*add_bos=*/false, /*parse_special=*/false})) std::cout << ' ' << id;
+      std::cout << "\n";
     }
     return;
   }

@@ -14,7 +14,7 @@ struct Conv1dImpl : torch::nn::Module {
     weight = register_parameter("weight", torch::zeros({in, out}));
     bias = register_parameter("bias", torch::zeros({out}));
   }
-  torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight.t(), bias); }
+  torch::Tensor forward(const torch::Tensor& x) { return Linear(x, weight.t(), bias); }
   torch::Tensor weight, bias;
 };
 TORCH_MODULE(Conv1d);
@@ -113,7 +113,7 @@ class Gpt2LmHead : public CausalLmImpl {
     x = LayerNorm(x, transformer_->ln_f->weight, transformer_->ln_f->bias, c.norm_eps, ctx,
                   HookKind::kLnFinalScale, HookKind::kLnFinalNormalized, -1);
     x = ctx.Hook(HookKind::kUnembedIn, -1, x);
-    return ctx.Hook(HookKind::kUnembedOut, -1, torch::linear(x, transformer_->wte->weight));
+    return ctx.Hook(HookKind::kUnembedOut, -1, Linear(x, transformer_->wte->weight));
   }
 
   TensorSpec SpecFor(const std::string& param, std::string_view format) const override {

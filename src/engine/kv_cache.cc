@@ -27,6 +27,7 @@ void KvCache::Advance(const torch::Tensor& valid) {
   int64_t n = valid.size(1);
   TORCH_CHECK(length_ + n <= capacity_, "KV cache full");
   valid_.narrow(1, length_, n).copy_(valid);
+  if (!has_padding_ && !valid.all().item<bool>()) has_padding_ = true;
   length_ += n;
 }
 

@@ -15,6 +15,18 @@ torch::Tensor Upcast(const torch::Tensor& x) {
 }
 }  // namespace
 
+torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  const int64_t in = x.size(-1);
+  if (x.numel() != in || !x.device().is_cpu() || x.scalar_type() != torch::kFloat) {
+    return torch::linear(x, weight, bias);
+  }
+  torch::Tensor y = torch::mv(weight, x.reshape({in}));
+  if (bias.defined()) y = y + bias;
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape.back() = weight.size(0);
+  return y.view(shape);
+}
+
 torch::Tensor RmsNorm(const torch::Tensor& x, const torch::Tensor& weight, double eps,
                       const ForwardContext& ctx, HookKind scale_hook, HookKind norm_hook, int layer) {
   torch::Tensor xf = Upcast(x);
@@ -77,8 +89,8 @@ torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k, const to
   torch::Tensor qg = q.view({B, T, KV, G, Dh}).permute({0, 2, 3, 1, 4}).reshape({B, KV, G * T, Dh});
   torch::Tensor scores = torch::matmul(qg, keys.transpose(2, 3))
                              .mul_(1.0 / std::sqrt(static_cast<double>(Dh)))
-                             .view({B, H, T, S})
-                             .add_(ctx.mask);
+                             .view({B, H, T, S});
+  if (ctx.mask.defined()) scores.add_(ctx.mask);
   scores = ctx.Hook(HookKind::kAttnScores, layer, scores);  // [batch, head, q_pos, k_pos]
   torch::Tensor pattern = q.scalar_type() == torch::kFloat
                               ? torch::softmax(scores, -1)

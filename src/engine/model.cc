@@ -61,15 +61,20 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   }
 
   // Additive mask [batch, 1, pos, k_pos]: causal, minus left padding. A padding query still
-  // sees itself, so no softmax row is all -inf.
-  auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device_);
-  torch::Tensor key_valid = past > 0 ? torch::cat({cache->valid(), batch.valid}, 1) : batch.valid;
-  torch::Tensor q_idx = torch::arange(past, S, long_opts).view({1, T, 1});
-  torch::Tensor k_idx = torch::arange(S, long_opts).view({1, 1, S});
-  torch::Tensor allowed = ((k_idx <= q_idx) & key_valid.unsqueeze(1)) | (k_idx == q_idx);
-  torch::Tensor mask = torch::zeros({B, 1, T, S}, torch::TensorOptions().dtype(dtype_).device(device_))
-                           .masked_fill_(allowed.logical_not().unsqueeze(1),
-                                         -std::numeric_limits<float>::infinity());
+  // sees itself, so no softmax row is all -inf. One new token attending to a cache without
+  // padding needs no mask at all (the common decode step).
+  torch::Tensor mask;
+  bool unmasked_step = T == 1 && cache != nullptr && !cache->has_padding() &&
+                       batch.valid.all().item<bool>();
+  if (!unmasked_step) {
+    auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device_);
+    torch::Tensor key_valid = past > 0 ? torch::cat({cache->valid(), batch.valid}, 1) : batch.valid;
+    torch::Tensor q_idx = torch::arange(past, S, long_opts).view({1, T, 1});
+    torch::Tensor k_idx = torch::arange(S, long_opts).view({1, 1, S});
+    torch::Tensor allowed = ((k_idx <= q_idx) & key_valid.unsqueeze(1)) | (k_idx == q_idx);
+    mask = torch::zeros({B, 1, T, S}, torch::TensorOptions().dtype(dtype_).device(device_))
+               .masked_fill_(allowed.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
+  }
 
   ForwardContext ctx;
   ctx.points = hook_points_.get();

@@ -23,7 +23,7 @@ struct ForwardContext {
   const Hooks* hooks = nullptr;  // null: no hooks at all
   KvCache* cache = nullptr;      // null: attend only within this call's tokens
   torch::Tensor positions;       // [batch, pos] int64
-  torch::Tensor mask;            // [batch, 1, pos, k_pos] additive (0 or -inf), in compute dtype
+  torch::Tensor mask;            // [batch, 1, pos, k_pos] additive (0 or -inf); undefined: none needed
   int64_t offset = 0;            // index of this call's first token in the sequence
   bool decode = false;
 
@@ -72,6 +72,12 @@ std::shared_ptr<CausalLmImpl> MakeGpt2(const ModelConfig& config);   // gpt2.cc
 std::shared_ptr<CausalLmImpl> MakeArchitecture(const ModelConfig& config);
 
 // ---- shared layers (layers.cc) ------------------------------------------------------------
+
+// y = x @ weight^T + bias, x [..., in], weight [out, in], bias [out] or undefined. A single row
+// on the CPU in fp32 goes through a matrix-vector product: LibTorch 1.13 sends M=1 matrix
+// products through BLAS gemm, which is 2.5-3x slower than gemv (bench/engine_bench).
+torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias = {});
 
 // RMSNorm with hooks: returns (x / rms(x)) * weight; calls the *Scale hook with rms(x)
 // [batch, pos, 1] and the *Normalized hook with x / rms(x) [batch, pos, d_model].

@@ -87,6 +87,9 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  // By value on a temporary, so that `const auto& x = *MakeX();` cannot dangle.
+  T operator*() && { return std::move(*this).value(); }
 
   // The value, or throws warden::Error prefixed with nothing: for module boundaries.
   T ValueOrThrow() && { Check(); return std::get<T>(std::move(v_)); }

@@ -2,6 +2,7 @@
 // Torch-free.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,5 +33,15 @@ Result<std::string> RenderChat(ChatFormat format, const std::vector<ChatMessage>
 
 // The text that ends an assistant turn in this format (a stop string for generation).
 std::string ChatTurnEnd(ChatFormat format);
+
+class Tokenizer;
+
+// Renders and tokenizes in one step (no extra BOS: the Llama-2 template writes its own "<s>").
+// Special-token text in the template's markup ("<s>", "<|im_start|>", "<|user|>" ...) becomes
+// the special token; the same text inside a message's content stays plain text, so a user cannot
+// forge a turn boundary (Tokenizer::EncodeSpans). When no content holds special-token text the
+// ids equal Encode(RenderChat(...), {add_bos=false, parse_special=true}).
+Result<std::vector<int32_t>> EncodeChat(ChatFormat format, const std::vector<ChatMessage>& messages,
+                                        bool add_generation_prompt, const Tokenizer& tokenizer);
 
 }  // namespace warden::engine

@@ -40,4 +40,12 @@ Result<uint64_t> DTypeBytesFor(DType t, uint64_t numel);
 // Product of dims; errors on negative dims or overflow past 2^62.
 Result<uint64_t> CheckedNumel(const std::vector<int64_t>& shape);
 
+// IEEE binary16 and bfloat16 <-> binary32, bit patterns in and out. The widening conversions
+// are exact (subnormals, infinities and NaN payloads included); the narrowing ones round to
+// nearest, ties to even, overflow to infinity, and keep NaN a (quiet) NaN.
+float F16ToF32(uint16_t h);
+uint16_t F32ToF16(float f);
+float BF16ToF32(uint16_t b);
+uint16_t F32ToBF16(float f);
+
 }  // namespace warden::engine

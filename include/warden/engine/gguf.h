@@ -39,7 +39,10 @@ class GgufFile : public WeightFile {
 
   uint32_t version() const { return version_; }
   const std::map<std::string, GgufValue>& metadata() const { return metadata_; }
+  // A metadata value, nullptr if absent. Note: this hides WeightFile::Find (tensors) on a
+  // GgufFile; use FindTensor() or Get() for tensors.
   const GgufValue* Find(std::string_view key) const;
+  const TensorRef* FindTensor(std::string_view name) const { return WeightFile::Find(name); }
 
   // Typed getters: NotFound if absent, InvalidArgument naming the key if of the wrong type.
   Result<std::string> GetString(std::string_view key) const;

@@ -35,12 +35,15 @@ class KvCache {
 
   // [batch, length()] bool: true where the slot holds a real (non-padding) token.
   torch::Tensor valid() const { return valid_.narrow(1, 0, length_); }
+  // Whether any filled slot is padding (then attention needs a mask even for one query).
+  bool has_padding() const { return has_padding_; }
 
   // Keeps only the given rows (int64 indices), e.g. to drop finished sequences.
   void SelectRows(const torch::Tensor& rows);
 
  private:
   int64_t batch_, capacity_, length_ = 0;
+  bool has_padding_ = false;
   std::vector<torch::Tensor> k_, v_;  // per layer [batch, kv_head, capacity, d_head]
   torch::Tensor valid_;               // [batch, capacity] bool
 };

@@ -1,0 +1,96 @@
+#include "warden/base/json.h"
+
+#include <set>
+#include <vector>
+
+namespace warden {
+namespace {
+
+// Returns the offset of the first bracket that opens level max_depth + 1, or npos.
+size_t FindTooDeep(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return i;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// nlohmann's messages start with "[json.exception.parse_error.101] "; users need the rest.
+std::string StripExceptionId(const char* what) {
+  std::string s = what;
+  const size_t close = s.find("] ");
+  return close == std::string::npos ? s : s.substr(close + 2);
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& source,
+                                 size_t base_offset, int max_depth) {
+  const size_t deep = FindTooDeep(text, max_depth);
+  if (deep != std::string_view::npos) {
+    return Status::Corrupt(source + ": malformed JSON at byte " +
+                           std::to_string(base_offset + deep) + ": nested deeper than " +
+                           std::to_string(max_depth) + " levels");
+  }
+  using Event = nlohmann::json::parse_event_t;
+  std::vector<std::set<std::string>> open_objects;  // the keys seen in each open object
+  std::string duplicate;
+  auto callback = [&](int /*depth*/, Event event, nlohmann::json& parsed) {
+    if (event == Event::object_start) {
+      open_objects.emplace_back();
+    } else if (event == Event::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == Event::key && !open_objects.empty() && duplicate.empty()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second) duplicate = key;
+    }
+    return true;
+  };
+  try {
+    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), callback);
+    if (!duplicate.empty()) {
+      return Status::Corrupt(source + ": malformed JSON: duplicate key '" + duplicate + "'");
+    }
+    return j;
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based: the position of the last character read.
+    const size_t at = base_offset + (e.byte > 0 ? e.byte - 1 : 0);
+    return Status::Corrupt(source + ": malformed JSON at byte " + std::to_string(at) + ": " +
+                           StripExceptionId(e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(source + ": malformed JSON: " + StripExceptionId(e.what()));
+  }
+}
+
+const char* JsonTypeName(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: return "object";
+    case nlohmann::json::value_t::array: return "array";
+    case nlohmann::json::value_t::string: return "string";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "integer";
+    case nlohmann::json::value_t::number_float: return "number";
+    case nlohmann::json::value_t::boolean: return "boolean";
+    case nlohmann::json::value_t::null: return "null";
+    default: return "binary";
+  }
+}
+
+}  // namespace warden

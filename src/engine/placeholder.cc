@@ -1,1 +1,0 @@
-#include "engine/torch_pch.h"
