@@ -23,19 +23,20 @@ void RunGenerate(const GenerateArgs& a) {
     throw Error(Status::InvalidArgument(a.model.model + ": no tokenizer found; pass --tokenizer"));
   }
   std::string text = a.prompt;
-  engine::EncodeOptions enc;
-  if (!a.chat.empty()) {
+  std::vector<int32_t> ids;
+  engine::SamplingOptions sampling = a.sampling;
+  if (a.chat.empty()) {
+    ids = tok->Encode(text, {});
+  } else {
+    // Special-token text typed by the user stays text: only the template's own markup becomes
+    // control tokens (EncodeChat), so a prompt cannot forge a turn boundary.
     auto format = engine::ChatFormatFromName(a.chat).ValueOrThrow();
     std::vector<engine::ChatMessage> msgs;
     if (!a.system.empty()) msgs.push_back({"system", a.system});
     msgs.push_back({"user", a.prompt});
     text = engine::RenderChat(format, msgs, /*add_generation_prompt=*/true).ValueOrThrow();
-    enc.parse_special = true;
-  }
-  std::vector<int32_t> ids = tok->Encode(text, enc);
-  engine::SamplingOptions sampling = a.sampling;
-  if (!a.chat.empty()) {
-    sampling.stop.push_back(engine::ChatTurnEnd(engine::ChatFormatFromName(a.chat).ValueOrThrow()));
+    ids = engine::EncodeChat(format, msgs, /*add_generation_prompt=*/true, *tok).ValueOrThrow();
+    sampling.stop.push_back(engine::ChatTurnEnd(format));
   }
 
   engine::Utf8Streamer stream;

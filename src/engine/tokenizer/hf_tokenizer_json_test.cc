@@ -209,6 +209,17 @@ TEST(HfTokenizerJsonTest, TinyFileWithPrefixSpaceAndSpecials) {
   EXPECT_EQ((*tok)->Decode({4, 5}, /*skip_special=*/true), " ab");
 }
 
+TEST(HfTokenizerJsonTest, LoadsFromDiskByContent) {
+  const std::string path = ::testing::TempDir() + "/tokenizer.json";
+  ASSERT_TRUE(WriteFileAtomic(path, "\xEF\xBB\xBF  " + std::string(kTiny)).ok());
+  for (bool by_content : {false, true}) {
+    auto tok = by_content ? LoadTokenizer(path) : LoadHfTokenizerJson(path);
+    ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+    EXPECT_EQ((*tok)->kind(), "bpe");
+    EXPECT_EQ((*tok)->Encode("ab", {}), (std::vector<int32_t>{4}));
+  }
+}
+
 void ExpectError(const std::string& json, const std::string& needle) {
   auto tok = ParseHfTokenizerJson(json, "bad.json");
   ASSERT_FALSE(tok.ok()) << "expected an error containing '" << needle << "'";

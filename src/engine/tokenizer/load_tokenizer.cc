@@ -12,7 +12,7 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const std::string& path) {
     WARDEN_ASSIGN_OR_RETURN(auto gguf, GgufFile::Open(path));
     return LoadGgufTokenizer(*gguf);
   }
-  const size_t first = bytes.find_first_not_of(" \t\r\n");
+  const size_t first = bytes.find_first_not_of(" \t\r\n\xEF\xBB\xBF");  // blanks, a UTF-8 BOM
   if (first != std::string_view::npos && bytes[first] == '{') return ParseHfTokenizerJson(bytes, path);
   return ParseLlama2cTokenizer(bytes, /*vocab_size=*/0, path);
 }

@@ -1,6 +1,8 @@
 // Test-only helpers for the tokenizer tests (header-only, so the library glob skips it).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
