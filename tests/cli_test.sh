@@ -76,5 +76,21 @@ check "usage error exits 2" usage
 help() { "$warden" --help | grep -q generate && "$warden" generate --help | grep -q -- --max-tokens; }
 check "--help everywhere" help
 
+# Training: fine-tune stories260K on text and chat lines, resume, and name a malformed line.
+printf '%s\n' '{"text": "The cat sat on the warm mat."}' \
+  '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there."}]}' >"$work/train.jsonl"
+train_and_resume() {
+  "$warden" train --model "$stories" --tokenizer "$tok" --data "$work/train.jsonl" --out "$work/run" \
+    --steps 6 --batch 2 --seq-len 64 --threads 1 --checkpoint-every 3 --json >"$work/train.json" 2>"$work/train.err" &&
+    json_has "$work/train.json" '"step": 6' && grep -q "step 6/6  loss" "$work/train.err" &&
+    test -s "$work/run/step-000003/optimizer.safetensors" &&
+    "$warden" train --resume "$work/run" --data "$work/train.jsonl" --steps 8 --json >"$work/resume.json" 2>/dev/null &&
+    json_has "$work/resume.json" '"step": 8'
+}
+check "train: fine-tune stories260K, checkpoint and resume" train_and_resume
+printf '%s\n' '{"text": "ok"}' '{"text": 3}' >"$work/bad.jsonl"
+check "error: malformed training line" fails_with "bad.jsonl:2" \
+  "$warden" train --model "$stories" --tokenizer "$tok" --data "$work/bad.jsonl" --out "$work/bad"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -18,6 +18,7 @@ void RegisterTokenize(CLI::App& app);
 void RegisterModel(CLI::App& app);
 void RegisterCache(CLI::App& app);
 void RegisterHooks(CLI::App& app);
+void RegisterTrain(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterModel(app);
   warden::cli::RegisterCache(app);
   warden::cli::RegisterHooks(app);
+  warden::cli::RegisterTrain(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

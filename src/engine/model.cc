@@ -142,6 +142,7 @@ Status Model::SaveHf(const std::string& dir, torch::ScalarType dtype) const {
 }
 
 Result<std::string> Model::WeightsSha256() const {
+  std::lock_guard<std::mutex> lock(sha256_mutex_);
   if (!sha256_.empty()) return sha256_;
   if (source_format_ == "memory") {
     Sha256 h;

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,7 +42,6 @@ struct ForwardBatch {
   torch::Tensor valid;      // [batch, pos] bool: false for left padding
 
   // Left-pads sequences of different lengths; positions count from each sequence's first token.
-  // `start_positions` (optional, one per row) offsets them, e.g. for decode steps.
   static ForwardBatch LeftPadded(const std::vector<std::vector<int32_t>>& sequences,
                                  torch::Device device = torch::kCPU);
 };
@@ -100,6 +100,7 @@ class Model {
   std::string source_path_, source_format_ = "memory";
   std::vector<std::string> weight_files_;  // what WeightsSha256 hashes
   std::map<std::string, int> stored_dtypes_;
+  mutable std::mutex sha256_mutex_;  // WeightsSha256 may be called from several threads
   mutable std::string sha256_;
 };
 
