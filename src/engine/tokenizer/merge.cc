@@ -65,20 +65,16 @@ struct ByRank {
   }
 };
 
-}  // namespace
-
-std::vector<Symbol> MergeByScore(std::string_view text, const std::vector<Symbol>& symbols,
-                                 const Vocab& vocab, float min_score) {
+// Repeatedly applies the best queued merge (best by Order) and queues the pairs it creates.
+// `propose(left, right, &candidate)` says whether two adjacent symbols may merge, and how.
+template <class Order, class Propose>
+std::vector<Symbol> RunMerges(const std::vector<Symbol>& symbols, Propose propose) {
   std::vector<Node> nodes = Link(symbols);
-  std::priority_queue<Candidate, std::vector<Candidate>, ByScore> queue;
+  std::priority_queue<Candidate, std::vector<Candidate>, Order> queue;
   auto consider = [&](int32_t left, int32_t right) {
     if (left < 0 || right < 0) return;
-    const Symbol& l = nodes[left].sym;
-    const Symbol& r = nodes[right].sym;
-    if (!l.mergeable || !r.mergeable) return;
-    const int32_t id = vocab.Find(text.substr(l.start, l.len + r.len));
-    if (id < 0 || !(vocab.at(id).score >= min_score)) return;
-    queue.push({left, right, l.len + r.len, vocab.at(id).score, 0, id});
+    Candidate c{left, right, nodes[left].sym.len + nodes[right].sym.len, 0.0f, 0, -1};
+    if (propose(nodes[left].sym, nodes[right].sym, &c)) queue.push(c);
   };
   for (size_t i = 1; i < nodes.size(); ++i) consider(static_cast<int32_t>(i - 1), static_cast<int32_t>(i));
   while (!queue.empty()) {
@@ -90,6 +86,20 @@ std::vector<Symbol> MergeByScore(std::string_view text, const std::vector<Symbol
     consider(c.left, nodes[c.left].next);
   }
   return Survivors(nodes);
+}
+
+}  // namespace
+
+std::vector<Symbol> MergeByScore(std::string_view text, const std::vector<Symbol>& symbols,
+                                 const Vocab& vocab, float min_score) {
+  return RunMerges<ByScore>(symbols, [&](const Symbol& l, const Symbol& r, Candidate* c) {
+    if (!l.mergeable || !r.mergeable) return false;
+    const int32_t id = vocab.Find(text.substr(l.start, l.len + r.len));
+    if (id < 0 || !(vocab.at(id).score >= min_score)) return false;
+    c->score = vocab.at(id).score;
+    c->result = id;
+    return true;
+  });
 }
 
 void MergeTable::Add(int32_t left, int32_t right, int32_t result, int32_t rank) {
@@ -102,27 +112,14 @@ const MergeTable::Merge* MergeTable::Find(int32_t left, int32_t right) const {
 }
 
 std::vector<Symbol> MergeByRank(const std::vector<Symbol>& symbols, const MergeTable& merges) {
-  std::vector<Node> nodes = Link(symbols);
-  std::priority_queue<Candidate, std::vector<Candidate>, ByRank> queue;
-  auto consider = [&](int32_t left, int32_t right) {
-    if (left < 0 || right < 0) return;
-    const Symbol& l = nodes[left].sym;
-    const Symbol& r = nodes[right].sym;
-    if (l.id < 0 || r.id < 0) return;
+  return RunMerges<ByRank>(symbols, [&](const Symbol& l, const Symbol& r, Candidate* c) {
+    if (l.id < 0 || r.id < 0) return false;
     const MergeTable::Merge* m = merges.Find(l.id, r.id);
-    if (m == nullptr) return;
-    queue.push({left, right, l.len + r.len, 0.0f, m->rank, m->result});
-  };
-  for (size_t i = 1; i < nodes.size(); ++i) consider(static_cast<int32_t>(i - 1), static_cast<int32_t>(i));
-  while (!queue.empty()) {
-    const Candidate c = queue.top();
-    queue.pop();
-    if (Stale(nodes, c)) continue;
-    Absorb(&nodes, c.left, c.right, c.result);
-    consider(nodes[c.left].prev, c.left);
-    consider(c.left, nodes[c.left].next);
-  }
-  return Survivors(nodes);
+    if (m == nullptr) return false;
+    c->rank = m->rank;
+    c->result = m->result;
+    return true;
+  });
 }
 
 }  // namespace warden::engine::tokenizer_internal
