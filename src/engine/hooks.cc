@@ -238,13 +238,14 @@ Status Hooks::ZeroAblate(std::string_view pattern, std::optional<int64_t> head) 
       return Status::InvalidArgument("hook '" + points_.Name(id) + "' has no head axis to ablate");
     }
   }
-  return Add(pattern, [head](torch::Tensor& act, const HookEvent& ev) {
+  const HookPoints& points = points_;
+  return Add(pattern, [head, &points](torch::Tensor& act, const HookEvent& ev) {
     if (!head) {
       act = torch::zeros_like(act);
       return;
     }
-    int axis = (ev.name.find("hook_attn_scores") != std::string::npos ||
-                ev.name.find("hook_pattern") != std::string::npos) ? 1 : 2;
+    // [batch, head, q, k] for attention scores/patterns, [batch, pos, head, d_head] otherwise.
+    int axis = HookPoints::PosAxis(points.Kind(ev.id)) == 2 ? 1 : 2;
     TORCH_CHECK(*head >= 0 && *head < act.size(axis), "head ", *head, " out of range for ", ev.name);
     act = act.clone();
     act.select(axis, *head).zero_();
@@ -259,18 +260,19 @@ Status Hooks::MeanAblate(std::string_view pattern, torch::Tensor mean) {
 
 Status Hooks::PatchFrom(std::string_view pattern, const ActivationCache& source) {
   WARDEN_ASSIGN_OR_RETURN(std::vector<int> ids, points_.Match(pattern));
+  // Snapshot the source now: the hook must not depend on the cache outliving it.
+  auto stacked = std::make_shared<std::vector<torch::Tensor>>(points_.size());
   for (int id : ids) {
     if (!source.Has(points_.Name(id))) {
       return Status::NotFound("patch source has no activation for '" + points_.Name(id) + "'");
     }
+    WARDEN_ASSIGN_OR_RETURN((*stacked)[id], source.Stacked(points_.Name(id)));
   }
-  return Add(pattern, [&source](torch::Tensor& act, const HookEvent& ev) {
-    torch::Tensor src = source.Stacked(ev.name).ValueOrThrow();
-    int axis = HookPoints::PosAxis(
-        ev.name.find("hook_attn_scores") != std::string::npos ? HookKind::kAttnScores
-        : ev.name.find("hook_pattern") != std::string::npos ? HookKind::kPattern
-                                                            : HookKind::kResidPre);
-    int64_t n = act.size(axis);
+  const HookPoints& points = points_;
+  return Add(pattern, [stacked, &points](torch::Tensor& act, const HookEvent& ev) {
+    const torch::Tensor& src = (*stacked)[ev.id];
+    const int axis = HookPoints::PosAxis(points.Kind(ev.id));
+    const int64_t n = act.size(axis);
     if (ev.offset + n > src.size(axis) || src.size(0) != act.size(0)) {
       throw Error(Status::InvalidArgument(
           "patch source for '" + ev.name + "' covers " + std::to_string(src.size(axis)) +

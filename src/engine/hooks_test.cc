@@ -139,6 +139,23 @@ TEST(Hooks, PatchingEveryResidualFromASourceRunReproducesItsLogits) {
   EXPECT_FALSE(patch.PatchFrom("blocks.0.hook_resid_post", cache).ok());  // not captured
 }
 
+// Regression: PatchFrom used to keep a reference to the cache and dangle once it was gone.
+TEST(Hooks, PatchOutlivesItsSourceCache) {
+  auto model = Model::RandomInit(TinyConfig(Arch::kLlama), 8);
+  ForwardBatch source = ForwardBatch::LeftPadded({{5, 6, 7}});
+  Hooks patch(model->hook_points());
+  torch::Tensor source_logits;
+  {
+    ActivationCache cache;
+    Hooks capture(model->hook_points());
+    ASSERT_TRUE(capture.Capture("blocks.1.hook_resid_post", &cache).ok());
+    source_logits = model->Forward(source, nullptr, &capture);
+    ASSERT_TRUE(patch.PatchFrom("blocks.1.hook_resid_post", cache).ok());
+  }  // the cache is destroyed here
+  torch::Tensor patched = model->Forward(ForwardBatch::LeftPadded({{1, 1, 1}}), nullptr, &patch);
+  EXPECT_TRUE(torch::allclose(patched, source_logits, 1e-5, 1e-5));
+}
+
 TEST(Hooks, NothingSurvivesAForwardThatThrows) {
   auto model = Model::RandomInit(TinyConfig(Arch::kGpt2), 5);
   ForwardBatch batch = ForwardBatch::LeftPadded(Prompts());

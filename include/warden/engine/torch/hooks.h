@@ -122,7 +122,8 @@ class ActivationCache {
 
 // The hooks one run subscribes to. Passed to Forward/Generate/Score by pointer; nothing is ever
 // attached to the model itself, so hooks cannot outlive the run that asked for them, even when
-// a forward throws. Not thread-safe: one Hooks per concurrent run.
+// a forward throws. `points` must outlive the Hooks (it is the model's table). Not
+// thread-safe: one Hooks per concurrent run.
 class Hooks {
  public:
   explicit Hooks(const HookPoints& points);
@@ -135,7 +136,8 @@ class Hooks {
   Status ZeroAblate(std::string_view pattern, std::optional<int64_t> head = std::nullopt);
   // act = mean (broadcast; e.g. a [d_model] mean over a reference dataset).
   Status MeanAblate(std::string_view pattern, torch::Tensor mean);
-  // act = the same positions of a cached run's activation (from ActivationCache::Stacked).
+  // act = the same positions of a cached run's activation. The source is copied (stacked)
+  // when the patch is added, so the cache may be cleared or destroyed afterwards.
   Status PatchFrom(std::string_view pattern, const ActivationCache& source);
   // Reads: appends each activation to the cache.
   Status Capture(std::string_view pattern, ActivationCache* cache);
