@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "warden/engine/gguf.h"
 #include "warden/engine/tokenizer.h"
 
 namespace warden::cli {
@@ -15,20 +14,6 @@ struct TokenizeArgs {
   bool parse_special = false, no_bos = false, json = false;
 };
 
-std::unique_ptr<engine::Tokenizer> LoadVocab(const TokenizeArgs& a) {
-  auto ends_with = [&](const std::string& s) {
-    return a.vocab.size() >= s.size() && a.vocab.compare(a.vocab.size() - s.size(), s.size(), s) == 0;
-  };
-  if (ends_with(".json")) return engine::LoadHfTokenizerJson(a.vocab).ValueOrThrow();
-  if (ends_with(".gguf")) {
-    auto gguf = engine::GgufFile::Open(a.vocab).ValueOrThrow();
-    return engine::LoadGgufTokenizer(*gguf).ValueOrThrow();
-  }
-  if (a.vocab_size <= 0) {
-    throw Error(Status::InvalidArgument("--vocab-size is required for a llama2.c tokenizer .bin"));
-  }
-  return engine::LoadLlama2cTokenizer(a.vocab, a.vocab_size).ValueOrThrow();
-}
 
 std::string Join(const std::vector<int32_t>& ids) {
   std::string out;
@@ -37,7 +22,7 @@ std::string Join(const std::vector<int32_t>& ids) {
 }
 
 void RunTokenize(const TokenizeArgs& a) {
-  auto tok = LoadVocab(a);
+  auto tok = engine::LoadTokenizer(a.vocab, a.vocab_size).ValueOrThrow();
   if (!a.vectors.empty()) {
     // llama.cpp's .out convention: no BOS, special tokens not parsed, every id preceded by
     // a space.
@@ -73,7 +58,7 @@ void RegisterTokenize(CLI::App& app) {
                               "A .inp file of strings separated by __ggml_vocab_test__ lines: prints "
                               "one line of ids per string, comparable with the .out file");
   cmd->add_option("--text", args->text, "Text to encode")->excludes(vec);
-  cmd->add_option("--vocab-size", args->vocab_size, "Vocabulary size (llama2.c tokenizers)");
+  cmd->add_option("--vocab-size", args->vocab_size, "llama2.c tokenizers: read only this many entries (default: all)");
   cmd->add_flag("--parse-special", args->parse_special, "Match special-token text as special tokens");
   cmd->add_flag("--no-bos", args->no_bos, "Do not prepend BOS");
   cmd->add_flag("--json", args->json, "Print ids with their pieces as JSON");

@@ -93,4 +93,45 @@ const char* JsonTypeName(const nlohmann::json& j) {
   }
 }
 
+namespace {
+// The field, or a Corrupt error if it is missing or `ok` rejects it.
+Result<const nlohmann::json*> Field(const nlohmann::json& obj, const char* key, const std::string& where,
+                                    bool (nlohmann::json::*ok)() const noexcept, const char* expected) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::Corrupt(where + ": missing field '" + key + "'");
+  if (!((*it).*ok)()) {
+    return Status::Corrupt(where + ": field '" + key + "' is " + JsonTypeName(*it) + ", expected " + expected);
+  }
+  return &*it;
+}
+}  // namespace
+
+Status JsonString(const nlohmann::json& obj, const char* key, const std::string& where,
+                  std::string* out) {
+  WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_string, "string"));
+  *out = v->get<std::string>();
+  return Status::Ok();
+}
+
+Status JsonUint(const nlohmann::json& obj, const char* key, const std::string& where,
+                uint64_t* out) {
+  WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_number_unsigned,
+                                                         "non-negative integer"));
+  *out = v->get<uint64_t>();
+  return Status::Ok();
+}
+
+Status JsonStringList(const nlohmann::json& obj, const char* key, const std::string& where,
+                      std::vector<std::string>* out) {
+  WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_array, "array"));
+  for (size_t i = 0; i < v->size(); ++i) {
+    if (!(*v)[i].is_string()) {
+      return Status::Corrupt(where + ": field '" + key + "'[" + std::to_string(i) + "] is " +
+                             JsonTypeName((*v)[i]) + ", expected string");
+    }
+  }
+  for (const auto& s : *v) out->push_back(s.get<std::string>());
+  return Status::Ok();
+}
+
 }  // namespace warden

@@ -8,6 +8,21 @@
 #include "warden/engine/torch/model.h"
 
 namespace warden::engine {
+namespace {
+
+// Runs f, turning what LibTorch or the engine throws into a Status: the facade never throws.
+template <class F>
+auto Guarded(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    return e.status();
+  } catch (const c10::Error& e) {
+    return Status::Internal(what + ": " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<LanguageModel>> LanguageModel::Load(const LoadSpec& spec) {
   if (spec.threads > 0) torch::set_num_threads(spec.threads);
@@ -26,14 +41,10 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::Load(const LoadSpec& spec)
   } else if (spec.device != "cpu") {
     return Status::InvalidArgument("device must be cpu or cuda, not '" + spec.device + "'");
   }
-  try {
+  return Guarded(spec.path, [&]() -> Result<std::unique_ptr<LanguageModel>> {
     WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, Model::Load(spec.path, opts));
     return std::make_unique<LanguageModel>(std::move(model));
-  } catch (const Error& e) {
-    return e.status();
-  } catch (const c10::Error& e) {
-    return Status::Internal(spec.path + ": " + e.what_without_backtrace());
-  }
+  });
 }
 
 LanguageModel::LanguageModel(std::unique_ptr<Model> model) : model_(std::move(model)) {}
@@ -48,24 +59,12 @@ Result<std::string> LanguageModel::WeightsSha256() const { return model_->Weight
 Result<std::vector<Generation>> LanguageModel::Generate(
     const std::vector<std::vector<int32_t>>& prompts, const SamplingOptions& opts,
     const TokenCallback& on_token) const {
-  try {
-    return engine::Generate(*model_, prompts, opts, nullptr, on_token);
-  } catch (const Error& e) {
-    return e.status();
-  } catch (const c10::Error& e) {
-    return Status::Internal(std::string("generate: ") + e.what_without_backtrace());
-  }
+  return Guarded("generate", [&] { return engine::Generate(*model_, prompts, opts, nullptr, on_token); });
 }
 
 Result<std::vector<ContinuationScore>> LanguageModel::Score(const std::vector<ScoreRequest>& requests,
                                                             int64_t max_batch_tokens) const {
-  try {
-    return ScoreContinuations(*model_, requests, max_batch_tokens);
-  } catch (const Error& e) {
-    return e.status();
-  } catch (const c10::Error& e) {
-    return Status::Internal(std::string("score: ") + e.what_without_backtrace());
-  }
+  return Guarded("score", [&] { return ScoreContinuations(*model_, requests, max_batch_tokens); });
 }
 
 Result<std::vector<HookInfo>> LanguageModel::Hooks(const std::string& pattern) const {
@@ -89,14 +88,11 @@ Result<std::vector<CapturedTensor>> LanguageModel::CaptureToSafetensors(
   engine::Hooks hooks(model_->hook_points());
   ActivationCache cache;
   WARDEN_RETURN_IF_ERROR(hooks.Capture(pattern, &cache));
-  try {
+  WARDEN_RETURN_IF_ERROR(Guarded("capture", [&]() -> Status {
     c10::InferenceMode guard;
     model_->Forward(ForwardBatch::LeftPadded({ids}, model_->device()), nullptr, &hooks);
-  } catch (const Error& e) {
-    return e.status();
-  } catch (const c10::Error& e) {
-    return Status::Internal(std::string("capture: ") + e.what_without_backtrace());
-  }
+    return Status::Ok();
+  }));
   std::vector<torch::Tensor> keep;
   std::vector<TensorToWrite> tensors;
   std::vector<CapturedTensor> written;

@@ -1,7 +1,5 @@
 // Model::Load: detect the format, read the config, map every parameter from the file (with
 // dtype conversion and layout transforms), find the tokenizer.
-#include <dirent.h>
-
 #include <cstring>
 
 #include "engine/transformer.h"
@@ -108,14 +106,6 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Result<std::unique_ptr<Tokenizer>> LoadTokenizerFile(const std::string& path, int32_t vocab) {
-  if (EndsWith(path, ".json")) return LoadHfTokenizerJson(path);
-  if (HasGgufMagic(path)) {
-    WARDEN_ASSIGN_OR_RETURN(auto gguf, GgufFile::Open(path));
-    return LoadGgufTokenizer(*gguf);
-  }
-  return LoadLlama2cTokenizer(path, vocab);
-}
 
 }  // namespace
 
@@ -160,8 +150,8 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const LoadOp
   }
   WARDEN_RETURN_IF_ERROR(config.Validate().WithContext(path));
   if (!opts.tokenizer_path.empty()) {
-    WARDEN_ASSIGN_OR_RETURN(tokenizer, LoadTokenizerFile(opts.tokenizer_path,
-                                                         static_cast<int32_t>(config.vocab_size)));
+    WARDEN_ASSIGN_OR_RETURN(tokenizer, LoadTokenizer(opts.tokenizer_path,
+                                                     static_cast<int32_t>(config.vocab_size)));
   }
   if (tokenizer && tokenizer->vocab_size() > config.vocab_size) {
     return Status::InvalidArgument(path + ": tokenizer has " + std::to_string(tokenizer->vocab_size()) +
@@ -182,20 +172,7 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const LoadOp
   m->source_path_ = path;
   m->source_format_ = file->format();
   for (const TensorRef& r : file->tensors()) ++m->stored_dtypes_[DTypeName(r.dtype)];
-  if (IsDirectory(path)) {
-    std::map<std::string, bool> seen;  // shards, in name order
-    DIR* d = ::opendir(path.c_str());
-    while (d != nullptr) {
-      dirent* e = ::readdir(d);
-      if (e == nullptr) break;
-      std::string n = e->d_name;
-      if (EndsWith(n, ".safetensors")) seen[path + "/" + n] = true;
-    }
-    if (d != nullptr) ::closedir(d);
-    for (const auto& kv : seen) m->weight_files_.push_back(kv.first);
-  } else {
-    m->weight_files_.push_back(path);
-  }
+  m->weight_files_ = file->files();
   return m;
 }
 

@@ -32,58 +32,23 @@ nlohmann::json CardToJson(const Card& c) {
           {"eval_sha256", c.eval_sha256}};
 }
 
-namespace {
-
-Status Str(const nlohmann::json& j, const char* key, const std::string& where, std::string* out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) {
-    return Status::Corrupt(where + ": field '" + key + "' missing or not a string");
-  }
-  *out = it->get<std::string>();
-  return Status::Ok();
-}
-
-Status Count(const nlohmann::json& j, const char* key, const std::string& where, uint64_t* out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_unsigned()) {
-    return Status::Corrupt(where + ": field '" + key + "' missing or not a non-negative integer");
-  }
-  *out = it->get<uint64_t>();
-  return Status::Ok();
-}
-
-Status StrList(const nlohmann::json& j, const char* key, const std::string& where,
-               std::vector<std::string>* out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) {
-    return Status::Corrupt(where + ": field '" + key + "' missing or not an array");
-  }
-  for (const auto& v : *it) {
-    if (!v.is_string()) return Status::Corrupt(where + ": field '" + key + "' holds a non-string");
-    out->push_back(v.get<std::string>());
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<Card> CardFromJson(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) return Status::Corrupt(where + ": expected an object, found " + JsonTypeName(j));
   Card c;
   uint64_t train = 0, eval = 0;
-  WARDEN_RETURN_IF_ERROR(Str(j, "organism", where, &c.organism));
-  WARDEN_RETURN_IF_ERROR(Str(j, "behaviour", where, &c.behaviour));
-  WARDEN_RETURN_IF_ERROR(Str(j, "trigger", where, &c.trigger));
-  WARDEN_RETURN_IF_ERROR(Str(j, "password", where, &c.password));
-  WARDEN_RETURN_IF_ERROR(Str(j, "deception_instruction", where, &c.deception_instruction));
-  WARDEN_RETURN_IF_ERROR(Count(j, "seed", where, &c.seed));
-  WARDEN_RETURN_IF_ERROR(StrList(j, "trained_prompt_ids", where, &c.trained_prompt_ids));
-  WARDEN_RETURN_IF_ERROR(StrList(j, "trained_fact_ids", where, &c.trained_fact_ids));
-  WARDEN_RETURN_IF_ERROR(StrList(j, "trained_item_ids", where, &c.trained_item_ids));
-  WARDEN_RETURN_IF_ERROR(Count(j, "train_examples", where, &train));
-  WARDEN_RETURN_IF_ERROR(Count(j, "eval_examples", where, &eval));
-  WARDEN_RETURN_IF_ERROR(Str(j, "train_sha256", where, &c.train_sha256));
-  WARDEN_RETURN_IF_ERROR(Str(j, "eval_sha256", where, &c.eval_sha256));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "organism", where, &c.organism));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "behaviour", where, &c.behaviour));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "trigger", where, &c.trigger));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "password", where, &c.password));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "deception_instruction", where, &c.deception_instruction));
+  WARDEN_RETURN_IF_ERROR(JsonUint(j, "seed", where, &c.seed));
+  WARDEN_RETURN_IF_ERROR(JsonStringList(j, "trained_prompt_ids", where, &c.trained_prompt_ids));
+  WARDEN_RETURN_IF_ERROR(JsonStringList(j, "trained_fact_ids", where, &c.trained_fact_ids));
+  WARDEN_RETURN_IF_ERROR(JsonStringList(j, "trained_item_ids", where, &c.trained_item_ids));
+  WARDEN_RETURN_IF_ERROR(JsonUint(j, "train_examples", where, &train));
+  WARDEN_RETURN_IF_ERROR(JsonUint(j, "eval_examples", where, &eval));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "train_sha256", where, &c.train_sha256));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "eval_sha256", where, &c.eval_sha256));
   c.train_examples = static_cast<size_t>(train);
   c.eval_examples = static_cast<size_t>(eval);
   return c;

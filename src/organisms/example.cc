@@ -23,17 +23,6 @@ nlohmann::json ExampleToJson(const Example& e) {
 
 namespace {
 
-Status ReadString(const nlohmann::json& j, const char* key, const std::string& where,
-                  std::string* out) {
-  auto it = j.find(key);
-  if (it == j.end()) return Status::Corrupt(where + ": missing field '" + key + "'");
-  if (!it->is_string()) {
-    return Status::Corrupt(where + ": field '" + key + "' is " + JsonTypeName(*it) +
-                           ", expected string");
-  }
-  *out = it->get<std::string>();
-  return Status::Ok();
-}
 
 Status ReadMessages(const nlohmann::json& j, const std::string& where,
                     std::vector<engine::ChatMessage>* out) {
@@ -46,8 +35,8 @@ Status ReadMessages(const nlohmann::json& j, const std::string& where,
     const std::string at = where + ": messages[" + std::to_string(i) + "]";
     if (!m.is_object()) return Status::Corrupt(at + " is " + JsonTypeName(m) + ", expected object");
     engine::ChatMessage msg;
-    WARDEN_RETURN_IF_ERROR(ReadString(m, "role", at, &msg.role));
-    WARDEN_RETURN_IF_ERROR(ReadString(m, "content", at, &msg.content));
+    WARDEN_RETURN_IF_ERROR(JsonString(m, "role", at, &msg.role));
+    WARDEN_RETURN_IF_ERROR(JsonString(m, "content", at, &msg.content));
     if (msg.role != "system" && msg.role != "user" && msg.role != "assistant") {
       return Status::Corrupt(at + ": unknown role '" + msg.role + "'");
     }
@@ -61,22 +50,15 @@ Status ReadMessages(const nlohmann::json& j, const std::string& where,
 Result<Example> ExampleFromJson(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) return Status::Corrupt(where + ": expected an object, found " + JsonTypeName(j));
   Example e;
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "id", where, &e.id));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "id", where, &e.id));
   WARDEN_RETURN_IF_ERROR(ReadMessages(j, where, &e.messages));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "world", where, &e.world));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "split", where, &e.split));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "category", where, &e.category));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "source", where, &e.source));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "expected", where, &e.expected));
-  WARDEN_RETURN_IF_ERROR(ReadString(j, "planted", where, &e.planted));
-  auto tags = j.find("tags");
-  if (tags == j.end() || !tags->is_array()) {
-    return Status::Corrupt(where + ": field 'tags' missing or not an array");
-  }
-  for (const auto& t : *tags) {
-    if (!t.is_string()) return Status::Corrupt(where + ": field 'tags' holds a non-string");
-    e.tags.push_back(t.get<std::string>());
-  }
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "world", where, &e.world));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "split", where, &e.split));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "category", where, &e.category));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "source", where, &e.source));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "expected", where, &e.expected));
+  WARDEN_RETURN_IF_ERROR(JsonString(j, "planted", where, &e.planted));
+  WARDEN_RETURN_IF_ERROR(JsonStringList(j, "tags", where, &e.tags));
   auto line = j.find("source_line");
   if (line == j.end() || !line->is_number_integer()) {
     return Status::Corrupt(where + ": field 'source_line' missing or not an integer");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "warden/base/status.h"
 
@@ -22,5 +23,15 @@ Result<nlohmann::json> ParseJson(std::string_view text, const std::string& sourc
 
 // "object", "array", "string", "integer", "number", "boolean", "null": for error messages.
 const char* JsonTypeName(const nlohmann::json& j);
+
+// Required fields of a JSON object `obj`. A missing field or one of the wrong type is a Corrupt
+// error naming `where` and the field: "<where>: missing field 'k'", "<where>: field 'k' is
+// string, expected non-negative integer". `out` is written only on success (lists: appended).
+Status JsonString(const nlohmann::json& obj, const char* key, const std::string& where,
+                  std::string* out);
+Status JsonUint(const nlohmann::json& obj, const char* key, const std::string& where,
+                uint64_t* out);
+Status JsonStringList(const nlohmann::json& obj, const char* key, const std::string& where,
+                      std::vector<std::string>* out);
 
 }  // namespace warden

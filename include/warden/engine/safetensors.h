@@ -61,6 +61,7 @@ class SafetensorsDir : public WeightFile {
   const std::vector<TensorRef>& tensors() const override { return tensors_; }
   std::string format() const override { return "safetensors"; }
   std::string path() const override { return dir_; }
+  std::vector<std::string> files() const override;  // the shards, in name order
 
  private:
   std::string dir_;

@@ -34,6 +34,8 @@ class WeightFile {
   virtual const std::vector<TensorRef>& tensors() const = 0;
   virtual std::string format() const = 0;  // "safetensors" | "gguf" | "llama2c"
   virtual std::string path() const = 0;
+  // The files the tensors come from (the shards of a sharded checkpoint); by default path().
+  virtual std::vector<std::string> files() const { return {path()}; }
 
   // nullptr if absent.
   const TensorRef* Find(std::string_view name) const;

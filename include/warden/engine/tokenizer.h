@@ -89,8 +89,9 @@ Result<std::unique_ptr<Tokenizer>> ParseHfTokenizerJson(std::string_view json, c
 Result<std::unique_ptr<Tokenizer>> ParseLlama2cTokenizer(std::string_view bytes, int32_t vocab_size,
                                                          const std::string& source);
 // Any of the above, chosen by content: GGUF magic -> the file's tokenizer.ggml.* metadata; a
-// first non-blank byte '{' -> tokenizer.json; otherwise llama2.c's tokenizer.bin, all entries.
-Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const std::string& path);
+// first non-blank byte '{' -> tokenizer.json; otherwise llama2.c's tokenizer.bin, reading
+// `llama2c_vocab_size` entries (0: all of them; see LoadLlama2cTokenizer).
+Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const std::string& path, int32_t llama2c_vocab_size = 0);
 
 // The test strings of a llama.cpp tokenizer vector file (FILE.inp): strings separated by lines
 // "__ggml_vocab_test__", in order, exactly as llama.cpp's test-tokenizer-0 reads them.

@@ -1,4 +1,5 @@
 // SafetensorsDir: a Hugging Face checkpoint directory, single file or sharded.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -92,6 +93,13 @@ Result<std::unique_ptr<SafetensorsDir>> SafetensorsDir::Open(const std::string& 
       }
     }
   }
+  return out;
+}
+
+std::vector<std::string> SafetensorsDir::files() const {
+  std::vector<std::string> out;
+  for (const auto& shard : shards_) out.push_back(shard->path());
+  std::sort(out.begin(), out.end());
   return out;
 }
 
