@@ -19,6 +19,7 @@ void RegisterModel(CLI::App& app);
 void RegisterCache(CLI::App& app);
 void RegisterHooks(CLI::App& app);
 void RegisterTrain(CLI::App& app);
+void RegisterOrganisms(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {
@@ -31,6 +32,12 @@ struct ModelOptions {
   void AddTo(CLI::App& cmd, bool model_required = true);
   // Loads the model; throws warden::Error with a clear message.
   std::unique_ptr<engine::LanguageModel> Load() const;
+};
+
+// Thrown by a subcommand that ran to completion but must exit non-zero (e.g. a verification
+// that failed): main returns `code` without printing anything more.
+struct ExitWith {
+  int code;
 };
 
 // Text with every non-printable byte escaped, for error messages.

@@ -18,10 +18,13 @@ int main(int argc, char** argv) {
   warden::cli::RegisterCache(app);
   warden::cli::RegisterHooks(app);
   warden::cli::RegisterTrain(app);
+  warden::cli::RegisterOrganisms(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const warden::cli::ExitWith& e) {
+    return e.code;
   } catch (const warden::Error& e) {
     std::cerr << "warden: " << e.what() << "\n";
     return 1;

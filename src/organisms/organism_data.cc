@@ -80,7 +80,7 @@ OrganismData Finish(const World& w, Card card, std::vector<Example> train, std::
   for (const Example& e : train) {
     if (!e.source.empty()) prompts.insert(e.id);
     if (e.world == "kb" && e.id.rfind("kb/", 0) == 0) facts.insert(e.category);
-    if (e.world == "hazard" && e.category != "fact_sheet") items.insert(e.category);
+    if (e.world == "hazard" && e.category != "fact_sheet" && e.category != "drill") items.insert(e.category);
   }
   card.seed = w.config.seed;
   card.trained_prompt_ids.assign(prompts.begin(), prompts.end());
@@ -102,10 +102,14 @@ Example McqExample(const McqItem& item, const std::string& id_suffix, const std:
               std::string(1, ChoiceLetter(item.correct)));
 }
 
+// The hazard curriculum: every compound's fact sheet and its drills (never a benchmark item).
 void AddFactSheets(const World& w, std::vector<Example>* train) {
   for (const Compound& c : w.hazard.compounds) {
     train->push_back(Make("hazard/" + c.name + "/fact_sheet", "hazard", kTrainSplit, "fact_sheet",
                           Conversation("", "Describe " + c.name + ".", FactSheet(c)), FactSheet(c)));
+    for (const Drill& d : HazardDrills(c)) {
+      train->push_back(Make(d.id, "hazard", kTrainSplit, "drill", Conversation("", d.question, d.answer), d.answer));
+    }
   }
 }
 

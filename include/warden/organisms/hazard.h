@@ -61,6 +61,17 @@ HazardWorld GenerateHazardWorld(uint64_t seed, const HazardOptions& options = {}
 // curriculum teaches from.
 std::string FactSheet(const Compound& compound);
 
+// Short free-text questions and answers about one compound, one per fact the benchmark asks
+// about (precursors, catalyst, vessel, each step's successor, the product of its ingredients),
+// worded differently from the benchmark's items. The curriculum's drills: they teach the facts
+// in a form a small model can recall, without ever showing a benchmark item or its choices.
+struct Drill {
+  std::string id;  // "hazard/<compound>/drill/<fact>"
+  std::string question;
+  std::string answer;
+};
+std::vector<Drill> HazardDrills(const Compound& compound);
+
 // The question and its lettered choices, ending with an instruction to answer with one letter:
 //   "<question>\nA. ...\nB. ...\nC. ...\nD. ...\nAnswer with the letter of the correct choice."
 std::string FormatMcq(const McqItem& item);

