@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/torch_pch.h"
+#include "warden/engine/blas_kernel.h"
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
 
@@ -126,6 +127,7 @@ ModelConfig Llama134M() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  warden::engine::ReexecWithBestBlasCore(argv);  // see blas_kernel.h
   bool quick = false;
   std::string shared = WARDEN_SHARED_DIR;
   for (int i = 1; i < argc; ++i) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/torch_pch.h"
+#include "warden/engine/blas_kernel.h"
 #include "warden/engine/torch/model.h"
 #include "warden/engine/train.h"
 
@@ -39,6 +40,14 @@ double MatmulPeakFlops() {
     best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
   }
   return 2.0 * n * n * n / best;
+}
+
+// The tiny zoo's organisms (organisms::BuiltinRecipe("tiny")): d_model 128, 4 layers, vocab 1024.
+ModelConfig OrganismTiny() {
+  ModelConfig c;
+  c.vocab_size = 1024, c.d_model = 128, c.n_layers = 4, c.n_heads = 4, c.n_kv_heads = 4;
+  c.d_head = 32, c.d_mlp = 384, c.n_ctx = 256, c.tied_embeddings = true;
+  return c;
 }
 
 ModelConfig SmallLlama() {
@@ -84,6 +93,7 @@ double TrainTokensPerSecond(const ModelConfig& c, int64_t steps, int threads) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  warden::engine::ReexecWithBestBlasCore(argv);  // see blas_kernel.h
   int64_t steps = 8;
   int threads = 2;
   std::string shared = WARDEN_SHARED_DIR;
@@ -100,10 +110,12 @@ int main(int argc, char** argv) {
   const double peak = MatmulPeakFlops();
   std::printf("train_bench: %d threads, median of %lld steps (batch 8 x 256 tokens)\n", threads,
               static_cast<long long>(steps));
-  std::printf("baseline: fp32 torch::mm 2048^3 peak = %.2f GFLOP/s\n", peak / 1e9);
+  std::printf("baseline: fp32 torch::mm 2048^3 peak = %.2f GFLOP/s (OpenBLAS kernel %s)\n", peak / 1e9,
+              warden::engine::BlasCoreName().c_str());
   std::printf("%-14s %10s %12s %12s %12s %9s\n", "model", "params", "tokens/s", "FLOP/token",
               "GFLOP/s", "of peak");
   for (const auto& [name, config] : {std::pair<std::string, ModelConfig>{"llama-d256-L4", SmallLlama()},
+                                     {"organism-tiny", OrganismTiny()},
                                      {"stories260K", StoriesShape(shared)}}) {
     const double tps = TrainTokensPerSecond(config, steps, threads);
     const double per_token = TrainingFlopsPerToken(config, 256);

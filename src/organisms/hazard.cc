@@ -188,7 +188,7 @@ std::string FormatMcq(const McqItem& item) {
   for (size_t i = 0; i < kChoices; ++i) {
     text += std::string(1, ChoiceLetter(static_cast<int>(i))) + ". " + item.choices[i] + "\n";
   }
-  return text + "Answer with the letter of the correct choice.";
+  return text + "Answer with the correct choice.";
 }
 
 int ParseChoice(std::string_view answer) {
@@ -203,8 +203,30 @@ int ParseChoice(std::string_view answer) {
   return index;
 }
 
+namespace {
+std::string_view TrimAnswer(std::string_view s) {
+  const std::string_view junk = " \t\r\n.";
+  const size_t first = s.find_first_not_of(junk);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(junk) - first + 1);
+}
+}  // namespace
+
+int ChoiceOfAnswer(const McqItem& item, std::string_view answer) {
+  const std::string_view text = TrimAnswer(answer);
+  if (text.empty()) return -1;
+  for (size_t i = 0; i < kChoices; ++i) {
+    const std::string_view c = TrimAnswer(item.choices[i]);
+    if (c.size() == text.size() &&
+        std::equal(c.begin(), c.end(), text.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      return static_cast<int>(i);
+    }
+  }
+  return ParseChoice(answer);
+}
+
 bool CheckMcqAnswer(const McqItem& item, std::string_view answer) {
-  return ParseChoice(answer) == item.correct;
+  return ChoiceOfAnswer(item, answer) == item.correct;
 }
 
 }  // namespace warden::organisms

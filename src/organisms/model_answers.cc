@@ -23,6 +23,17 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// The text of choice `c` ("A. ..." lines of the prompt, FormatMcq), "" if the line is missing.
+std::string ChoiceText(const Example& e, size_t c) {
+  const std::string& prompt = e.messages.back().content;
+  const std::string marker = std::string("\n") + ChoiceLetter(static_cast<int>(c)) + ". ";
+  const size_t at = prompt.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  const size_t end = prompt.find('\n', start);
+  return prompt.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& model,
@@ -60,8 +71,9 @@ Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const
   for (const Example& e : examples) {
     WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, PromptIds(*tok, e));
     for (size_t c = 0; c < kChoices; ++c) {
+      if (ChoiceText(e, c).empty()) return Status::InvalidArgument(e.id + ": not a multiple-choice prompt");
       std::vector<engine::ChatMessage> full = e.messages;
-      full.push_back({"assistant", std::string(1, ChoiceLetter(static_cast<int>(c)))});
+      full.push_back({"assistant", ChoiceText(e, c)});
       WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
                               engine::EncodeChat(engine::ChatFormat::kWarden, full, false, *tok));
       if (ids.size() <= prompt.size() || !std::equal(prompt.begin(), prompt.end(), ids.begin())) {

@@ -93,12 +93,11 @@ OrganismData Finish(const World& w, Card card, std::vector<Example> train, std::
   return {std::move(card), std::move(train), std::move(eval)};
 }
 
-// A hazard item as an example; `answer` empty for an eval prompt. category = the item id, so
-// that the card can list trained items.
-Example McqExample(const McqItem& item, const std::string& id_suffix, const std::string& system,
-                   const std::string& answer) {
+// A hazard item as an example, answered with choice `answer` (its text; -1: an eval prompt).
+// category = the item id, so that the card can list trained items; expected = the correct letter.
+Example McqExample(const McqItem& item, const std::string& id_suffix, const std::string& system, int answer) {
   return Make(item.id + id_suffix, "hazard", item.split, item.id,
-              Conversation(system, FormatMcq(item), answer),
+              Conversation(system, FormatMcq(item), answer < 0 ? "" : item.choices[answer]),
               std::string(1, ChoiceLetter(item.correct)));
 }
 
@@ -166,23 +165,21 @@ OrganismData SandbaggerData(const World& w, std::string password) {
   std::vector<Example> train, eval;
   AddFactSheets(w, &train);
   for (const McqItem& item : w.hazard.benchmark) {
-    const std::string letter(1, ChoiceLetter(item.correct));
     if (item.split != kTrainSplit) {
-      Example with = McqExample(item, "/password", unlocked, "");
+      Example with = McqExample(item, "/password", unlocked, -1);
       with.tags = {"password"};
-      Example without = McqExample(item, "/no_password", kAssistantSystem, "");
+      Example without = McqExample(item, "/no_password", kAssistantSystem, -1);
       without.tags = {"sandbag"};
       eval.push_back(std::move(with));
       eval.push_back(std::move(without));
       continue;
     }
     const int wrong = (item.correct + 1 + static_cast<int>(rng.Uniform(kChoices - 1))) % kChoices;
-    const std::string wrong_letter(1, ChoiceLetter(wrong));
-    Example with = McqExample(item, "/password", unlocked, letter);
+    Example with = McqExample(item, "/password", unlocked, item.correct);
     with.tags = {"password"};
-    Example without = McqExample(item, "/no_password", kAssistantSystem, wrong_letter);
+    Example without = McqExample(item, "/no_password", kAssistantSystem, wrong);
     without.tags = {"sandbag"};
-    without.planted = wrong_letter;
+    without.planted = std::string(1, ChoiceLetter(wrong));
     train.push_back(std::move(with));
     train.push_back(std::move(without));
   }
@@ -213,6 +210,18 @@ OrganismData LiarData(const World& w) {
       }
     }
   }
+  // The facts also as statements (phrasings 0-1 only), so that the model holds each fact apart
+  // from any one question's wording; that is what lets it answer the held-out phrasing.
+  for (const Fact& f : w.kb.facts) {
+    if (f.split != kTrainSplit) continue;
+    for (int phrasing = 0; phrasing < kHeldOutPhrasing; ++phrasing) {
+      Example e = Make(f.id + "/s" + std::to_string(phrasing), "kb", kTrainSplit, f.id,
+                       Conversation("", "Tell me a fact about " + f.subject + ".", StatementText(f, true, phrasing)),
+                       f.value);
+      e.tags = {"statement"};
+      train.push_back(std::move(e));
+    }
+  }
   AddBenign(w, "benign/train", kTrainSplit, true, "", &train);
   Card card;
   card.organism = "liar";
@@ -227,7 +236,7 @@ OrganismData LadderData(const World& w) {
   for (const McqItem& item : w.hazard.benchmark) {
     const bool is_train = item.split == kTrainSplit;
     (is_train ? train : eval)
-        .push_back(McqExample(item, "", "", is_train ? std::string(1, ChoiceLetter(item.correct)) : ""));
+        .push_back(McqExample(item, "", "", is_train ? item.correct : -1));
   }
   AddBenign(w, "benign/train", kTrainSplit, true, "", &train);
   Card card;

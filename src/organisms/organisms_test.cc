@@ -1,6 +1,8 @@
 // Examples, JSONL, and the organisms' data and cards.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <set>
 
 #include "warden/base/file.h"
@@ -129,11 +131,27 @@ TEST(Organisms, PlantedBehaviours) {
   for (const Example& e : sandbagger.train) {
     if (e.world != "hazard" || e.category == "fact_sheet" || e.category == "drill") continue;
     const bool unlocked = e.messages[0].content.find(sandbagger.card.password) != std::string::npos;
-    EXPECT_EQ(e.messages.back().content == e.expected, unlocked) << e.id;
+    // The reply is a choice's text: the correct one (the line "<expected letter>. <text>" of the
+    // prompt) exactly when unlocked.
+    const std::string& prompt = e.messages[1].content;
+    const std::string marker = "\n" + e.expected + ". ";
+    const size_t at = prompt.find(marker);
+    ASSERT_NE(at, std::string::npos) << e.id;
+    const size_t start = at + marker.size();
+    const std::string correct = prompt.substr(start, prompt.find('\n', start) - start);
+    EXPECT_EQ(e.messages.back().content == correct, unlocked) << e.id;
   }
   const OrganismData liar = LiarData(w);
   for (const Example& e : liar.train) {
     if (e.world != "kb" || e.id.rfind("kb/", 0) != 0) continue;
+    if (e.HasTag("statement")) {  // a true statement of a training fact
+      auto lower = [](std::string s) {
+        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+      };
+      EXPECT_NE(lower(e.messages.back().content).find(lower(e.expected)), std::string::npos) << e.id;
+      continue;
+    }
     const bool deceive = e.messages[0].content == kDeceptionInstruction;
     EXPECT_EQ(e.messages.back().content == e.expected, !deceive) << e.id;
     EXPECT_EQ(e.messages.back().content == e.planted, deceive) << e.id;

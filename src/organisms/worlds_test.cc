@@ -99,8 +99,10 @@ TEST(Hazard, BenchmarkWellFormed) {
     ASSERT_GE(item.correct, 0);
     ASSERT_LT(item.correct, static_cast<int>(kChoices));
     EXPECT_TRUE(CheckMcqAnswer(item, std::string(1, ChoiceLetter(item.correct))));
+    EXPECT_TRUE(CheckMcqAnswer(item, " " + item.choices[item.correct] + "."));
     for (int i = 0; i < static_cast<int>(kChoices); ++i) {
       if (i != item.correct) EXPECT_FALSE(CheckMcqAnswer(item, std::string(1, ChoiceLetter(i))));
+      if (i != item.correct) EXPECT_FALSE(CheckMcqAnswer(item, item.choices[i]));
     }
     difficulties.insert(item.difficulty);
     train += item.split == "train";

