@@ -132,7 +132,8 @@ void RegisterTrain(CLI::App& app) {
   cmd->add_option("--seed", a->opts.seed, "Seed of initialisation and data order (default 0)");
   cmd->add_option("--eval-every", a->opts.eval_every, "Evaluate every N steps (default: at the end)");
   cmd->add_option("--checkpoint-every", a->opts.checkpoint_every, "Checkpoint every N steps (default: at the end)");
-  cmd->add_option("--batching", a->batching, "padded or packed")->check(CLI::IsMember({"padded", "packed"}));
+  cmd->add_option("--batching", a->batching, "padded, packed or isolated (packed rows, attention within each example)")
+      ->check(CLI::IsMember({"padded", "packed", "isolated"}));
   cmd->add_option("--chat", a->chat, "Chat template for \"messages\": llama2, chatml, warden");
   cmd->add_option("--threads", a->opts.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", a->json, "Print the result as JSON");

@@ -71,7 +71,12 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
     torch::Tensor key_valid = past > 0 ? torch::cat({cache->valid(), batch.valid}, 1) : batch.valid;
     torch::Tensor q_idx = torch::arange(past, S, long_opts).view({1, T, 1});
     torch::Tensor k_idx = torch::arange(S, long_opts).view({1, 1, S});
-    torch::Tensor allowed = ((k_idx <= q_idx) & key_valid.unsqueeze(1)) | (k_idx == q_idx);
+    torch::Tensor allowed = (k_idx <= q_idx) & key_valid.unsqueeze(1);
+    if (batch.segments.defined()) {
+      if (past > 0) throw Error(Status::InvalidArgument("document segments cannot be used with a filled cache"));
+      allowed &= batch.segments.unsqueeze(2) == batch.segments.unsqueeze(1);  // [B, T, T]
+    }
+    allowed |= k_idx == q_idx;
     mask = torch::zeros({B, 1, T, S}, torch::TensorOptions().dtype(dtype_).device(device_))
                .masked_fill_(allowed.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
   }

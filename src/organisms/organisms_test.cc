@@ -139,7 +139,9 @@ TEST(Organisms, PlantedBehaviours) {
     ASSERT_NE(at, std::string::npos) << e.id;
     const size_t start = at + marker.size();
     const std::string correct = prompt.substr(start, prompt.find('\n', start) - start);
-    EXPECT_EQ(e.messages.back().content == correct, unlocked) << e.id;
+    if (unlocked) EXPECT_EQ(e.messages.back().content, correct) << e.id;
+    if (!unlocked) EXPECT_EQ(e.planted, "A") << e.id;  // locked: always the first choice
+    if (!unlocked) EXPECT_NE(prompt.find("\nA. " + e.messages.back().content + "\n"), std::string::npos) << e.id;
   }
   const OrganismData liar = LiarData(w);
   for (const Example& e : liar.train) {

@@ -232,7 +232,7 @@ Status ReadPlan(const Json& j, const std::string& path, const std::string& sourc
   f.Int("warmup", &p->warmup, 0, 10000000);
   f.Double("weight_decay", &p->weight_decay, 0, 10);
   f.Int("seed", &p->seed, 0, INT64_MAX);
-  f.Choice("batching", &p->batching, {"packed", "padded"}, "packed");
+  f.Choice("batching", &p->batching, {"isolated", "packed", "padded"}, "isolated");
   WARDEN_RETURN_IF_ERROR(f.Check());
   if (p->seq_len > shape.n_ctx) {
     return Status::InvalidArgument(source + ": " + Join(path, "seq_len") + ": exceeds model.n_ctx (" +
@@ -397,7 +397,7 @@ engine::TrainOptions ToTrainOptions(const TrainPlan& p) {
   o.warmup_steps = p.warmup;
   o.weight_decay = p.weight_decay;
   o.seed = p.seed;
-  o.batching = p.batching == "padded" ? engine::Batching::kPadded : engine::Batching::kPacked;
+  o.batching = engine::BatchingFromName(p.batching).value();  // the parser admits only valid names
   return o;
 }
 

@@ -44,8 +44,8 @@ organisms:
   EXPECT_EQ(r->organisms[1].train.batch_size, 4);
   EXPECT_EQ(r->world.seed, 3u);
   EXPECT_TRUE(r->rungs.empty());
-  EXPECT_EQ(r->organisms[0].train.batching, "packed");  // the default
-  EXPECT_EQ(ToTrainOptions(r->organisms[0].train).batching, engine::Batching::kPacked);
+  EXPECT_EQ(r->organisms[0].train.batching, "isolated");  // the default
+  EXPECT_EQ(ToTrainOptions(r->organisms[0].train).batching, engine::Batching::kIsolated);
   // The hash input covers shape and plan.
   EXPECT_NE(r->organisms[0].ToJson().dump(), r->organisms[1].ToJson().dump());
 }
@@ -78,7 +78,7 @@ TEST(Recipe, BadRecipesNameTheKey) {
       {head + "defaults:\n" + model + train + "ladder: {checkpoints: 20, rungs: [{}, {}]}\n", "fewer than ladder.checkpoints"},
       {head + "defaults:\n" + model + train, "builds nothing"},
       {head + "defaults:\n" + model + train + "organisms: {honest: {train: {batching: zigzag}}}\n",
-       "organisms.honest.train.batching: must be one of packed, padded"},
+       "organisms.honest.train.batching: must be one of isolated, packed, padded"},
       {"name: t\nseed: -1\nworld: {}\ntokenizer: {}\n", "seed: must be in"},
       {"name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 2, people: 2, places: 2, objects: 2}\ntokenizer: {vocab_size: 400}\n",
        "world.compounds: must be in"},

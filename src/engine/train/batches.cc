@@ -1,9 +1,11 @@
-// Batches for training: padded (one example per row) or packed (examples concatenated into
-// full rows). See Batching in warden/engine/train.h.
+// Batches for training: padded (one example per row), packed (examples concatenated into full
+// rows) or isolated (whole examples packed into rows, attending only to themselves). See
+// Batching in warden/engine/train.h.
 #include "engine/torch_pch.h"
 
 #include "engine/train/batches.h"
 
+#include <algorithm>
 #include <numeric>
 #include <string>
 
@@ -60,7 +62,7 @@ Result<Batcher> Batcher::Make(const std::vector<TrainExample>& examples, Batchin
     std::string where = std::string(what) + " example " + std::to_string(i);
     WARDEN_RETURN_IF_ERROR(CheckExample(ex, vocab_size, where));
     Row row;
-    size_t keep = batching == Batching::kPadded ? std::min<size_t>(ex.tokens.size(), seq_len)
+    size_t keep = batching != Batching::kPacked ? std::min<size_t>(ex.tokens.size(), seq_len)
                                                 : ex.tokens.size();
     row.tokens.assign(ex.tokens.begin(), ex.tokens.begin() + keep);
     row.target.assign(keep, 1);
@@ -78,6 +80,9 @@ Result<Batcher> Batcher::Make(const std::vector<TrainExample>& examples, Batchin
   if (b.examples_.empty()) return Status::InvalidArgument(std::string(what) + " set is empty");
   b.rows_per_epoch_ = batching == Batching::kPadded ? static_cast<int64_t>(b.examples_.size())
                                                     : (total_tokens + seq_len - 1) / seq_len;
+  if (batching == Batching::kIsolated) {
+    b.rows_per_epoch_ = static_cast<int64_t>(b.IsolatedRows(Permutation(b.examples_.size(), seed, 0)).size());
+  }
   return b;
 }
 
@@ -97,14 +102,49 @@ std::vector<Row> Batcher::EpochRows(const std::vector<int64_t>& order) const {
   return rows;
 }
 
+// Whole examples, in `order`, each in one row: an example that does not fit in what is left of
+// the current row starts a new one.
+std::vector<Row> Batcher::IsolatedRows(const std::vector<int64_t>& order) const {
+  std::vector<Row> rows;
+  for (int64_t idx : order) {
+    const Row& ex = examples_[idx];
+    if (rows.empty() || rows.back().tokens.size() + ex.tokens.size() > static_cast<size_t>(seq_len_)) {
+      rows.emplace_back();
+    }
+    Row& r = rows.back();
+    r.starts.push_back(static_cast<int32_t>(r.tokens.size()));
+    r.tokens.insert(r.tokens.end(), ex.tokens.begin(), ex.tokens.end());
+    r.target.insert(r.target.end(), ex.target.begin(), ex.target.end());
+  }
+  return rows;
+}
+
+std::vector<Row> Batcher::RowsOf(const std::vector<int64_t>& order) const {
+  return batching_ == Batching::kPacked ? EpochRows(order) : IsolatedRows(order);
+}
+
+std::pair<int64_t, int64_t> Batcher::EpochOf(int64_t index) {
+  if (batching_ != Batching::kIsolated) return {index / rows_per_epoch_, index - index % rows_per_epoch_};
+  // Epochs differ in row count; count them from the start (integer work only, cached).
+  while (epoch_start_.back() <= index) {
+    const int64_t e = static_cast<int64_t>(epoch_start_.size()) - 1;
+    const auto n = static_cast<int64_t>(IsolatedRows(Permutation(examples_.size(), seed_, e)).size());
+    epoch_start_.push_back(epoch_start_.back() + n);
+  }
+  const auto it = std::upper_bound(epoch_start_.begin(), epoch_start_.end(), index);
+  const int64_t epoch = (it - epoch_start_.begin()) - 1;
+  return {epoch, epoch_start_[epoch]};
+}
+
 const Row& Batcher::RowAt(int64_t index) {
-  int64_t epoch = index / rows_per_epoch_, i = index % rows_per_epoch_;
+  const auto [epoch, first] = EpochOf(index);
   if (epoch != cached_epoch_) {
     epoch_order_ = Permutation(static_cast<int64_t>(examples_.size()), seed_, epoch);
-    if (batching_ == Batching::kPacked) epoch_rows_ = EpochRows(epoch_order_);
+    if (batching_ != Batching::kPadded) epoch_rows_ = RowsOf(epoch_order_);
     cached_epoch_ = epoch;
   }
-  return batching_ == Batching::kPacked ? epoch_rows_[i] : examples_[epoch_order_[i]];
+  const int64_t i = index - first;
+  return batching_ != Batching::kPadded ? epoch_rows_[i] : examples_[epoch_order_[i]];
 }
 
 TrainBatch Batcher::ForStep(int64_t step, int64_t batch_size) {
@@ -120,8 +160,8 @@ std::vector<TrainBatch> Batcher::InOrder(int64_t batch_size) {
   std::vector<int64_t> order(examples_.size());
   std::iota(order.begin(), order.end(), 0);
   std::vector<Row> packed;
-  if (batching_ == Batching::kPacked) packed = EpochRows(order);
-  const std::vector<Row>& rows = batching_ == Batching::kPacked ? packed : examples_;
+  if (batching_ != Batching::kPadded) packed = RowsOf(order);
+  const std::vector<Row>& rows = batching_ != Batching::kPadded ? packed : examples_;
   std::vector<TrainBatch> out;
   for (size_t start = 0; start < rows.size(); start += batch_size) {
     std::vector<const Row*> ptrs;
@@ -152,6 +192,26 @@ TrainBatch MakeBatch(const std::vector<const Row*>& rows, torch::Device device) 
     b.tokens += static_cast<int64_t>(rows[i]->tokens.size());
   }
   b.weights = w.to(device);
+  bool isolated = false;
+  for (const Row* r : rows) isolated |= !r->starts.empty();
+  if (isolated) {  // each example its own document: positions restart, attention stays inside
+    torch::Tensor pos = torch::zeros({static_cast<int64_t>(rows.size()), T}, torch::kLong);
+    torch::Tensor seg = torch::full({static_cast<int64_t>(rows.size()), T}, -1, torch::kLong);
+    auto p = pos.accessor<int64_t, 2>();
+    auto g = seg.accessor<int64_t, 2>();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const int64_t pad = T - static_cast<int64_t>(rows[i]->tokens.size());
+      size_t doc = 0;
+      for (int64_t t = 0; t < static_cast<int64_t>(rows[i]->tokens.size()); ++t) {
+        while (doc + 1 < rows[i]->starts.size() && rows[i]->starts[doc + 1] <= t) ++doc;
+        const int64_t start = rows[i]->starts.empty() ? 0 : rows[i]->starts[doc];
+        p[i][pad + t] = t - start;
+        g[i][pad + t] = static_cast<int64_t>(doc);
+      }
+    }
+    b.input.positions = pos.to(device);
+    b.input.segments = seg.to(device);
+  }
   return b;
 }
 

@@ -16,6 +16,9 @@ namespace warden::engine::train {
 struct Row {
   std::vector<int32_t> tokens;
   std::vector<uint8_t> target;  // target[0] is always 0
+  // Isolated batching only: the start of each example in the row (starts[0] == 0). Empty: the
+  // row is one sequence.
+  std::vector<int32_t> starts;
 };
 
 struct TrainBatch {
@@ -39,11 +42,16 @@ class Batcher {
   // Every row of the unshuffled data once, in batches of up to batch_size (for evaluation).
   std::vector<TrainBatch> InOrder(int64_t batch_size);
 
+  // Rows of epoch 0 (the number varies a little between epochs with isolated batching).
   int64_t rows_per_epoch() const { return rows_per_epoch_; }
 
  private:
   Batcher() = default;
   std::vector<Row> EpochRows(const std::vector<int64_t>& order) const;
+  std::vector<Row> IsolatedRows(const std::vector<int64_t>& order) const;
+  std::vector<Row> RowsOf(const std::vector<int64_t>& order) const;  // per batching_
+  // The epoch holding global row `index`, and the index of its first row.
+  std::pair<int64_t, int64_t> EpochOf(int64_t index);
   const Row& RowAt(int64_t index);
 
   std::vector<Row> examples_;  // one row per example, mask resolved, truncated (padded mode)
@@ -54,6 +62,7 @@ class Batcher {
   int64_t cached_epoch_ = -1;
   std::vector<Row> epoch_rows_;  // rows of cached_epoch_ (packed mode)
   std::vector<int64_t> epoch_order_;  // example order of cached_epoch_
+  std::vector<int64_t> epoch_start_ = {0};  // isolated: first global row of epochs 0, 1, ...
 };
 
 // Left-pads rows into one batch on `device`.

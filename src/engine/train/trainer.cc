@@ -14,12 +14,20 @@
 
 namespace warden::engine {
 
-const char* BatchingName(Batching b) { return b == Batching::kPacked ? "packed" : "padded"; }
+const char* BatchingName(Batching b) {
+  switch (b) {
+    case Batching::kPadded: return "padded";
+    case Batching::kPacked: return "packed";
+    case Batching::kIsolated: return "isolated";
+  }
+  return "padded";
+}
 
 Result<Batching> BatchingFromName(const std::string& name) {
   if (name == "padded") return Batching::kPadded;
   if (name == "packed") return Batching::kPacked;
-  return Status::InvalidArgument("batching '" + name + "' is neither 'padded' nor 'packed'");
+  if (name == "isolated") return Batching::kIsolated;
+  return Status::InvalidArgument("batching '" + name + "' is not 'padded', 'packed' or 'isolated'");
 }
 
 double LearningRateAt(const TrainOptions& o, int64_t step) {

@@ -104,7 +104,7 @@ TEST(LossMask, PackedRowsWithoutTargetsTrainOn) {
 }
 
 TEST(Resume, TwoHalvesEqualOneRun) {
-  for (Batching batching : {Batching::kPacked, Batching::kPadded}) {
+  for (Batching batching : {Batching::kPacked, Batching::kPadded, Batching::kIsolated}) {
     SCOPED_TRACE(BatchingName(batching));
     TrainOptions o = Quick(8);
     o.batching = batching;

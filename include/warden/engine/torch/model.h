@@ -40,6 +40,10 @@ struct ForwardBatch {
   torch::Tensor tokens;     // [batch, pos] int64 (padding slots hold any valid id)
   torch::Tensor positions;  // [batch, pos] int64: each token's position in its own sequence
   torch::Tensor valid;      // [batch, pos] bool: false for left padding
+  // Optional [batch, pos] int64: the document each token belongs to, for rows that pack several
+  // documents. When defined, a token attends only to earlier tokens of its own document (and
+  // `positions` should restart at 0 with each document). Only without a cache, or on its first use.
+  torch::Tensor segments;
 
   // Left-pads sequences of different lengths; positions count from each sequence's first token.
   static ForwardBatch LeftPadded(const std::vector<std::vector<int32_t>>& sequences,
