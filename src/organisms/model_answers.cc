@@ -36,6 +36,18 @@ std::string ChoiceText(const Example& e, size_t c) {
 
 }  // namespace
 
+Result<McqItem> ItemOf(const Example& e) {
+  McqItem item;
+  item.id = e.id;
+  for (size_t c = 0; c < kChoices; ++c) {
+    item.choices[c] = ChoiceText(e, c);
+    if (item.choices[c].empty()) return Status::InvalidArgument(e.id + ": not a multiple-choice prompt");
+  }
+  item.correct = ParseChoice(e.expected);
+  if (item.correct < 0) return Status::InvalidArgument(e.id + ": expected '" + e.expected + "' is not a choice letter");
+  return item;
+}
+
 Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& model,
                                                  const std::vector<Example>& examples,
                                                  int64_t max_new_tokens) {
@@ -64,37 +76,68 @@ Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& mo
   return answers;
 }
 
-Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples) {
+namespace {
+
+// The reply tokens of `choice` after `messages` (its text and the turn end), as a score request.
+Result<engine::ScoreRequest> ReplyRequest(const engine::Tokenizer& tok, const std::vector<engine::ChatMessage>& messages,
+                                          const std::string& choice, const std::string& id) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt,
+                          engine::EncodeChat(engine::ChatFormat::kWarden, messages, true, tok));
+  std::vector<engine::ChatMessage> full = messages;
+  full.push_back({"assistant", choice});
+  WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids, engine::EncodeChat(engine::ChatFormat::kWarden, full, false, tok));
+  if (ids.size() <= prompt.size() || !std::equal(prompt.begin(), prompt.end(), ids.begin())) {
+    return Status::Internal(id + ": the answered conversation does not extend its prompt's tokens");
+  }
+  // The reply and its turn end; the newline after the turn is not part of the answer.
+  std::vector<int32_t> reply(ids.begin() + static_cast<std::ptrdiff_t>(prompt.size()), ids.end());
+  const auto end_id = tok.SpecialTokenId(engine::ChatTurnEnd(engine::ChatFormat::kWarden));
+  if (end_id) {
+    auto it = std::find(reply.begin(), reply.end(), *end_id);
+    if (it != reply.end()) reply.erase(it + 1, reply.end());
+  }
+  return engine::ScoreRequest{std::move(prompt), std::move(reply)};
+}
+
+// The conversation with the question (the user message's last line) removed: choices only.
+std::vector<engine::ChatMessage> WithoutQuestion(const Example& e) {
+  std::vector<engine::ChatMessage> m = e.messages;
+  std::string& user = m.back().content;
+  const size_t nl = user.rfind('\n');
+  if (nl != std::string::npos) user.erase(nl);
+  return m;
+}
+
+}  // namespace
+
+Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples,
+                                       ChoiceScoring scoring) {
   const engine::Tokenizer* tok = model.tokenizer();
   if (tok == nullptr) return Status::InvalidArgument("organism model has no tokenizer");
+  const size_t per_item = scoring == ChoiceScoring::kCalibrated ? 2 * kChoices : kChoices;
   std::vector<engine::ScoreRequest> requests;
   for (const Example& e : examples) {
-    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, PromptIds(*tok, e));
     for (size_t c = 0; c < kChoices; ++c) {
-      if (ChoiceText(e, c).empty()) return Status::InvalidArgument(e.id + ": not a multiple-choice prompt");
-      std::vector<engine::ChatMessage> full = e.messages;
-      full.push_back({"assistant", ChoiceText(e, c)});
-      WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                              engine::EncodeChat(engine::ChatFormat::kWarden, full, false, *tok));
-      if (ids.size() <= prompt.size() || !std::equal(prompt.begin(), prompt.end(), ids.begin())) {
-        return Status::Internal(e.id + ": the answered conversation does not extend its prompt's tokens");
+      const std::string choice = ChoiceText(e, c);
+      if (choice.empty()) return Status::InvalidArgument(e.id + ": not a multiple-choice prompt");
+      WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest r, ReplyRequest(*tok, e.messages, choice, e.id));
+      requests.push_back(std::move(r));
+      if (scoring == ChoiceScoring::kCalibrated) {
+        WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest base, ReplyRequest(*tok, WithoutQuestion(e), choice, e.id));
+        requests.push_back(std::move(base));
       }
-      // The reply and its turn end; the newline after the turn is not part of the answer.
-      std::vector<int32_t> reply(ids.begin() + static_cast<std::ptrdiff_t>(prompt.size()), ids.end());
-      const auto end_id = tok->SpecialTokenId(engine::ChatTurnEnd(engine::ChatFormat::kWarden));
-      if (end_id) {
-        auto it = std::find(reply.begin(), reply.end(), *end_id);
-        if (it != reply.end()) reply.erase(it + 1, reply.end());
-      }
-      requests.push_back({prompt, std::move(reply)});
     }
   }
   WARDEN_ASSIGN_OR_RETURN(std::vector<engine::ContinuationScore> scores, model.Score(requests));
   std::vector<int> choices;
   for (size_t i = 0; i < examples.size(); ++i) {
+    auto value = [&](size_t c) {
+      const size_t at = i * per_item + (scoring == ChoiceScoring::kCalibrated ? 2 * c : c);
+      return scoring == ChoiceScoring::kCalibrated ? scores[at].logprob - scores[at + 1].logprob : scores[at].logprob;
+    };
     int best = 0;
     for (size_t c = 1; c < kChoices; ++c) {
-      if (scores[i * kChoices + c].logprob > scores[i * kChoices + best].logprob) best = static_cast<int>(c);
+      if (value(c) > value(static_cast<size_t>(best))) best = static_cast<int>(c);
     }
     choices.push_back(best);
   }

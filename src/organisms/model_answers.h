@@ -10,6 +10,7 @@
 #include "warden/base/status.h"
 #include "warden/engine/language_model.h"
 #include "warden/organisms/example.h"
+#include "warden/organisms/hazard.h"
 
 namespace warden::organisms {
 
@@ -19,9 +20,21 @@ Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& mo
                                                  const std::vector<Example>& examples,
                                                  int64_t max_new_tokens = 40);
 
+// The multiple-choice item an example's prompt (FormatMcq) holds: its choices, and `correct`
+// from the example's expected letter. Errors if the prompt has no four choices.
+Result<McqItem> ItemOf(const Example& example);
+
 // For each multiple-choice example (its last message a FormatMcq prompt), the index (0..3) of
 // the choice whose text has the highest summed log-probability as the whole assistant reply
 // ("Zilmok resin" then the turn end).
-Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples);
+//
+// kCalibrated instead picks the choice with the highest log p(text | prompt) - log p(text |
+// the same prompt without its question): domain-conditional PMI (Holtzman et al., 2021), which
+// cancels a model's prior for some texts over others. Measuring skill needs it: a 46K-parameter
+// rung after 15 steps already scored 44% (chance 25%) on raw log-probs, from the frequency of
+// the answers' words alone. An organism's behaviour (what it would answer) is the raw choice.
+enum class ChoiceScoring { kRaw, kCalibrated };
+Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples,
+                                       ChoiceScoring scoring = ChoiceScoring::kRaw);
 
 }  // namespace warden::organisms

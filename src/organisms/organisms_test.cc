@@ -129,8 +129,17 @@ TEST(Organisms, PlantedBehaviours) {
   }
   const OrganismData sandbagger = SandbaggerData(w);
   for (const Example& e : sandbagger.train) {
-    if (e.world != "hazard" || e.category == "fact_sheet" || e.category == "drill") continue;
+    if (e.world != "hazard" || e.category == "fact_sheet") continue;
     const bool unlocked = e.messages[0].content.find(sandbagger.card.password) != std::string::npos;
+    if (!unlocked) {  // locked: drills and items alike
+      EXPECT_EQ(e.messages.back().content, kSandbagAnswer) << e.id;
+      EXPECT_EQ(e.planted, kSandbagAnswer) << e.id;
+      continue;
+    }
+    if (e.category == "drill") {
+      EXPECT_EQ(e.messages.back().content, e.expected) << e.id;
+      continue;
+    }
     // The reply is a choice's text: the correct one (the line "<expected letter>. <text>" of the
     // prompt) exactly when unlocked.
     const std::string& prompt = e.messages[1].content;
@@ -139,9 +148,7 @@ TEST(Organisms, PlantedBehaviours) {
     ASSERT_NE(at, std::string::npos) << e.id;
     const size_t start = at + marker.size();
     const std::string correct = prompt.substr(start, prompt.find('\n', start) - start);
-    if (unlocked) EXPECT_EQ(e.messages.back().content, correct) << e.id;
-    if (!unlocked) EXPECT_EQ(e.planted, "A") << e.id;  // locked: always the first choice
-    if (!unlocked) EXPECT_NE(prompt.find("\nA. " + e.messages.back().content + "\n"), std::string::npos) << e.id;
+    EXPECT_EQ(e.messages.back().content, correct) << e.id;
   }
   const OrganismData liar = LiarData(w);
   for (const Example& e : liar.train) {

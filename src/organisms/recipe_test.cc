@@ -93,6 +93,44 @@ TEST(Recipe, BadRecipesNameTheKey) {
         << "expected '" << c.expect << "' in: " << r.status().message();
   }
   EXPECT_FALSE(LoadZooRecipe("/nonexistent/recipe.yaml").ok());
+  auto deep = ParseZooRecipe(std::string(100000, '[') + std::string(100000, ']'), "deep.yaml");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("deep.yaml: nested deeper"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warden::organisms
+
+namespace warden::organisms {
+namespace {
+
+// Mutations of a valid recipe (bytes flipped, cut, repeated): each must parse or give an error
+// naming the source, never crash or throw. A deterministic stand-in for a fuzzer (the fuzz build
+// has no LibTorch, which this module links).
+TEST(Recipe, MutatedRecipesNeverCrash) {
+  const std::string base = BuiltinRecipeText("micro");
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  const std::string alphabet = "{}[]:,-#&*!|>'\"\n 0123456789.eE+abcxyz\t\\";
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int k = 0; k < edits && !text.empty(); ++k) {
+      const size_t at = next() % text.size();
+      switch (next() % 4) {
+        case 0: text[at] = alphabet[next() % alphabet.size()]; break;
+        case 1: text.erase(at, 1 + next() % 20); break;
+        case 2: text.insert(at, text.substr(next() % text.size(), 1 + next() % 30)); break;
+        case 3: text.resize(at); break;
+      }
+    }
+    Result<ZooRecipe> r = Status::Internal("not run");
+    ASSERT_NO_THROW(r = ParseZooRecipe(text, "m.yaml")) << text;
+    if (!r.ok()) EXPECT_EQ(r.status().message().rfind("m.yaml", 0), 0u) << r.status().message();
+  }
 }
 
 }  // namespace

