@@ -18,9 +18,12 @@
 // process. The algorithm here is small and its output is checked against a literal reference.
 //
 // Layout of the vocabulary: 0 "<unk>", 1 "<s>", 2 "</s>", then the control tokens in the order
-// given, then the 256 byte tokens "<0x00>".."<0xFF>", then the alphabet (single characters,
-// most frequent first), then one piece per merge. Control tokens are special: never learned
+// given, then the 256 byte tokens "<0x00>".."<0xFF>", then the alphabet ("▁" always, then
+// single characters, most frequent first), then one piece per merge. Control tokens are special: never learned
 // from text and matched in text only with parse_special.
+//
+// Decode(Encode(text)) == text for any bytes, except that a literal "▁" (U+2581) in the text
+// comes back as a space, as with every SentencePiece-style tokenizer.
 //
 // Deterministic: the same texts and options give the same bytes on every machine (ties between
 // equally frequent pairs go to the smaller merged string).

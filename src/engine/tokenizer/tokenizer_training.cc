@@ -75,9 +75,12 @@ class BpeLearner {
     }
     std::vector<std::pair<std::string, int64_t>> ranked(chars.begin(), chars.end());
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    // "▁" always: the normalizer writes every space as "▁", and left to byte fallback it would
+    // decode as the bytes of "▁", not as a space (found by tokenizer_training_fuzz).
+    AddPiece(kSpace, /*mergeable=*/true);
     for (const auto& [ch, n] : ranked) {
       if (static_cast<int>(pieces_.size()) >= alphabet_max || n < o.min_char_count) break;
-      if (static_cast<unsigned char>(ch[0]) == 0xFF) continue;  // invalid UTF-8: bytes only
+      if (static_cast<unsigned char>(ch[0]) == 0xFF || ch == kSpace) continue;  // invalid UTF-8: bytes only
       AddPiece(ch, /*mergeable=*/!IsDigit(ch));
     }
     for (const auto& [w, n] : counted) {

@@ -128,6 +128,20 @@ TEST(TokenizerTraining, LayoutSpecialsBytesAndDigits) {
   EXPECT_EQ(tok->Decode(tok->Encode(bad, {false, false})), bad);
 }
 
+// Found by tokenizer_training_fuzz: NUL bytes frequent enough to enter the alphabet.
+TEST(TokenizerTraining, NulBytesRoundTrip) {
+  const std::vector<std::string> texts = {"hac ma)t", std::string("tthe dhe ") + std::string(40, '\0')};
+  TokenizerTrainOptions o;
+  o.vocab_size = 262 + 'e' % 16;
+  o.control_tokens = {"<|user|>", "<|end|>"};
+  auto json = TrainTokenizerJson(texts, o);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  auto tok = Parse(*json);
+  ASSERT_NE(tok, nullptr);
+  EXPECT_EQ(tok->vocab_size(), o.vocab_size);
+  for (const std::string& t : texts) EXPECT_EQ(tok->Decode(tok->Encode(t, {false, false})), t);
+}
+
 TEST(TokenizerTraining, SameCorpusSameBytes) {
   auto a = TrainTokenizerJson(Corpus(), Options(360));
   auto b = TrainTokenizerJson(Corpus(), Options(360));
