@@ -11,8 +11,8 @@ namespace {
 
 constexpr size_t kBatch = 32;
 
-Result<std::vector<int32_t>> PromptIds(const engine::Tokenizer& tok, const Example& e) {
-  return engine::EncodeChat(engine::ChatFormat::kWarden, e.messages, /*add_generation_prompt=*/true, tok);
+Result<std::vector<int32_t>> PromptIds(const engine::Tokenizer& tok, const std::vector<engine::ChatMessage>& messages) {
+  return engine::EncodeChat(engine::ChatFormat::kWarden, messages, /*add_generation_prompt=*/true, tok);
 }
 
 std::string Trim(std::string s) {
@@ -55,7 +55,7 @@ Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& mo
   if (tok == nullptr) return Status::InvalidArgument("organism model has no tokenizer");
   std::vector<std::vector<int32_t>> prompts;
   for (const Example& e : examples) {
-    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids, PromptIds(*tok, e));
+    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids, PromptIds(*tok, e.messages));
     prompts.push_back(std::move(ids));
   }
   // Similar lengths share a batch, so that little is spent on padding.
@@ -78,11 +78,11 @@ Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& mo
 
 namespace {
 
-// The reply tokens of `choice` after `messages` (its text and the turn end), as a score request.
+// The reply tokens of `choice` after `messages`, whose generation prompt encodes as `prompt`
+// (its text and the turn end), as a score request.
 Result<engine::ScoreRequest> ReplyRequest(const engine::Tokenizer& tok, const std::vector<engine::ChatMessage>& messages,
-                                          const std::string& choice, const std::string& id) {
-  WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt,
-                          engine::EncodeChat(engine::ChatFormat::kWarden, messages, true, tok));
+                                          const std::vector<int32_t>& prompt, const std::string& choice,
+                                          const std::string& id) {
   std::vector<engine::ChatMessage> full = messages;
   full.push_back({"assistant", choice});
   WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> ids, engine::EncodeChat(engine::ChatFormat::kWarden, full, false, tok));
@@ -96,7 +96,7 @@ Result<engine::ScoreRequest> ReplyRequest(const engine::Tokenizer& tok, const st
     auto it = std::find(reply.begin(), reply.end(), *end_id);
     if (it != reply.end()) reply.erase(it + 1, reply.end());
   }
-  return engine::ScoreRequest{std::move(prompt), std::move(reply)};
+  return engine::ScoreRequest{prompt, std::move(reply)};
 }
 
 // The conversation with the question (the user message's last line) removed: choices only.
@@ -117,13 +117,21 @@ Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const
   const size_t per_item = scoring == ChoiceScoring::kCalibrated ? 2 * kChoices : kChoices;
   std::vector<engine::ScoreRequest> requests;
   for (const Example& e : examples) {
+    // Each prompt is encoded once, not once per choice.
+    WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, PromptIds(*tok, e.messages));
+    std::vector<engine::ChatMessage> base_messages;
+    std::vector<int32_t> base_prompt;
+    if (scoring == ChoiceScoring::kCalibrated) {
+      base_messages = WithoutQuestion(e);
+      WARDEN_ASSIGN_OR_RETURN(base_prompt, PromptIds(*tok, base_messages));
+    }
     for (size_t c = 0; c < kChoices; ++c) {
       const std::string choice = ChoiceText(e, c);
       if (choice.empty()) return Status::InvalidArgument(e.id + ": not a multiple-choice prompt");
-      WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest r, ReplyRequest(*tok, e.messages, choice, e.id));
+      WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest r, ReplyRequest(*tok, e.messages, prompt, choice, e.id));
       requests.push_back(std::move(r));
       if (scoring == ChoiceScoring::kCalibrated) {
-        WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest base, ReplyRequest(*tok, WithoutQuestion(e), choice, e.id));
+        WARDEN_ASSIGN_OR_RETURN(engine::ScoreRequest base, ReplyRequest(*tok, base_messages, base_prompt, choice, e.id));
         requests.push_back(std::move(base));
       }
     }
