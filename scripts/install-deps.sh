@@ -11,7 +11,8 @@ PACKAGES=(
   # ML layer
   libtorch-dev libopenblas0-openmp   # OpenBLAS replaces the reference BLAS that libtorch links by default
   # base libraries
-  nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev
+  nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev zlib1g-dev
+  libcpp-httplib-dev   # HTTP: the OpenAI-compatible model backend (and later the gateway)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

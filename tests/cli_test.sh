@@ -120,5 +120,35 @@ check "error: bad recipe names the key" fails_with "bad.yaml: organisms.honest.t
   "$warden" organisms build --recipe "$work/bad.yaml" --out "$work/badzoo"
 check "error: verify of a missing zoo" fails_with "no such zoo directory" "$warden" organisms verify "$work/nozoo"
 
+# Evaluations, on the micro zoo built above.
+eval_list() { "$warden" eval list --json >"$work/suites.json" && [ "$(grep -c '"name"' "$work/suites.json")" -eq 6 ]; }
+check "eval list: six suites with sources and licences" eval_list
+eval_run_zoo_suite() {
+  "$warden" eval run --model "$work/zoo/honest" --suite refusal --zoo "$work/zoo" --limit 4 --threads 1 \
+    --out "$work/evals" --json >"$work/eval.json" 2>/dev/null &&
+    json_has "$work/eval.json" '"refusal_rate"' && json_has "$work/eval.json" '"ci_low"' &&
+    json_has "$work/eval.json" '"model_sha256"' && json_has "$work/eval.json" '"errors": 0' &&
+    test -s "$work/evals/refusal_heldout.jsonl" &&
+    "$warden" eval report "$work/evals/refusal_heldout.jsonl" >/dev/null && grep -q "sample viewer\|Samples" "$work/evals/refusal_heldout.html"
+}
+check "eval run: a zoo suite on an organism, a log, and its HTML report" eval_run_zoo_suite
+printf '{"input":"What is 2+2?","target":"4"}\n{"input":\n' >"$work/bad-data.jsonl"
+check "error: malformed dataset row names its line" fails_with "bad-data.jsonl:2" \
+  "$warden" eval run --model "$work/zoo/honest" --dataset "$work/bad-data.jsonl" --target-field target --bad-rows fail --out "$work/evals"
+eval_dataset_skip() {
+  "$warden" eval run --model "$work/zoo/honest" --dataset "$work/bad-data.jsonl" --target-field target --threads 1 \
+    --out "$work/evals" --json >"$work/ds.json" 2>/dev/null && json_has "$work/ds.json" '"skipped_rows": 1' &&
+    json_has "$work/ds.json" '"n": 1'
+}
+check "eval run: a user's dataset, bad rows skipped and counted" eval_dataset_skip
+eval_sandbagging() {
+  "$warden" eval sandbagging --model "$work/zoo/sandbagger" --zoo "$work/zoo" --limit 3 --sigmas 0 0.1 --seeds 1 \
+    --threads 1 --out "$work/evals" --json >"$work/sb.json" 2>/dev/null &&
+    json_has "$work/sb.json" '"flagged"' && test -s "$work/evals/sandbagging-sandbagger.svg"
+}
+check "eval sandbagging: a verdict and its SVG curve" eval_sandbagging
+check "error: hazard suite without a zoo" fails_with "pass --zoo DIR" \
+  "$warden" eval run --model "$work/zoo/honest" --suite hazard --out "$work/evals"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -20,6 +20,7 @@ void RegisterCache(CLI::App& app);
 void RegisterHooks(CLI::App& app);
 void RegisterTrain(CLI::App& app);
 void RegisterOrganisms(CLI::App& app);
+void RegisterEval(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

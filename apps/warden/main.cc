@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterHooks(app);
   warden::cli::RegisterTrain(app);
   warden::cli::RegisterOrganisms(app);
+  warden::cli::RegisterEval(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

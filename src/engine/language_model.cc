@@ -1,6 +1,10 @@
 #include "warden/engine/language_model.h"
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include "engine/transformer.h"
 #include "warden/engine/safetensors.h"
@@ -47,8 +51,39 @@ Result<std::unique_ptr<LanguageModel>> LanguageModel::Load(const LoadSpec& spec)
   });
 }
 
+struct LanguageModel::NoiseState {
+  std::vector<torch::Tensor> original;  // in named_parameters() order
+};
+
 LanguageModel::LanguageModel(std::unique_ptr<Model> model) : model_(std::move(model)) {}
 LanguageModel::~LanguageModel() = default;
+
+Status LanguageModel::SetWeightNoise(double relative_sigma, uint64_t seed) {
+  if (!(relative_sigma >= 0) || !std::isfinite(relative_sigma)) {
+    return Status::InvalidArgument("weight noise sigma must be finite and >= 0");
+  }
+  torch::NoGradGuard no_grad;
+  auto params = model_->module().parameters();
+  if (!noise_) {
+    if (relative_sigma == 0) return Status::Ok();
+    noise_ = std::make_unique<NoiseState>();
+    for (const torch::Tensor& p : params) noise_->original.push_back(p.detach().clone());
+  }
+  auto gen = at::detail::createCPUGenerator(seed);
+  for (size_t i = 0; i < params.size(); ++i) {
+    torch::Tensor p = params[i];
+    const torch::Tensor& w0 = noise_->original[i];
+    if (relative_sigma == 0) {
+      p.copy_(w0);
+      continue;
+    }
+    const torch::Tensor w = w0.to(torch::kFloat);
+    const double rms = w.pow(2).mean().sqrt().item<double>();
+    torch::Tensor z = torch::randn(w.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat));
+    p.copy_((w + z.mul(relative_sigma * rms)).to(p.device(), p.scalar_type()));
+  }
+  return Status::Ok();
+}
 
 const ModelConfig& LanguageModel::config() const { return model_->config(); }
 const Tokenizer* LanguageModel::tokenizer() const { return model_->tokenizer(); }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 #include <utility>
 
@@ -40,6 +41,14 @@ struct Plan {
   bool is_ladder = false;
 };
 
+// The model a fine-tuned organism starts from (ModelRecipe::from), once that is built.
+struct Base {
+  std::string dir;          // the model's directory
+  std::string zoo_path;     // relative to the zoo: "ladder/rung-4"
+  std::string recipe_hash;  // of the organism it belongs to: a rebuilt base rebuilds its fine-tunes
+  double flops = 0;
+};
+
 Result<std::string> TrainZooTokenizer(const std::vector<Plan>& plans, int64_t vocab_size) {
   std::vector<std::string> texts;
   for (const Plan& p : plans) {
@@ -53,13 +62,14 @@ Result<std::string> TrainZooTokenizer(const std::vector<Plan>& plans, int64_t vo
   return engine::TrainTokenizerJson(texts, o);
 }
 
-std::string RecipeHash(const Plan& p, const ZooRecipe& recipe, const std::string& tokenizer_sha) {
+std::string RecipeHash(const Plan& p, const ZooRecipe& recipe, const std::string& tokenizer_sha, const Base* base) {
   Json models = Json::array();
   for (const ModelRecipe& m : p.models) models.push_back(m.ToJson());
   if (p.is_ladder) models.push_back({{"checkpoints", recipe.ladder_checkpoints}});
   Json key = {{"format", kZooFormat},         {"organism", p.name},
               {"models", models},             {"train_sha256", p.data.card.train_sha256},
               {"eval_sha256", p.data.card.eval_sha256}, {"tokenizer_sha256", tokenizer_sha}};
+  if (base != nullptr) key["base"] = {{"model", base->zoo_path}, {"recipe_hash", base->recipe_hash}};
   return Sha256Hex(key.dump());
 }
 
@@ -112,7 +122,7 @@ Result<std::vector<CheckpointCard>> ListCheckpoints(const std::string& org_dir, 
 
 Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::string& org_dir,
                              const std::vector<engine::TrainExample>& examples, const engine::Tokenizer& tok,
-                             const std::string& tokenizer_json, const ZooRecipe& recipe,
+                             const std::string& tokenizer_json, const ZooRecipe& recipe, const Base* base,
                              const BuildOptions& opt) {
   const std::string rel = p.is_ladder ? m.name : ".";
   const std::string dir = org_dir + "/" + rel;
@@ -138,8 +148,17 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
   const Clock::time_point start = Clock::now();
   engine::TrainCallback on_step;
   if (opt.on_step) on_step = [&](const engine::TrainProgress& pr) { opt.on_step(m.name, pr, m.train.steps); };
-  WARDEN_ASSIGN_OR_RETURN(engine::TrainResult r, engine::TrainFromScratch(config, examples, {}, o, on_step));
+  engine::TrainResult r;
+  if (base != nullptr) {
+    WARDEN_ASSIGN_OR_RETURN(r, engine::FineTune(base->dir, examples, {}, o, on_step));
+  } else {
+    WARDEN_ASSIGN_OR_RETURN(r, engine::TrainFromScratch(config, examples, {}, o, on_step));
+  }
   ModelCard card;
+  if (base != nullptr) {
+    card.base_model = base->zoo_path;
+    card.base_flops = base->flops;
+  }
   card.seconds = SecondsSince(start);
   WARDEN_RETURN_IF_ERROR(CopyFile(r.checkpoint + "/config.json", dir + "/config.json"));
   WARDEN_RETURN_IF_ERROR(CopyFile(r.checkpoint + "/model.safetensors", dir + "/model.safetensors"));
@@ -158,11 +177,11 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
 
 Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const engine::Tokenizer& tok,
                                const std::string& tokenizer_json, const std::string& tokenizer_sha,
-                               const BuildOptions& opt) {
+                               const Base* base, const BuildOptions& opt) {
   BuiltOrganism built;
   built.name = p.name;
   built.dir = opt.out_dir + "/" + p.name;
-  built.recipe_hash = RecipeHash(p, recipe, tokenizer_sha);
+  built.recipe_hash = RecipeHash(p, recipe, tokenizer_sha, base);
   if (!opt.force && AlreadyBuilt(built.dir, built.recipe_hash)) {
     built.skipped = true;
     if (opt.log) opt.log(p.name + ": up to date (recipe " + built.recipe_hash.substr(0, 12) + "), skipped");
@@ -191,7 +210,8 @@ Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const eng
       opt.log(p.name + (p.is_ladder ? "/" + m.name : "") + ": training " + std::to_string(m.train.steps) +
               " steps on " + std::to_string(examples.size()) + " examples");
     }
-    WARDEN_ASSIGN_OR_RETURN(ModelCard mc, TrainModel(p, m, built.dir, examples, tok, tokenizer_json, recipe, opt));
+    WARDEN_ASSIGN_OR_RETURN(ModelCard mc,
+                            TrainModel(p, m, built.dir, examples, tok, tokenizer_json, recipe, base, opt));
     card.models.push_back(std::move(mc));
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/tokenizer.json", tokenizer_json));
@@ -201,19 +221,39 @@ Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const eng
   return built;
 }
 
+// What an organism fine-tuned from `built` starts from: its model, or the ladder's largest rung.
+Result<Base> BaseOf(const BuiltOrganism& built) {
+  const std::string card_path = built.dir + "/card.json";
+  WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(card_path));
+  WARDEN_ASSIGN_OR_RETURN(Json j, ParseJson(text, card_path));
+  WARDEN_ASSIGN_OR_RETURN(Card card, CardFromJson(j, card_path));
+  if (card.models.empty()) return Status::Corrupt(card_path + ": no trained models listed");
+  const ModelCard& top = card.models.back();
+  const bool is_ladder = built.name == "ladder";
+  return Base{is_ladder ? built.dir + "/" + top.dir : built.dir, is_ladder ? "ladder/" + top.dir : built.name,
+              built.recipe_hash, top.base_flops + top.flops};
+}
+
 }  // namespace
 
 Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
   const Clock::time_point start = Clock::now();
   BuildResult result;
   WARDEN_ASSIGN_OR_RETURN(World world, BuildWorld(opt.shared_dir, recipe.world));
+  // The ladder goes first when an organism is fine-tuned from it, else last; the recipe parser
+  // saw to it that every other base comes before its fine-tunes.
   std::vector<Plan> plans;
   for (const ModelRecipe& m : recipe.organisms) plans.push_back({m.name, DataFor(m.name, world), {m}, false});
-  if (!recipe.rungs.empty()) plans.push_back({"ladder", LadderData(world), recipe.rungs, true});
+  const bool ladder_is_base = std::any_of(recipe.organisms.begin(), recipe.organisms.end(),
+                                          [](const ModelRecipe& m) { return m.from == "ladder"; });
+  if (!recipe.rungs.empty()) {
+    plans.insert(ladder_is_base ? plans.begin() : plans.end(), Plan{"ladder", LadderData(world), recipe.rungs, true});
+  }
 
   std::error_code ec;
   fs::create_directories(opt.out_dir, ec);
   if (ec) return Status::IoError("cannot create " + opt.out_dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(WriteBenchmarks(world, opt.out_dir + "/benchmarks"));
   const Clock::time_point tok_start = Clock::now();
   if (opt.log) opt.log("tokenizer: training " + std::to_string(recipe.vocab_size) + " tokens on the zoo's data");
   WARDEN_ASSIGN_OR_RETURN(std::string tokenizer_json, TrainZooTokenizer(plans, recipe.vocab_size));
@@ -223,8 +263,12 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(opt.out_dir + "/tokenizer.json", tokenizer_json));
   const std::string tokenizer_sha = Sha256Hex(tokenizer_json);
 
+  std::map<std::string, Base> bases;  // by organism name
   for (const Plan& p : plans) {
-    WARDEN_ASSIGN_OR_RETURN(BuiltOrganism b, BuildOne(p, recipe, *tok, tokenizer_json, tokenizer_sha, opt));
+    const std::string& from = p.models.front().from;
+    const Base* base = from.empty() ? nullptr : &bases.at(from);
+    WARDEN_ASSIGN_OR_RETURN(BuiltOrganism b, BuildOne(p, recipe, *tok, tokenizer_json, tokenizer_sha, base, opt));
+    WARDEN_ASSIGN_OR_RETURN(bases[p.name], BaseOf(b));
     result.organisms.push_back(std::move(b));
   }
   result.seconds = SecondsSince(start);

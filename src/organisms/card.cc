@@ -25,10 +25,12 @@ Json ModelCardToJson(const ModelCard& m) {
   for (const CheckpointCard& c : m.checkpoints) {
     checkpoints.push_back({{"step", c.step}, {"tokens_seen", c.tokens_seen}, {"flops", c.flops}, {"dir", c.dir}});
   }
-  return {{"name", m.name},         {"dir", m.dir},       {"parameters", m.parameters},
-          {"recipe", m.recipe},     {"steps", m.steps},   {"tokens_seen", m.tokens_seen},
-          {"flops", m.flops},       {"final_loss", m.final_loss}, {"seconds", m.seconds},
-          {"checkpoints", checkpoints}};
+  Json j = {{"name", m.name},         {"dir", m.dir},       {"parameters", m.parameters},
+            {"recipe", m.recipe},     {"steps", m.steps},   {"tokens_seen", m.tokens_seen},
+            {"flops", m.flops},       {"final_loss", m.final_loss}, {"seconds", m.seconds},
+            {"checkpoints", checkpoints}};
+  if (!m.base_model.empty()) j["base_model"] = m.base_model, j["base_flops"] = m.base_flops;
+  return j;
 }
 
 Status JsonNumber(const Json& j, const char* key, const std::string& where, double* out) {
@@ -58,6 +60,10 @@ Result<ModelCard> ModelCardFromJson(const Json& j, const std::string& where) {
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "flops", where, &m.flops));
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "final_loss", where, &m.final_loss));
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "seconds", where, &m.seconds));
+  if (j.contains("base_model")) {
+    WARDEN_RETURN_IF_ERROR(JsonString(j, "base_model", where, &m.base_model));
+    WARDEN_RETURN_IF_ERROR(JsonNumber(j, "base_flops", where, &m.base_flops));
+  }
   if (!j.contains("recipe") || !j["recipe"].is_object()) return Status::Corrupt(where + ": missing object 'recipe'");
   m.recipe = j["recipe"];
   if (!j.contains("checkpoints") || !j["checkpoints"].is_array()) {

@@ -1,6 +1,7 @@
 #include "model_answers.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "warden/engine/chat_template.h"
@@ -110,8 +111,8 @@ std::vector<engine::ChatMessage> WithoutQuestion(const Example& e) {
 
 }  // namespace
 
-Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples,
-                                       ChoiceScoring scoring) {
+Result<std::vector<ChoiceScores>> ScoreChoices(const engine::LanguageModel& model,
+                                               const std::vector<Example>& examples, ChoiceScoring scoring) {
   const engine::Tokenizer* tok = model.tokenizer();
   if (tok == nullptr) return Status::InvalidArgument("organism model has no tokenizer");
   const size_t per_item = scoring == ChoiceScoring::kCalibrated ? 2 * kChoices : kChoices;
@@ -137,18 +138,32 @@ Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const
     }
   }
   WARDEN_ASSIGN_OR_RETURN(std::vector<engine::ContinuationScore> scores, model.Score(requests));
-  std::vector<int> choices;
+  std::vector<ChoiceScores> out(examples.size());
   for (size_t i = 0; i < examples.size(); ++i) {
-    auto value = [&](size_t c) {
+    for (size_t c = 0; c < kChoices; ++c) {
       const size_t at = i * per_item + (scoring == ChoiceScoring::kCalibrated ? 2 * c : c);
-      return scoring == ChoiceScoring::kCalibrated ? scores[at].logprob - scores[at + 1].logprob : scores[at].logprob;
-    };
-    int best = 0;
-    for (size_t c = 1; c < kChoices; ++c) {
-      if (value(c) > value(static_cast<size_t>(best))) best = static_cast<int>(c);
+      out[i][c] = scoring == ChoiceScoring::kCalibrated ? scores[at].logprob - scores[at + 1].logprob : scores[at].logprob;
     }
-    choices.push_back(best);
   }
+  return out;
+}
+
+int BestChoice(const ChoiceScores& scores) {
+  return static_cast<int>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+}
+
+double ChoiceProbability(const ChoiceScores& scores, int choice) {
+  const double top = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (double s : scores) sum += std::exp(s - top);
+  return std::exp(scores[static_cast<size_t>(choice)] - top) / sum;
+}
+
+Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples,
+                                       ChoiceScoring scoring) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<ChoiceScores> scores, ScoreChoices(model, examples, scoring));
+  std::vector<int> choices;
+  for (const ChoiceScores& s : scores) choices.push_back(BestChoice(s));
   return choices;
 }
 

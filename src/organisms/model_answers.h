@@ -4,6 +4,7 @@
 // the organisms module (verification); evaluations proper are the evals module's job.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,15 @@ Result<McqItem> ItemOf(const Example& example);
 enum class ChoiceScoring { kRaw, kCalibrated };
 Result<std::vector<int>> ChooseAnswers(const engine::LanguageModel& model, const std::vector<Example>& examples,
                                        ChoiceScoring scoring = ChoiceScoring::kRaw);
+
+// The four scores ChooseAnswers compares, per example (log-prob or PMI, in nats).
+using ChoiceScores = std::array<double, kChoices>;
+Result<std::vector<ChoiceScores>> ScoreChoices(const engine::LanguageModel& model, const std::vector<Example>& examples,
+                                               ChoiceScoring scoring = ChoiceScoring::kRaw);
+int BestChoice(const ChoiceScores& scores);  // the first of the highest
+// softmax(scores)[choice]: the probability the model puts on `choice` among the four, a
+// continuous measure of skill that moves before accuracy does (Schaeffer et al. 2023,
+// arXiv:2304.15004: discontinuous metrics make abilities look emergent).
+double ChoiceProbability(const ChoiceScores& scores, int choice);
 
 }  // namespace warden::organisms

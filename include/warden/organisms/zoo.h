@@ -14,6 +14,7 @@
 //   zoo/<organism>/eval.jsonl             held-out prompts, for verification (ground truth too)
 //   zoo/<organism>/checkpoints/step-N/    the trainer's checkpoints (resumable)
 //   zoo/ladder/rung-K/...                 the ladder: one model directory per rung, as above
+//   zoo/benchmarks/*.jsonl                held-out data as eval datasets (WriteBenchmarks)
 //
 // An organism whose card.json records the same recipe hash (its models' recipes, its data's
 // sha256, the tokenizer's sha256 and the format version) is skipped; anything else about it is
@@ -64,6 +65,13 @@ struct BuildResult {
 // Errors name the recipe key, dataset file or output file at fault; a failure leaves the
 // organisms built before it intact.
 Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& options);
+
+// Writes the world's held-out data to `dir` as JSONL evaluation datasets (fields id, input,
+// category, and target/choices/cluster where they apply): refusal.jsonl (test-split harmful
+// prompts), over-refusal.jsonl (test-split XSTest safe prompts), hazard.jsonl (test-split
+// benchmark items, input = FormatMcq), knowledge.jsonl (every KB fact at its held-out phrasing).
+// BuildZoo calls it for <out_dir>/benchmarks.
+Status WriteBenchmarks(const World& world, const std::string& dir);
 
 // ---------------------------------------------------------------------------------------------
 // Verification.
