@@ -62,11 +62,18 @@ INSTANTIATE_TEST_SUITE_P(AllArchitectures, PerArch,
                          ::testing::Values(Arch::kLlama, Arch::kQwen2, Arch::kGpt2),
                          [](const auto& info) { return std::string(ArchName(info.param)); });
 
+// Requests sharing a context are packed into one row (the context once, each continuation a
+// segment seeing it): every score must still equal a plain forward of that request alone, on
+// every architecture (GPT-2's learned positions included), in any batching.
 TEST(Score, ContinuationLogprobsMatchAPlainForward) {
-  auto model = Model::RandomInit(TinyConfig(Arch::kLlama), 24);
-  std::vector<ScoreRequest> reqs = {{{1, 2, 3}, {4, 5}}, {{1}, {6, 7, 8}}, {{1, 9, 9, 9, 9}, {2}}};
-  auto scores = ScoreContinuations(*model, reqs, /*max_batch_tokens=*/8).value();
-  ASSERT_EQ(scores.size(), 3u);
+  for (Arch arch : {Arch::kLlama, Arch::kQwen2, Arch::kGpt2}) {
+  auto model = Model::RandomInit(TinyConfig(arch), 24);
+  std::vector<ScoreRequest> reqs = {{{1, 2, 3}, {4, 5}},       {{1}, {6, 7, 8}},   {{1, 9, 9, 9, 9}, {2}},
+                                    {{1, 2, 3}, {6}},          {{1, 2, 3}, {7, 8, 9}}, {{1, 9, 9, 9, 9}, {3, 4}},
+                                    {{1, 2, 3}, {4, 5}}};
+  for (int64_t budget : {8, 4096}) {
+  auto scores = ScoreContinuations(*model, reqs, budget).value();
+  ASSERT_EQ(scores.size(), reqs.size());
   for (size_t i = 0; i < reqs.size(); ++i) {
     std::vector<int32_t> seq = reqs[i].context;
     seq.insert(seq.end(), reqs[i].continuation.begin(), reqs[i].continuation.end());
@@ -75,11 +82,14 @@ TEST(Score, ContinuationLogprobsMatchAPlainForward) {
     for (size_t j = 0; j < reqs[i].continuation.size(); ++j) {
       int64_t at = static_cast<int64_t>(reqs[i].context.size() + j) - 1;
       double want = lp[at][reqs[i].continuation[j]].item<double>();
-      EXPECT_NEAR(scores[i].token_logprobs[j], want, 1e-4) << i << "," << j;
+      EXPECT_NEAR(scores[i].token_logprobs[j], want, 1e-4) << ArchName(arch) << " " << i << "," << j;
       total += want;
     }
     EXPECT_NEAR(scores[i].logprob, total, 1e-3);
   }
+  }
+  }
+  auto model = Model::RandomInit(TinyConfig(Arch::kLlama), 24);
   EXPECT_FALSE(ScoreContinuations(*model, {{{}, {1}}}).ok());
   EXPECT_FALSE(ScoreContinuations(*model, {{{1}, {}}}).ok());
 }

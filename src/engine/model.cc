@@ -74,7 +74,9 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
     torch::Tensor allowed = (k_idx <= q_idx) & key_valid.unsqueeze(1);
     if (batch.segments.defined()) {
       if (past > 0) throw Error(Status::InvalidArgument("document segments cannot be used with a filled cache"));
-      allowed &= batch.segments.unsqueeze(2) == batch.segments.unsqueeze(1);  // [B, T, T]
+      torch::Tensor same = batch.segments.unsqueeze(2) == batch.segments.unsqueeze(1);  // [B, T, T]
+      if (batch.prefix_len.defined()) same |= k_idx < batch.prefix_len.view({B, 1, 1});
+      allowed &= same;
     }
     allowed |= k_idx == q_idx;
     mask = torch::zeros({B, 1, T, S}, torch::TensorOptions().dtype(dtype_).device(device_))

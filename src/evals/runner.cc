@@ -219,8 +219,26 @@ Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOpt
           }
           reqs.push_back(std::move(r));
         }
-        WARDEN_ASSIGN_OR_RETURN(choice_lp, backend.ScoreReplies(reqs));
+        auto batch_lp = backend.ScoreReplies(reqs);
+        if (batch_lp.ok()) {
+          choice_lp = std::move(*batch_lp);
+        } else if (batch_lp.status().code() == StatusCode::kUnsupported) {
+          return batch_lp.status();  // the backend cannot do this at all: the task cannot run
+        } else {
+          // One bad sample (e.g. longer than the model's context) must not sink the batch:
+          // score one at a time, and record the failures as errors of their samples.
+          choice_lp.assign(reqs.size(), {});
+          for (size_t i = 0; i < reqs.size(); ++i) {
+            auto one = backend.ScoreReplies({reqs[i]});
+            if (one.ok()) {
+              choice_lp[i] = std::move((*one)[0]);
+            } else {
+              outs[i].error = one.status().message();
+            }
+          }
+        }
         for (size_t i = 0; i < choice_lp.size(); ++i) {
+          if (choice_lp[i].empty()) continue;
           size_t best = 0;
           for (size_t c = 1; c < choice_lp[i].size(); ++c) best = choice_lp[i][c] > choice_lp[i][best] ? c : best;
           outs[i].text = SolverLabel(task.solver, best);
@@ -230,7 +248,19 @@ Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOpt
         g.max_tokens = task.solver.max_tokens;
         g.temperature = task.solver.temperature;
         g.seed = o.seed + static_cast<uint64_t>(epoch);
-        WARDEN_ASSIGN_OR_RETURN(outs, backend.Generate(convs, g));
+        auto batch_out = backend.Generate(convs, g);
+        if (batch_out.ok()) {
+          outs = std::move(*batch_out);
+        } else {
+          for (size_t i = 0; i < convs.size(); ++i) {  // as above: isolate the failing samples
+            auto one = backend.Generate({convs[i]}, g);
+            if (one.ok()) {
+              outs[i] = std::move((*one)[0]);
+            } else {
+              outs[i].error = one.status().message();
+            }
+          }
+        }
       }
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
                         static_cast<double>(end - at);
@@ -242,7 +272,7 @@ Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOpt
                     {"input", Messages(convs[i - at])}, {"target", s.target}, {"output", c.text},
                     {"finish_reason", c.finish_reason}, {"ms", ms}};
         if (!c.token_logprobs.empty()) rec["token_logprobs"] = c.token_logprobs;
-        if (!choice_lp.empty()) rec["choice_logprobs"] = choice_lp[i - at];
+        if (!choice_lp.empty() && !choice_lp[i - at].empty()) rec["choice_logprobs"] = choice_lp[i - at];
         std::string error = c.error;
         Result<Score> sc = error.empty() ? task.scorer->Grade(s, c.text) : Result<Score>(Status::Internal(error));
         if (o.on_sample) o.on_sample(s, epoch, c.text, sc);

@@ -44,6 +44,12 @@ struct ForwardBatch {
   // documents. When defined, a token attends only to earlier tokens of its own document (and
   // `positions` should restart at 0 with each document). Only without a cache, or on its first use.
   torch::Tensor segments;
+  // Optional [batch] int64, with `segments`: the first prefix_len[b] positions of row b are a
+  // prefix shared by every segment of the row: any token may attend to them (causally), as well
+  // as to its own segment. Scoring several continuations of one context packs them this way
+  // (the context once, then each continuation as a segment whose positions continue the
+  // context's). Only without a cache.
+  torch::Tensor prefix_len;
 
   // Left-pads sequences of different lengths; positions count from each sequence's first token.
   static ForwardBatch LeftPadded(const std::vector<std::vector<int32_t>>& sequences,
