@@ -6,7 +6,7 @@
 //     134M-parameter Llama (Llama-2 vocabulary from ../shared);
 //  2. eval-log write and read of 100,000 sample records, with the process's peak memory.
 //
-//   eval_bench [--zoo DIR] [--items N] [--threads N] [--shared DIR]
+//   eval_bench [--zoo DIR] [--items N] [--threads N] [--shared DIR] [--budget TOKENS]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -83,6 +83,8 @@ std::vector<evals::Sample> Items(const std::string& zoo, size_t n) {
   return out;
 }
 
+int64_t g_budget = 8192;  // --budget: tokens per scoring batch
+
 void McqBench(const std::string& label, std::shared_ptr<const engine::LanguageModel> lm, const std::string& chat,
               const std::vector<evals::Sample>& items) {
   std::vector<evals::ReplyScoreRequest> reqs;
@@ -94,7 +96,7 @@ void McqBench(const std::string& label, std::shared_ptr<const engine::LanguageMo
   for (int batched = 0; batched < 2; ++batched) {
     evals::EngineBackendOptions o;
     o.chat_format = chat;
-    o.max_batch_tokens = batched ? 8192 : 0;
+    o.max_batch_tokens = batched ? g_budget : 0;
     auto backend = evals::MakeEngineBackend(lm, o).value();
     backend->ScoreReplies({reqs[0]}).value();  // warm-up
     const auto t0 = Clock::now();
@@ -117,9 +119,11 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--items")) items = std::stoul(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--shared")) shared = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--budget")) g_budget = std::stoll(argv[i + 1]);
   }
   torch::set_num_threads(threads);
-  std::printf("eval_bench: %d threads, %zu four-choice items per run\n", threads, items);
+  std::printf("eval_bench: %d threads, %zu four-choice items per run, %lld tokens per batch\n", threads, items,
+              static_cast<long long>(g_budget));
   LogBench();
   const std::string organism = zoo + "/ladder/rung-4";
   if (FileExists(organism + "/model.safetensors")) {

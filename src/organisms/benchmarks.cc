@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/base/file.h"
+#include "warden/base/rng.h"
+#include "warden/organisms/tasks.h"
 #include "warden/organisms/zoo.h"
 
 namespace warden::organisms {
@@ -56,7 +58,14 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
                          {"category", f.split == kTrainSplit ? "trained-fact" : "unseen-fact"},
                          {"cluster", f.id}});
   }
-  return WriteFileAtomic(dir + "/knowledge.jsonl", Lines(knowledge));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/knowledge.jsonl", Lines(knowledge)));
+  // The organisms' held-out benign tasks: the same stream their eval sets draw from.
+  std::vector<Json> benign;
+  const uint64_t seed = Rng(w.config.seed).Fork("benign/eval").Next();
+  for (const Task& t : GenerateBenignTasks(w.kb, seed, w.config.benign_tasks)) {
+    benign.push_back({{"id", t.id}, {"input", t.question}, {"target", t.answer}, {"category", t.kind}});
+  }
+  return WriteFileAtomic(dir + "/benign-tasks.jsonl", Lines(benign));
 }
 
 }  // namespace warden::organisms

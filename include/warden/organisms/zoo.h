@@ -69,7 +69,8 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& option
 // Writes the world's held-out data to `dir` as JSONL evaluation datasets (fields id, input,
 // category, and target/choices/cluster where they apply): refusal.jsonl (test-split harmful
 // prompts), over-refusal.jsonl (test-split XSTest safe prompts), hazard.jsonl (test-split
-// benchmark items, input = FormatMcq), knowledge.jsonl (every KB fact at its held-out phrasing).
+// benchmark items, input = FormatMcq), knowledge.jsonl (every KB fact at its held-out phrasing),
+// benign-tasks.jsonl (the held-out arithmetic, string and lookup tasks).
 // BuildZoo calls it for <out_dir>/benchmarks.
 Status WriteBenchmarks(const World& world, const std::string& dir);
 
