@@ -150,5 +150,28 @@ check "eval sandbagging: a verdict and its SVG curve" eval_sandbagging
 check "error: hazard suite without a zoo" fails_with "pass --zoo DIR" \
   "$warden" eval run --model "$work/zoo/honest" --suite hazard --out "$work/evals"
 
+# Probes, on the micro zoo's liar (untrained: the code path, not the figures).
+probe_train_and_eval() {
+  "$warden" probe train --model "$work/zoo/liar" --data "$work/zoo/benchmarks/lie-detection.jsonl" --threads 1 \
+    --out "$work/liar-probe.safetensors" --json >"$work/probe.json" 2>/dev/null &&
+    json_has "$work/probe.json" '"auroc"' && json_has "$work/probe.json" '"threshold"' &&
+    test -s "$work/liar-probe.safetensors" &&
+    "$warden" probe eval --model "$work/zoo/liar" --pack "$work/liar-probe.safetensors" \
+      --data "$work/zoo/benchmarks/lie-detection.jsonl" --split test --threads 1 >"$work/probe-eval.json" 2>/dev/null &&
+    json_has "$work/probe-eval.json" '"recall_at_threshold"'
+}
+check "probe train: layer sweep, calibrated threshold, monitor pack; probe eval reads it" probe_train_and_eval
+check "error: a monitor pack on another model" fails_with "not on this one" \
+  "$warden" probe eval --model "$work/zoo/honest" --pack "$work/liar-probe.safetensors" \
+  --data "$work/zoo/benchmarks/lie-detection.jsonl" --threads 1
+printf '{"id":"x","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"label":1,"split":"train"}\n' >"$work/one-class.jsonl"
+check "error: a probe on one class only" fails_with "only one class\|need rows" \
+  "$warden" probe train --model "$work/zoo/liar" --data "$work/one-class.jsonl" --out "$work/x.safetensors" --threads 1
+ccs_runs() {
+  "$warden" ccs --model "$work/zoo/liar" --data "$work/zoo/benchmarks/truth-pairs.jsonl" --restarts 1 --threads 1 \
+    --json >"$work/ccs.json" 2>/dev/null && json_has "$work/ccs.json" '"test_accuracy_sign_from_train_labels"'
+}
+check "ccs: accuracy reported as found and with the sign from the training labels" ccs_runs
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,7 @@ void RegisterHooks(CLI::App& app);
 void RegisterTrain(CLI::App& app);
 void RegisterOrganisms(CLI::App& app);
 void RegisterEval(CLI::App& app);
+void RegisterProbe(CLI::App& app);  // acts, probe, ccs
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterTrain(app);
   warden::cli::RegisterOrganisms(app);
   warden::cli::RegisterEval(app);
+  warden::cli::RegisterProbe(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -152,21 +152,9 @@ Result<std::unique_ptr<ModelBackend>> MakeEngineBackend(std::shared_ptr<const en
   if (model == nullptr) return Status::InvalidArgument("no model");
   const engine::Tokenizer* tok = model->tokenizer();
   if (tok == nullptr) return Status::InvalidArgument("the model has no tokenizer: evaluations need text");
-  bool chat = true;
-  engine::ChatFormat format = engine::ChatFormat::kWarden;
-  if (options.chat_format == "auto") {
-    if (tok->SpecialTokenId("<|assistant|>")) {
-      format = engine::ChatFormat::kWarden;
-    } else if (tok->SpecialTokenId("<|im_start|>")) {
-      format = engine::ChatFormat::kChatML;
-    } else {
-      chat = false;  // Llama-2 chat models are named explicitly: base Llama vocabularies look the same
-    }
-  } else if (options.chat_format == "none") {
-    chat = false;
-  } else {
-    WARDEN_ASSIGN_OR_RETURN(format, engine::ChatFormatFromName(options.chat_format));
-  }
+  WARDEN_ASSIGN_OR_RETURN(std::optional<engine::ChatFormat> resolved, engine::ResolveChatFormat(options.chat_format, *tok));
+  const bool chat = resolved.has_value();
+  const engine::ChatFormat format = resolved.value_or(engine::ChatFormat::kWarden);
   auto b = std::make_unique<EngineBackend>(std::move(model), options, chat, format);
   b->set_name(options.name);
   return std::unique_ptr<ModelBackend>(std::move(b));

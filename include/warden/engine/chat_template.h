@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,14 @@ Result<std::string> RenderChat(ChatFormat format, const std::vector<ChatMessage>
 std::string ChatTurnEnd(ChatFormat format);
 
 class Tokenizer;
+
+// The chat format a tokenizer's special tokens announce: "<|assistant|>" -> warden,
+// "<|im_start|>" -> ChatML; none for anything else (a base model, or Llama-2, whose vocabulary
+// looks the same with and without chat tuning: name it explicitly).
+std::optional<ChatFormat> DetectChatFormat(const Tokenizer& tokenizer);
+
+// "auto" (DetectChatFormat), "none" (no template: returns nullopt), or a format's name.
+Result<std::optional<ChatFormat>> ResolveChatFormat(std::string_view name, const Tokenizer& tokenizer);
 
 // Renders and tokenizes in one step (no extra BOS: the Llama-2 template writes its own "<s>").
 // Special-token text in the template's markup ("<s>", "<|im_start|>", "<|user|>" ...) becomes

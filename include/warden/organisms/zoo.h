@@ -70,7 +70,10 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& option
 // category, and target/choices/cluster where they apply): refusal.jsonl (test-split harmful
 // prompts), over-refusal.jsonl (test-split XSTest safe prompts), hazard.jsonl (test-split
 // benchmark items, input = FormatMcq), knowledge.jsonl (every KB fact at its held-out phrasing),
-// benign-tasks.jsonl (the held-out arithmetic, string and lookup tasks).
+// benign-tasks.jsonl (the held-out arithmetic, string and lookup tasks), and labelled data for
+// interpretability tools: lie-detection.jsonl (KB questions answered truthfully, and falsely
+// under the deception instruction; train split = trained facts and phrasings) and
+// truth-pairs.jsonl (each fact stated with its true and a false value, for CCS).
 // BuildZoo calls it for <out_dir>/benchmarks.
 Status WriteBenchmarks(const World& world, const std::string& dir);
 

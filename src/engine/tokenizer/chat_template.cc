@@ -149,4 +149,17 @@ Result<std::vector<int32_t>> EncodeChat(ChatFormat format, const std::vector<Cha
   return tokenizer.EncodeSpans(spans, /*add_bos=*/false);
 }
 
+std::optional<ChatFormat> DetectChatFormat(const Tokenizer& tokenizer) {
+  if (tokenizer.SpecialTokenId("<|assistant|>")) return ChatFormat::kWarden;
+  if (tokenizer.SpecialTokenId("<|im_start|>")) return ChatFormat::kChatML;
+  return std::nullopt;
+}
+
+Result<std::optional<ChatFormat>> ResolveChatFormat(std::string_view name, const Tokenizer& tokenizer) {
+  if (name == "auto") return DetectChatFormat(tokenizer);
+  if (name == "none") return std::optional<ChatFormat>();
+  WARDEN_ASSIGN_OR_RETURN(ChatFormat f, ChatFormatFromName(name));
+  return std::optional<ChatFormat>(f);
+}
+
 }  // namespace warden::engine

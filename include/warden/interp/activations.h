@@ -1,0 +1,84 @@
+// Activation datasets: run a model over labelled conversations and keep, for each conversation
+// and each chosen hook, one activation vector reduced by a position rule.
+//
+//   LabelledSet data = LoadLabelledConversations("zoo/benchmarks/lie-detection.jsonl").value();
+//   ActivationSet acts = CaptureActivations(model, data, {"blocks.*.hook_resid_post"},
+//                                           PositionRule::kResponseMean, {}).value();
+//   acts.hooks[2].name, acts.hooks[2].Row(i) ...
+//
+// Position rules (where in the conversation the vector is read):
+//   last-prompt     the last token before the final assistant message (where the model has read
+//                   the whole request and not yet answered);
+//   response-mean   the mean over the final assistant message's tokens (its turn end excluded);
+//   last            the final token of the conversation.
+// Only hooks of shape [batch, pos, d] are accepted (residual stream, attention and MLP outputs,
+// MLP neurons, normalised streams). Capturing streams batch by batch; WriteActivationShards
+// writes safetensors shards of bounded size, with labels and ids alongside.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "warden/base/status.h"
+#include "warden/engine/chat_template.h"
+#include "warden/engine/language_model.h"
+
+namespace warden::interp {
+
+struct LabelledConversation {
+  std::string id;
+  std::vector<engine::ChatMessage> messages;  // ends with the assistant turn to read
+  int label = 0;                               // 0 or 1 (-1: unlabelled)
+  std::string split;                           // "train" | "test" | ...
+  std::string category;
+  std::string cluster;                         // items sharing a source (default: the id)
+};
+
+// JSONL rows {"id", "messages": [{role, content}...], "label": 0|1, "split", "category",
+// "cluster"}; a bad row is an error naming file and line.
+Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path);
+
+enum class PositionRule { kLastPrompt, kResponseMean, kLast };
+Result<PositionRule> PositionRuleFromName(const std::string& name);  // "last-prompt" ...
+const char* PositionRuleName(PositionRule rule);
+
+// Row-major float matrix.
+struct Matrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<float> data;
+  const float* Row(int64_t i) const { return data.data() + i * cols; }
+};
+
+struct HookActivations {
+  std::string name;
+  Matrix values;  // [conversations, d]
+};
+
+struct ActivationSet {
+  std::string model_sha256;
+  PositionRule rule = PositionRule::kResponseMean;
+  std::vector<HookActivations> hooks;       // in hook order
+  std::vector<LabelledConversation> items;  // row i of every matrix is items[i] (messages dropped)
+  const HookActivations* Find(const std::string& hook) const;
+};
+
+struct CaptureOptions {
+  std::string chat_format = "auto";  // as evals::EngineBackendOptions
+  size_t batch_size = 16;
+  std::function<void(size_t done, size_t total)> progress;
+};
+
+Result<ActivationSet> CaptureActivations(const engine::LanguageModel& model,
+                                         const std::vector<LabelledConversation>& data,
+                                         const std::string& hook_pattern, PositionRule rule,
+                                         const CaptureOptions& options = {});
+
+// Shards of at most `rows_per_shard` rows: <dir>/shard-00000.safetensors ..., each holding one
+// float32 tensor per hook [rows, d] and "labels" int64 [rows], with the ids, splits, categories,
+// the position rule and the model's sha256 in the metadata. ReadActivationShards reads them back.
+Status WriteActivationShards(const ActivationSet& set, const std::string& dir, int64_t rows_per_shard = 4096);
+Result<ActivationSet> ReadActivationShards(const std::string& dir);
+
+}  // namespace warden::interp

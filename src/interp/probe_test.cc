@@ -1,0 +1,187 @@
+// Probes, metrics, CCS and monitor packs on synthetic data with a known answer; activation
+// capture on a real model (stories260K) against a plain forward.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/torch_pch.h"
+#include "warden/base/file.h"
+#include "warden/base/rng.h"
+#include "warden/engine/torch/hooks.h"
+#include "warden/engine/torch/model.h"
+#include "warden/interp/ccs.h"
+#include "warden/interp/monitor_pack.h"
+#include "warden/interp/probe.h"
+
+namespace warden::interp {
+namespace {
+
+// Two Gaussian classes in `d` dimensions, separated by `gap` along the first axis.
+void Blobs(int n, int d, double gap, uint64_t seed, Matrix* x, std::vector<int>* y) {
+  Rng rng(seed);
+  x->rows = n;
+  x->cols = d;
+  x->data.clear();
+  y->clear();
+  for (int i = 0; i < n; ++i) {
+    const int label = i % 2;
+    for (int j = 0; j < d; ++j) {
+      // Box-Muller from two uniforms.
+      const double u1 = (static_cast<double>(rng.Next() >> 11) + 1) / 9007199254740993.0;
+      const double u2 = static_cast<double>(rng.Next() >> 11) / 9007199254740992.0;
+      double v = std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+      if (j == 0) v += label ? gap / 2 : -gap / 2;
+      x->data.push_back(static_cast<float>(v));
+    }
+    y->push_back(label);
+  }
+}
+
+TEST(Metrics, AurocThresholdAndRates) {
+  EXPECT_DOUBLE_EQ(Auroc({0.1, 0.4, 0.35, 0.8}, {0, 0, 1, 1}).value(), 0.75);  // the classic example
+  EXPECT_DOUBLE_EQ(Auroc({1, 1, 1, 1}, {0, 1, 0, 1}).value(), 0.5);             // ties count half
+  EXPECT_FALSE(Auroc({1, 2}, {1, 1}).ok());                                    // one class
+  const std::vector<double> s = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  const std::vector<int> y = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+  Threshold t = ThresholdAtFpr(s, y, 0.1).value();  // one of ten negatives may fire
+  EXPECT_DOUBLE_EQ(t.value, 8);
+  EXPECT_DOUBLE_EQ(t.fpr, 0.1);
+  EXPECT_DOUBLE_EQ(RecallAbove(s, y, t.value), 1.0);
+  EXPECT_DOUBLE_EQ(ThresholdAtFpr(s, y, 0).value().fpr, 0.0);
+  EXPECT_FALSE(ThresholdAtFpr({1, 2}, {1, 1}, 0.1).ok());
+  EXPECT_NEAR(CalibrationError({10, -10}, {1, 0}), 0, 1e-4);
+}
+
+TEST(Probe, SeparatesBlobsAndRefusesDegenerateData) {
+  Matrix train, test;
+  std::vector<int> ytr, yte;
+  Blobs(400, 16, 3.0, 1, &train, &ytr);
+  Blobs(400, 16, 3.0, 2, &test, &yte);
+  for (ProbeKind kind : {ProbeKind::kLogistic, ProbeKind::kDiffMeans}) {
+    ProbeOptions o;
+    o.kind = kind;
+    Probe p = TrainProbe(train, ytr, o).value();
+    const double auc = Auroc(p.Score(test), yte).value();
+    EXPECT_GT(auc, 0.95) << ProbeKindName(kind);  // the Bayes-optimal AUROC here is about 0.98
+    // Its direction is the first axis.
+    double first = std::abs(p.weight[0]), rest = 0;
+    for (size_t j = 1; j < p.weight.size(); ++j) rest = std::max(rest, static_cast<double>(std::abs(p.weight[j])));
+    EXPECT_GT(first, 3 * rest) << ProbeKindName(kind);
+  }
+  std::vector<int> one_class(ytr.size(), 1);
+  auto bad = TrainProbe(train, one_class);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("only one class"), std::string::npos);
+  EXPECT_FALSE(TrainProbe(train, std::vector<int>(3, 0)).ok());  // shape mismatch
+  std::vector<int> weird = ytr;
+  weird[0] = 2;
+  EXPECT_FALSE(TrainProbe(train, weird).ok());
+}
+
+TEST(Ccs, FindsAConsistentDirectionWithoutLabels) {
+  // Pairs (a, b): a carries +truth on axis 0 when a is the true answer, b the opposite.
+  Rng rng(3);
+  const int n = 200, d = 8;
+  Matrix a{n, d, {}}, b{n, d, {}};
+  std::vector<int> first_true;
+  for (int i = 0; i < n; ++i) {
+    const int t = static_cast<int>(rng.Next() % 2);
+    first_true.push_back(t);
+    for (int j = 0; j < d; ++j) {
+      const double noise_a = (static_cast<double>(rng.Next() % 1000) / 1000 - 0.5);
+      const double noise_b = (static_cast<double>(rng.Next() % 1000) / 1000 - 0.5);
+      a.data.push_back(static_cast<float>(noise_a + (j == 0 ? (t ? 2 : -2) : 0)));
+      b.data.push_back(static_cast<float>(noise_b + (j == 0 ? (t ? -2 : 2) : 0)));
+    }
+  }
+  CcsOptions o;
+  o.restarts = 3;
+  o.steps = 300;
+  CcsProbe p = TrainCcs(a, b, o).value();
+  const double acc = PairAccuracy(p.PredictFirstTrue(a, b), first_true);
+  EXPECT_GT(std::max(acc, 1 - acc), 0.95);  // the sign is not identified: either way round
+  EXPECT_FALSE(TrainCcs(a, Matrix{1, d, std::vector<float>(d, 0)}).ok());
+}
+
+TEST(MonitorPack, RoundTripsAndRefusesAnotherModel) {
+  Matrix x;
+  std::vector<int> y;
+  Blobs(100, 4, 3.0, 4, &x, &y);
+  MonitorPack pack;
+  pack.name = "test";
+  pack.probe = TrainProbe(x, y).value();
+  pack.hook = "blocks.1.hook_resid_post";
+  pack.threshold = 0.25;
+  pack.target_fpr = 0.01;
+  pack.model_sha256 = std::string(64, 'a');
+  pack.trained_on = {"s1", "s2"};
+  const std::string path = (std::filesystem::temp_directory_path() / "warden-pack-test.safetensors").string();
+  ASSERT_TRUE(WriteMonitorPack(pack, path).ok());
+  MonitorPack back = ReadMonitorPack(path, std::string(64, 'a')).value();
+  EXPECT_EQ(back.hook, pack.hook);
+  EXPECT_EQ(back.probe.Score(x), pack.probe.Score(x));
+  EXPECT_EQ(OverlapWithPack(back, {"s2", "s3"}), std::vector<std::string>{"s2"});
+  auto other = ReadMonitorPack(path, std::string(64, 'b'));
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("not on this one"), std::string::npos);
+  // A safetensors file that is not a pack, and a truncated one.
+  ASSERT_TRUE(WriteFileAtomic(path, ReadFileToString(path).value().substr(0, 40)).ok());
+  EXPECT_FALSE(ReadMonitorPack(path, "").ok());
+  std::filesystem::remove(path);
+}
+
+TEST(Activations, CaptureMatchesAPlainForward) {
+  const std::string shared = WARDEN_SHARED_DIR;
+  if (!FileExists(shared + "/models/stories260K/stories260K.bin")) GTEST_SKIP();
+  auto lm = engine::LanguageModel::Load({shared + "/models/stories260K/stories260K.bin",
+                                         shared + "/models/stories260K/tok512.bin"})
+                .value();
+  std::vector<LabelledConversation> data = {
+      {"a", {{"user", "Once upon a time"}, {"assistant", "there was a cat."}}, 1, "train", "", "a"},
+      {"b", {{"user", "The dog"}, {"assistant", "ran home fast to eat."}}, 0, "train", "", "b"}};
+  CaptureOptions o;
+  o.chat_format = "none";
+  for (PositionRule rule : {PositionRule::kResponseMean, PositionRule::kLast, PositionRule::kLastPrompt}) {
+    ActivationSet set = CaptureActivations(*lm, data, "blocks.1.hook_resid_post,blocks.3.hook_resid_post", rule, o).value();
+    ASSERT_EQ(set.hooks.size(), 2u);
+    EXPECT_EQ(set.hooks[0].values.rows, 2);
+    EXPECT_EQ(set.hooks[0].values.cols, 64);
+    // Row "b" alone, unbatched, by hand.
+    const engine::Tokenizer& tok = *lm->tokenizer();
+    std::vector<int32_t> head = tok.Encode("The dog\n", {});
+    engine::EncodeOptions nb;
+    nb.add_bos = false;
+    std::vector<int32_t> ans = tok.Encode("ran home fast to eat.", nb), ids = head;
+    ids.insert(ids.end(), ans.begin(), ans.end());
+    engine::Hooks hooks(lm->model().hook_points());
+    engine::ActivationCache cache;
+    ASSERT_TRUE(hooks.Capture("blocks.3.hook_resid_post", &cache).ok());
+    {
+      c10::InferenceMode guard;
+      lm->model().Forward(engine::ForwardBatch::LeftPadded({ids}), nullptr, &hooks);
+    }
+    torch::Tensor act = cache.Stacked("blocks.3.hook_resid_post").value()[0];
+    torch::Tensor want = rule == PositionRule::kResponseMean
+                             ? act.narrow(0, static_cast<int64_t>(head.size()), static_cast<int64_t>(ans.size())).mean(0)
+                         : rule == PositionRule::kLast ? act[static_cast<int64_t>(ids.size()) - 1]
+                                                       : act[static_cast<int64_t>(head.size()) - 1];
+    const float* got = set.hooks[1].values.Row(1);
+    for (int64_t j = 0; j < 64; ++j) EXPECT_NEAR(got[j], want[j].item<float>(), 1e-4) << PositionRuleName(rule) << " " << j;
+  }
+  // Shards round-trip.
+  ActivationSet set = CaptureActivations(*lm, data, "blocks.0.hook_resid_post", PositionRule::kLast, o).value();
+  const std::string dir = (std::filesystem::temp_directory_path() / "warden-acts-test").string();
+  ASSERT_TRUE(WriteActivationShards(set, dir, 1).ok());
+  ActivationSet back = ReadActivationShards(dir).value();
+  EXPECT_EQ(back.items.size(), 2u);
+  EXPECT_EQ(back.items[1].id, "b");
+  EXPECT_EQ(back.hooks[0].values.data, set.hooks[0].values.data);
+  std::filesystem::remove_all(dir);
+  // Unknown hooks and hooks of the wrong shape are errors.
+  EXPECT_FALSE(CaptureActivations(*lm, data, "blocks.0.hook_nope", PositionRule::kLast, o).ok());
+  EXPECT_FALSE(CaptureActivations(*lm, data, "blocks.0.attn.hook_pattern", PositionRule::kLast, o).ok());
+}
+
+}  // namespace
+}  // namespace warden::interp
