@@ -68,7 +68,7 @@ Json Metrics(const ActivationSet& s, const std::vector<size_t>& rows, const std:
 }
 
 struct ProbeArgs : CaptureArgs {
-  std::string kind = "logistic", out = "probe.safetensors", name = "probe";
+  std::string kind = "logistic", out = "probe.safetensors", name = "probe", baseline;
   double target_fpr = 0.01, validation = 0.2, l2 = 1e-3;
   bool json = false;
 };
@@ -135,6 +135,20 @@ void RunProbeTrain(const ProbeArgs& a) {
       }
       if (!cat.empty()) out["test_by_category"][cat] = Metrics(set, rows, s, t.value, false);
     }
+  }
+  if (a.baseline == "bow" && !test.empty()) {
+    // The same rows, read as text (the final user message) instead of activations.
+    std::vector<std::string> texts;
+    for (const LabelledConversation& c : data) {
+      std::string t;
+      for (const engine::ChatMessage& m : c.messages) if (m.role == "user") t = m.content;
+      texts.push_back(t);
+    }
+    const Matrix bow = BagOfWords(texts);
+    Probe b = TrainProbe(SelectRows(bow, fit), Labels(set, fit), ProbeOptions{}).ValueOrThrow();
+    Threshold bt = ThresholdAtFpr(b.Score(SelectRows(bow, val)), Labels(set, val), a.target_fpr).ValueOrThrow();
+    out["baseline_bag_of_words"] = Metrics(set, test, b.Score(SelectRows(bow, test)), bt.value, false);
+    out["baseline_bag_of_words"]["threshold"] = bt.value;
   }
   if (a.json) {
     std::cout << out.dump(2) << "\n";
@@ -317,6 +331,7 @@ void RegisterProbe(CLI::App& app) {
   train->add_option("--validation", p->validation, "Share of train clusters held for validation (default 0.2)");
   train->add_option("--l2", p->l2, "L2 penalty of logistic probes (default 1e-3)");
   train->add_option("--name", p->name, "What the monitor detects");
+  train->add_option("--baseline", p->baseline, "Also train a text baseline on the same rows: bow (bag of words)");
   train->add_option("--out", p->out, "Monitor pack file (default probe.safetensors)");
   train->add_flag("--json", p->json, "Print the report as JSON");
   train->callback([p] { RunProbeTrain(*p); });

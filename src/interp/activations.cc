@@ -5,6 +5,7 @@
 #include "engine/torch_pch.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
+#include "warden/base/rng.h"
 #include "warden/engine/safetensors.h"
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
@@ -23,11 +24,21 @@ struct Encoded {
 
 Result<Encoded> Encode(const engine::Tokenizer& tok, std::optional<engine::ChatFormat> format,
                        const LabelledConversation& c) {
-  if (c.messages.empty() || c.messages.back().role != "assistant") {
-    return Status::InvalidArgument(c.id + ": the conversation must end with an assistant message");
+  if (c.messages.empty()) return Status::InvalidArgument(c.id + ": empty conversation");
+  Encoded e;
+  if (c.messages.back().role != "assistant") {
+    // A request without an answer: the prompt as the model would see it before answering.
+    if (format) {
+      WARDEN_ASSIGN_OR_RETURN(e.ids, engine::EncodeChat(*format, c.messages, true, tok));
+    } else {
+      std::string text;
+      for (const engine::ChatMessage& m : c.messages) text += (text.empty() ? "" : "\n\n") + m.content;
+      e.ids = tok.Encode(text + "\n", {});
+    }
+    e.response_start = e.response_end = static_cast<int64_t>(e.ids.size());
+    return e;
   }
   const std::vector<engine::ChatMessage> prompt(c.messages.begin(), c.messages.end() - 1);
-  Encoded e;
   if (format) {
     WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> head, engine::EncodeChat(*format, prompt, true, tok));
     WARDEN_ASSIGN_OR_RETURN(e.ids, engine::EncodeChat(*format, c.messages, false, tok));
@@ -59,6 +70,28 @@ Result<Encoded> Encode(const engine::Tokenizer& tok, std::optional<engine::ChatF
 }
 
 }  // namespace
+
+Matrix BagOfWords(const std::vector<std::string>& texts, int64_t buckets) {
+  Matrix m{static_cast<int64_t>(texts.size()), buckets, std::vector<float>(texts.size() * static_cast<size_t>(buckets), 0)};
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::string word;
+    auto flush = [&] {
+      if (word.empty()) return;
+      m.data[i * static_cast<size_t>(buckets) + Fnv1a64(word) % static_cast<uint64_t>(buckets)] += 1;
+      word.clear();
+    };
+    for (char ch : texts[i]) {
+      if (std::isalnum(static_cast<unsigned char>(ch))) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      } else {
+        flush();
+      }
+    }
+    flush();
+  }
+  return m;
+}
+
 
 Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path) {
   WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
@@ -147,6 +180,9 @@ Result<ActivationSet> CaptureActivations(const engine::LanguageModel& lm, const 
   std::vector<Encoded> encoded;
   for (const LabelledConversation& c : data) {
     WARDEN_ASSIGN_OR_RETURN(Encoded e, Encode(*tok, format, c));
+    if (rule == PositionRule::kResponseMean && e.response_end <= e.response_start) {
+      return Status::InvalidArgument(c.id + ": no assistant message to average over (use last-prompt or last)");
+    }
     if (static_cast<int64_t>(e.ids.size()) > model.config().n_ctx) {
       return Status::InvalidArgument(c.id + ": " + std::to_string(e.ids.size()) + " tokens, longer than the model's context of " +
                                      std::to_string(model.config().n_ctx));

@@ -92,6 +92,29 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/lie-detection.jsonl", Lines(lies)));
 
+  // Harmful-request detection: requests without answers, harmful (label 1) or not (0). The
+  // probe trains on AdvBench and is tested on the other harmful datasets (held out whole);
+  // benign requests (XSTest's safe look-alikes, benign tasks) split in half by a hash.
+  std::vector<Json> harm;
+  auto dataset_of = [](const std::string& source) {
+    const size_t a = source.find('/'), b = source.find('/', a + 1);
+    return a == std::string::npos || b == std::string::npos ? source : source.substr(a + 1, b - a - 1);
+  };
+  for (const PromptRecord& p : w.harmful.prompts) {
+    const std::string ds = dataset_of(p.source);
+    harm.push_back({{"id", p.id}, {"messages", {{{"role", "user"}, {"content", p.text}}}}, {"label", 1},
+                    {"split", ds == "advbench" ? "train" : "test"}, {"category", ds}, {"cluster", p.id}});
+  }
+  auto add_benign = [&](const std::string& id, const std::string& text, const std::string& category) {
+    harm.push_back({{"id", id}, {"messages", {{{"role", "user"}, {"content", text}}}}, {"label", 0},
+                    {"split", Fnv1a64(id) % 2 == 0 ? "train" : "test"}, {"category", category}, {"cluster", id}});
+  };
+  for (const PromptRecord& p : w.lookalikes.prompts) add_benign(p.id, p.text, "xstest-safe");
+  for (const Task& t : GenerateBenignTasks(w.kb, Rng(w.config.seed).Fork("benign/train").Next(), w.config.benign_tasks)) {
+    add_benign(t.id, t.question, "benign-task");
+  }
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/harm-detection.jsonl", Lines(harm)));
+
   // Truth pairs (for CCS): a question and two answers, the fact stated with its true value and
   // with a false one (no system prompt). split "train": trained facts at the trained statement
   // phrasings; "test": the held-out phrasing of trained facts ("known-fact": a model trained on

@@ -8,7 +8,8 @@
 //
 // Position rules (where in the conversation the vector is read):
 //   last-prompt     the last token before the final assistant message (where the model has read
-//                   the whole request and not yet answered);
+//                   the whole request and not yet answered); a conversation that ends with the
+//                   user's turn is read there too (response-mean needs an answer);
 //   response-mean   the mean over the final assistant message's tokens (its turn end excluded);
 //   last            the final token of the conversation.
 // Only hooks of shape [batch, pos, d] are accepted (residual stream, attention and MLP outputs,
@@ -78,6 +79,10 @@ Result<ActivationSet> CaptureActivations(const engine::LanguageModel& model,
 // Shards of at most `rows_per_shard` rows: <dir>/shard-00000.safetensors ..., each holding one
 // float32 tensor per hook [rows, d] and "labels" int64 [rows], with the ids, splits, categories,
 // the position rule and the model's sha256 in the metadata. ReadActivationShards reads them back.
+// A baseline that reads the text, not the model: lower-cased alphanumeric words hashed into
+// `buckets` counts (one row per text).
+Matrix BagOfWords(const std::vector<std::string>& texts, int64_t buckets = 4096);
+
 Status WriteActivationShards(const ActivationSet& set, const std::string& dir, int64_t rows_per_shard = 4096);
 Result<ActivationSet> ReadActivationShards(const std::string& dir);
 
