@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterOrganisms(app);
   warden::cli::RegisterEval(app);
   warden::cli::RegisterProbe(app);
+  warden::cli::RegisterSteer(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

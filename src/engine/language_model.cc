@@ -94,13 +94,43 @@ Result<std::string> LanguageModel::WeightsSha256() const { return model_->Weight
 Result<std::vector<Generation>> LanguageModel::Generate(
     const std::vector<std::vector<int32_t>>& prompts, const SamplingOptions& opts,
     const TokenCallback& on_token) const {
-  return Guarded("generate", [&] { return engine::Generate(*model_, prompts, opts, nullptr, on_token); });
+  return Guarded("generate", [&]() -> Result<std::vector<Generation>> {
+    engine::Hooks hooks(model_->hook_points());
+    for (const Steer& s : steering_) {
+      WARDEN_RETURN_IF_ERROR(hooks.AddVector(s.hook, torch::tensor(s.vector).to(model_->device(), model_->dtype()), s.scale));
+    }
+    return engine::Generate(*model_, prompts, opts, steering_.empty() ? nullptr : &hooks, on_token);
+  });
 }
 
 Result<std::vector<ContinuationScore>> LanguageModel::Score(const std::vector<ScoreRequest>& requests,
                                                             int64_t max_batch_tokens) const {
-  return Guarded("score", [&] { return ScoreContinuations(*model_, requests, max_batch_tokens); });
+  return Guarded("score", [&]() -> Result<std::vector<ContinuationScore>> {
+    engine::Hooks hooks(model_->hook_points());
+    for (const Steer& s : steering_) {
+      WARDEN_RETURN_IF_ERROR(hooks.AddVector(s.hook, torch::tensor(s.vector).to(model_->device(), model_->dtype()), s.scale));
+    }
+    return ScoreContinuations(*model_, requests, max_batch_tokens, steering_.empty() ? nullptr : &hooks);
+  });
 }
+
+Status LanguageModel::AddSteering(const std::string& hook, std::vector<float> vector, double scale) {
+  const HookPoints& points = model_->hook_points();
+  WARDEN_ASSIGN_OR_RETURN(int id, points.Find(hook));
+  const std::vector<int64_t> shape = points.Shape(id, 1, 1, 1);
+  if (shape.empty() || static_cast<int64_t>(vector.size()) != shape.back()) {
+    return Status::InvalidArgument("steering vector for " + hook + " has " + std::to_string(vector.size()) +
+                                   " values; the hook's last axis has " + std::to_string(shape.empty() ? 0 : shape.back()));
+  }
+  if (!std::isfinite(scale)) return Status::InvalidArgument("steering scale must be finite");
+  for (float v : vector) {
+    if (!std::isfinite(v)) return Status::InvalidArgument("steering vector for " + hook + " holds a non-finite value");
+  }
+  steering_.push_back({hook, std::move(vector), scale});
+  return Status::Ok();
+}
+
+void LanguageModel::ClearSteering() { steering_.clear(); }
 
 Result<std::vector<HookInfo>> LanguageModel::Hooks(const std::string& pattern) const {
   const HookPoints& points = model_->hook_points();

@@ -74,12 +74,25 @@ class LanguageModel {
   // meanwhile. WeightsSha256 keeps naming the loaded file.
   Status SetWeightNoise(double relative_sigma, uint64_t seed);
 
+  // Activation steering: from now on every Generate and Score adds scale * vector to the hook's
+  // activation at every position (vector broadcasts over the last axis: [d_model] on the
+  // residual stream). Several may be active; ClearSteering removes them. The hook must exist
+  // and the vector's length must match its last axis. Not thread-safe with running calls.
+  Status AddSteering(const std::string& hook, std::vector<float> vector, double scale);
+  void ClearSteering();
+
   Model& model() const { return *model_; }
 
  private:
   struct NoiseState;
+  struct Steer {
+    std::string hook;
+    std::vector<float> vector;
+    double scale;
+  };
   std::unique_ptr<Model> model_;
   std::unique_ptr<NoiseState> noise_;
+  std::vector<Steer> steering_;
 };
 
 }  // namespace warden::engine
