@@ -23,6 +23,7 @@ void RegisterOrganisms(CLI::App& app);
 void RegisterEval(CLI::App& app);
 void RegisterProbe(CLI::App& app);  // acts, probe, ccs
 void RegisterSteer(CLI::App& app);
+void RegisterSae(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterEval(app);
   warden::cli::RegisterProbe(app);
   warden::cli::RegisterSteer(app);
+  warden::cli::RegisterSae(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
