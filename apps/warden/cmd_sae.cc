@@ -27,9 +27,13 @@ Json Report(const engine::LanguageModel& lm, const interp::Sae& sae, const std::
             const SaeArgs& a, const std::string& dir) {
   std::vector<std::pair<size_t, int64_t>> where;
   std::vector<std::vector<int32_t>> ids;
-  interp::Matrix acts = interp::CaptureTokenActivations(lm, data, sae.hook, a.chat, &where, &ids).ValueOrThrow();
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  interp::Matrix acts = interp::CaptureTokenActivations(lm, data, sae.hook, a.chat, &where, &ids, &spans).ValueOrThrow();
   const interp::SaeMetrics m = interp::EvaluateSae(sae, acts);
-  const interp::SplicedLoss loss = interp::MeasureSplicedLoss(lm, sae, ids).ValueOrThrow();
+  // The loss over the answers (what a chat model was trained to predict) when there are any.
+  bool any = false;
+  for (const auto& sp : spans) any |= sp.second > sp.first;
+  const interp::SplicedLoss loss = interp::MeasureSplicedLoss(lm, sae, ids, any ? spans : decltype(spans){}).ValueOrThrow();
   WriteFileAtomic(dir + "/dashboard.html", interp::SaeDashboardHtml(sae, acts, where, ids, *lm.tokenizer(), m)).ThrowIfError();
   return {{"sae", dir},
           {"hook", sae.hook},
@@ -45,6 +49,7 @@ Json Report(const engine::LanguageModel& lm, const interp::Sae& sae, const std::
           {"loss_spliced", loss.spliced},
           {"loss_zero_ablated", loss.zero_ablated},
           {"loss_recovered", loss.recovered()},
+          {"loss_tokens", any ? "final assistant messages" : "all tokens"},
           {"dashboard", dir + "/dashboard.html"}};
 }
 

@@ -62,7 +62,8 @@ Matrix Sae::Reconstruct(const Matrix& x) const {
 Result<Matrix> CaptureTokenActivations(const engine::LanguageModel& lm, const std::vector<LabelledConversation>& data,
                                        const std::string& hook, const std::string& chat_format,
                                        std::vector<std::pair<size_t, int64_t>>* where,
-                                       std::vector<std::vector<int32_t>>* token_ids) {
+                                       std::vector<std::vector<int32_t>>* token_ids,
+                                       std::vector<std::pair<int64_t, int64_t>>* spans) {
   const engine::Tokenizer* tok = lm.tokenizer();
   if (tok == nullptr) return Status::InvalidArgument("the model has no tokenizer");
   WARDEN_ASSIGN_OR_RETURN(std::optional<engine::ChatFormat> format, engine::ResolveChatFormat(chat_format, *tok));
@@ -75,8 +76,14 @@ Result<Matrix> CaptureTokenActivations(const engine::LanguageModel& lm, const st
     c10::InferenceMode guard;
     for (size_t i = 0; i < data.size(); ++i) {
       std::vector<int32_t> ids;
+      std::pair<int64_t, int64_t> span{0, 0};
       if (format) {
         WARDEN_ASSIGN_OR_RETURN(ids, engine::EncodeChat(*format, data[i].messages, false, *tok));
+        if (data[i].messages.back().role == "assistant") {
+          const std::vector<engine::ChatMessage> head(data[i].messages.begin(), data[i].messages.end() - 1);
+          WARDEN_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, engine::EncodeChat(*format, head, true, *tok));
+          span = {static_cast<int64_t>(prompt.size()), static_cast<int64_t>(ids.size())};
+        }
       } else {
         std::string text;
         for (const engine::ChatMessage& m : data[i].messages) text += (text.empty() ? "" : "\n\n") + m.content;
@@ -95,6 +102,7 @@ Result<Matrix> CaptureTokenActivations(const engine::LanguageModel& lm, const st
       }
       out.rows += act.size(0);
       if (token_ids != nullptr) token_ids->push_back(std::move(ids));
+      if (spans != nullptr) spans->push_back(span);
     }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("token capture failed: ") + e.what());
@@ -161,20 +169,28 @@ SaeMetrics EvaluateSae(const Sae& s, const Matrix& acts) {
 }
 
 Result<SplicedLoss> MeasureSplicedLoss(const engine::LanguageModel& lm, const Sae& s,
-                                       const std::vector<std::vector<int32_t>>& sequences) {
+                                       const std::vector<std::vector<int32_t>>& sequences,
+                                       const std::vector<std::pair<int64_t, int64_t>>& spans) {
   const engine::Model& model = lm.model();
   Weights w = Of(s);
   SplicedLoss out;
   double n = 0;
   try {
     c10::InferenceMode guard;
-    for (const std::vector<int32_t>& ids : sequences) {
-      if (ids.size() < 2) continue;
+    for (size_t q = 0; q < sequences.size(); ++q) {
+      const std::vector<int32_t>& ids = sequences[q];
+      // Predicted tokens: [first, last) (positions of the targets).
+      int64_t first = 1, last = static_cast<int64_t>(ids.size());
+      if (!spans.empty()) {
+        first = std::max<int64_t>(1, spans[q].first);
+        last = std::min<int64_t>(last, spans[q].second);
+      }
+      if (last - first < 1) continue;
       engine::ForwardBatch fb = engine::ForwardBatch::LeftPadded({ids}, model.device());
-      torch::Tensor targets = torch::tensor(std::vector<int64_t>(ids.begin() + 1, ids.end()), torch::kLong);
+      torch::Tensor targets = torch::tensor(std::vector<int64_t>(ids.begin() + first, ids.begin() + last), torch::kLong);
       auto ce = [&](const engine::Hooks* hooks) {
         torch::Tensor logits = model.Forward(fb, nullptr, hooks)[0];
-        return torch::nn::functional::cross_entropy(logits.narrow(0, 0, static_cast<int64_t>(ids.size()) - 1), targets,
+        return torch::nn::functional::cross_entropy(logits.narrow(0, first - 1, last - first), targets,
                                                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
             .item<double>();
       };
@@ -188,7 +204,7 @@ Result<SplicedLoss> MeasureSplicedLoss(const engine::LanguageModel& lm, const Sa
       engine::Hooks zero(model.hook_points());
       WARDEN_RETURN_IF_ERROR(zero.ZeroAblate(s.hook));
       out.zero_ablated += ce(&zero);
-      n += static_cast<double>(ids.size() - 1);
+      n += static_cast<double>(last - first);
     }
   } catch (const std::exception& e) {
     return Status::Internal(std::string("spliced loss failed: ") + e.what());

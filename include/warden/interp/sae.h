@@ -49,20 +49,25 @@ struct SaeMetrics {
 Result<Matrix> CaptureTokenActivations(const engine::LanguageModel& model, const std::vector<LabelledConversation>& data,
                                        const std::string& hook, const std::string& chat_format,
                                        std::vector<std::pair<size_t, int64_t>>* where = nullptr,
-                                       std::vector<std::vector<int32_t>>* token_ids = nullptr);
+                                       std::vector<std::vector<int32_t>>* token_ids = nullptr,
+                                       std::vector<std::pair<int64_t, int64_t>>* response_spans = nullptr);
 
 Result<Sae> TrainSae(const Matrix& acts, const std::string& hook, const SaeTrainOptions& options);
 SaeMetrics EvaluateSae(const Sae& sae, const Matrix& acts);
 
-// Mean next-token cross-entropy over the conversations: clean, with the hook replaced by the
-// SAE's reconstruction, and with the hook zero-ablated.
+// Mean next-token cross-entropy: clean, with the hook replaced by the SAE's reconstruction, and
+// with the hook zero-ablated. With `spans` ([begin, end) per sequence, e.g. the final assistant
+// message from CaptureTokenActivations), only tokens inside them are predicted: what a chat
+// model was trained on; prompts of invented names are unpredictable, and a model trained on
+// answers only predicts them worse than uniform.
 struct SplicedLoss {
   double clean = 0, spliced = 0, zero_ablated = 0;
   // The share of the zero-ablation damage the SAE avoids: 1 = as good as clean.
   double recovered() const { return zero_ablated == clean ? 1 : (zero_ablated - spliced) / (zero_ablated - clean); }
 };
 Result<SplicedLoss> MeasureSplicedLoss(const engine::LanguageModel& model, const Sae& sae,
-                                       const std::vector<std::vector<int32_t>>& sequences);
+                                       const std::vector<std::vector<int32_t>>& sequences,
+                                       const std::vector<std::pair<int64_t, int64_t>>& spans = {});
 
 Status SaveSaeLens(const Sae& sae, const std::string& dir);
 Result<Sae> LoadSaeLens(const std::string& dir);
