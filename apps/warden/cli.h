@@ -24,6 +24,7 @@ void RegisterEval(CLI::App& app);
 void RegisterProbe(CLI::App& app);  // acts, probe, ccs
 void RegisterSteer(CLI::App& app);
 void RegisterSae(CLI::App& app);
+void RegisterPatch(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

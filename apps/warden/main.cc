@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterProbe(app);
   warden::cli::RegisterSteer(app);
   warden::cli::RegisterSae(app);
+  warden::cli::RegisterPatch(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -185,3 +185,75 @@ TEST(Activations, CaptureMatchesAPlainForward) {
 
 }  // namespace
 }  // namespace warden::interp
+
+#include "warden/interp/sae.h"
+#include "warden/interp/steering.h"
+
+namespace warden::interp {
+namespace {
+
+TEST(Steering, ControlVectorRoundTripsAsGguf) {
+  SteeringVector v;
+  v.model_hint = "zoo/honest";
+  v.directions[1] = {1.5f, -2.0f, 0.25f};
+  v.directions[3] = {0.0f, 1.0f, 2.0f};
+  const std::string path = (std::filesystem::temp_directory_path() / "warden-cvec-test.gguf").string();
+  ASSERT_TRUE(WriteControlVector(v, path).ok());
+  SteeringVector back = ReadControlVector(path).value();
+  EXPECT_EQ(back.model_hint, "zoo/honest");
+  EXPECT_EQ(back.directions, v.directions);
+  // A truncated file is an error naming it, not a crash.
+  ASSERT_TRUE(WriteFileAtomic(path, ReadFileToString(path).value().substr(0, 60)).ok());
+  auto bad = ReadControlVector(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("warden-cvec-test.gguf"), std::string::npos) << bad.status().message();
+  std::filesystem::remove(path);
+  // Difference of means needs both classes.
+  ActivationSet set;
+  set.hooks.push_back({"blocks.0.hook_resid_post", Matrix{2, 2, {1, 2, 3, 4}}});
+  set.items = {{"a", {}, 1, "", "", "a"}, {"b", {}, 0, "", "", "b"}};
+  SteeringVector d = DiffOfMeansVector(set, {0, 1}).value();
+  EXPECT_EQ(d.directions.at(0), (std::vector<float>{-2, -2}));
+  EXPECT_FALSE(DiffOfMeansVector(set, {0}).ok());
+}
+
+TEST(Sae, LearnsSparseDataAndRoundTripsInSaeLensLayout) {
+  // Data made of 3 active atoms out of 32 in 16 dimensions: a k=4 SAE should explain it.
+  Rng rng(5);
+  std::vector<std::vector<float>> atoms(32, std::vector<float>(16));
+  for (auto& a : atoms)
+    for (auto& x : a) x = static_cast<float>(static_cast<double>(rng.Next() % 2000) / 1000 - 1);
+  Matrix data{2000, 16, {}};
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<float> row(16, 0);
+    for (int k = 0; k < 3; ++k) {
+      const auto& a = atoms[rng.Next() % 32];
+      const float c = 1 + static_cast<float>(rng.Next() % 100) / 100;
+      for (int j = 0; j < 16; ++j) row[static_cast<size_t>(j)] += c * a[static_cast<size_t>(j)];
+    }
+    data.data.insert(data.data.end(), row.begin(), row.end());
+  }
+  SaeTrainOptions o;
+  o.d_sae = 64;
+  o.k = 4;
+  o.steps = 1500;
+  o.batch = 256;
+  o.lr = 3e-3;
+  Sae sae = TrainSae(data, "blocks.0.hook_resid_post", o).value();
+  const SaeMetrics m = EvaluateSae(sae, data);
+  EXPECT_GT(m.explained_variance, 0.8);
+  EXPECT_LE(m.l0, 4.0 + 1e-9);
+  const std::string dir = (std::filesystem::temp_directory_path() / "warden-sae-test").string();
+  ASSERT_TRUE(SaveSaeLens(sae, dir).ok());
+  Sae back = LoadSaeLens(dir).value();
+  EXPECT_EQ(back.k, 4);
+  EXPECT_EQ(back.hook, sae.hook);
+  EXPECT_EQ(back.Reconstruct(data).data, sae.Reconstruct(data).data);
+  ASSERT_TRUE(WriteFileAtomic(dir + "/cfg.json", "{\"d_in\": 16, \"d_sae\": 64, \"hook_name\": \"h\", \"activation_fn_str\": \"relu\"}").ok());
+  EXPECT_EQ(LoadSaeLens(dir).status().code(), StatusCode::kUnsupported);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(TrainSae(Matrix{1, 4, {1, 2, 3, 4}}, "h", o).ok());
+}
+
+}  // namespace
+}  // namespace warden::interp
