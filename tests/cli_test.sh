@@ -173,5 +173,27 @@ ccs_runs() {
 }
 check "ccs: accuracy reported as found and with the sign from the training labels" ccs_runs
 
+steer_make_apply() {
+  "$warden" steer make --model "$work/zoo/honest" --data "$work/zoo/benchmarks/harm-detection.jsonl" --threads 1 \
+    --out "$work/harm.gguf" >/dev/null 2>&1 && test -s "$work/harm.gguf" &&
+    "$warden" steer apply --model "$work/zoo/honest" --vector "$work/harm.gguf" --layers 0 --suite refusal \
+      --zoo "$work/zoo" --scales 0 -1 --limit 2 --threads 1 --json >"$work/steer.json" 2>/dev/null &&
+    [ "$(grep -c '"scale"' "$work/steer.json")" -eq 2 ]
+}
+check "steer: a difference-of-means control vector (GGUF), measured at two scales" steer_make_apply
+check "error: steering a layer the vector lacks" fails_with "no direction for layer 7" \
+  "$warden" steer apply --model "$work/zoo/honest" --vector "$work/harm.gguf" --layers 7 --suite refusal --zoo "$work/zoo"
+sae_train() {
+  "$warden" sae train --model "$work/zoo/liar" --data "$work/zoo/benchmarks/lie-detection.jsonl" \
+    --hook blocks.0.hook_resid_post --d-sae 32 --k 4 --steps 20 --threads 1 --out "$work/sae" --json >"$work/sae.json" 2>/dev/null &&
+    test -s "$work/sae/cfg.json" && test -s "$work/sae/sae_weights.safetensors" && test -s "$work/sae/dashboard.html" &&
+    json_has "$work/sae.json" '"explained_variance"' &&
+    "$warden" sae inspect "$work/sae" --model "$work/zoo/liar" --data "$work/zoo/benchmarks/lie-detection.jsonl" \
+      --threads 1 >/dev/null 2>&1
+}
+check "sae train and inspect: SAELens layout, metrics, dashboard" sae_train
+check "error: patching prompts of different lengths" fails_with "same token length" \
+  "$warden" patch --model "$work/zoo/liar" --source "a" --target "a much longer prompt than that" --answer "x"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
