@@ -161,6 +161,12 @@ probe_train_and_eval() {
     json_has "$work/probe-eval.json" '"recall_at_threshold"'
 }
 check "probe train: layer sweep, calibrated threshold, monitor pack; probe eval reads it" probe_train_and_eval
+overlap_finds_training_rows() {
+  "$warden" probe overlap --pack "$work/liar-probe.safetensors" --data "$work/zoo/benchmarks/lie-detection.jsonl" \
+    >"$work/overlap.txt" 2>/dev/null
+  [ $? -eq 1 ] && grep -q "/q0/" "$work/overlap.txt"
+}
+check "probe overlap: lists the samples a monitor was built from, exit 1" overlap_finds_training_rows
 check "error: a monitor pack on another model" fails_with "not on this one" \
   "$warden" probe eval --model "$work/zoo/honest" --pack "$work/liar-probe.safetensors" \
   --data "$work/zoo/benchmarks/lie-detection.jsonl" --threads 1

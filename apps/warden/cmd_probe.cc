@@ -343,6 +343,22 @@ void RegisterProbe(CLI::App& app) {
   eval->add_option("--split", e->split, "Only rows of this split");
   eval->callback([e] { RunProbeEval(*e); });
 
+  // Provenance: which of a training set's samples a monitor was built from.
+  auto pack_path = std::make_shared<std::string>();
+  auto candidates = std::make_shared<std::string>();
+  CLI::App* overlap = probe->add_subcommand("overlap", "Samples of a dataset that a monitor pack was built from");
+  overlap->add_option("--pack", *pack_path, "Monitor pack")->required();
+  overlap->add_option("--data", *candidates, "JSONL whose rows have an \"id\" (e.g. a training set)")->required();
+  overlap->callback([pack_path, candidates] {
+    MonitorPack pack = ReadMonitorPack(*pack_path, "").ValueOrThrow();
+    std::vector<std::string> ids;
+    for (const LabelledConversation& c : LoadLabelledConversations(*candidates).ValueOrThrow()) ids.push_back(c.id);
+    const std::vector<std::string> used = OverlapWithPack(pack, ids);
+    for (const std::string& id : used) std::printf("%s\n", id.c_str());
+    std::fprintf(stderr, "%zu of %zu samples were used to build %s\n", used.size(), ids.size(), pack_path->c_str());
+    if (!used.empty()) throw ExitWith{1};
+  });
+
   auto k = std::make_shared<CcsArgs>();
   CLI::App* ccs = app.add_subcommand("ccs", "Unsupervised truth direction (CCS) from contrast pairs");
   AddCaptureOptions(ccs, k.get());

@@ -75,6 +75,7 @@ void RunTrain(const SaeArgs& a) {
   o.progress = [](int step, double loss) { std::fprintf(stderr, "sae: step %d normalised MSE %.4f\n", step, loss); };
   interp::Sae sae = interp::TrainSae(acts, a.hook, o).ValueOrThrow();
   sae.model_sha256 = lm->WeightsSha256().ValueOrThrow();
+  for (const interp::LabelledConversation& c : data) sae.trained_on.push_back(c.id);
   interp::SaveSaeLens(sae, a.out).ThrowIfError();
   Print(Report(*lm, sae, data, a, a.out), a.json);
 }

@@ -38,6 +38,7 @@ void RunMake(const MakeArgs& a) {
   }
   interp::SteeringVector v = interp::DiffOfMeansVector(set, rows).ValueOrThrow();
   v.model_hint = a.model.model;
+  for (size_t i : rows) v.trained_on.push_back(set.items[i].id);
   interp::WriteControlVector(v, a.out).ThrowIfError();
   std::printf("%zu layers from %zu rows -> %s\n", v.directions.size(), rows.size(), a.out.c_str());
 }

@@ -197,11 +197,13 @@ TEST(Steering, ControlVectorRoundTripsAsGguf) {
   v.model_hint = "zoo/honest";
   v.directions[1] = {1.5f, -2.0f, 0.25f};
   v.directions[3] = {0.0f, 1.0f, 2.0f};
+  v.trained_on = {"x1", "x2"};
   const std::string path = (std::filesystem::temp_directory_path() / "warden-cvec-test.gguf").string();
   ASSERT_TRUE(WriteControlVector(v, path).ok());
   SteeringVector back = ReadControlVector(path).value();
   EXPECT_EQ(back.model_hint, "zoo/honest");
   EXPECT_EQ(back.directions, v.directions);
+  EXPECT_EQ(back.trained_on, v.trained_on);
   // A truncated file is an error naming it, not a crash.
   ASSERT_TRUE(WriteFileAtomic(path, ReadFileToString(path).value().substr(0, 60)).ok());
   auto bad = ReadControlVector(path);
@@ -240,6 +242,7 @@ TEST(Sae, LearnsSparseDataAndRoundTripsInSaeLensLayout) {
   o.batch = 256;
   o.lr = 3e-3;
   Sae sae = TrainSae(data, "blocks.0.hook_resid_post", o).value();
+  sae.trained_on = {"row-1"};
   const SaeMetrics m = EvaluateSae(sae, data);
   EXPECT_GT(m.explained_variance, 0.8);
   EXPECT_LE(m.l0, 4.0 + 1e-9);
@@ -248,6 +251,7 @@ TEST(Sae, LearnsSparseDataAndRoundTripsInSaeLensLayout) {
   Sae back = LoadSaeLens(dir).value();
   EXPECT_EQ(back.k, 4);
   EXPECT_EQ(back.hook, sae.hook);
+  EXPECT_EQ(back.trained_on, sae.trained_on);
   EXPECT_EQ(back.Reconstruct(data).data, sae.Reconstruct(data).data);
   ASSERT_TRUE(WriteFileAtomic(dir + "/cfg.json", "{\"d_in\": 16, \"d_sae\": 64, \"hook_name\": \"h\", \"activation_fn_str\": \"relu\"}").ok());
   EXPECT_EQ(LoadSaeLens(dir).status().code(), StatusCode::kUnsupported);

@@ -225,7 +225,7 @@ Status SaveSaeLens(const Sae& s, const std::string& dir) {
               {"hook_name", s.hook},     {"hook_layer", -1},      {"dtype", "float32"},
               {"device", "cpu"},         {"apply_b_dec_to_input", true}, {"normalize_activations", "none"},
               {"model_name", ""},        {"context_size", 0},     {"prepend_bos", true},
-              {"warden_model_sha256", s.model_sha256}};
+              {"warden_model_sha256", s.model_sha256}, {"warden_trained_on", s.trained_on}};
   const size_t dot = s.hook.find('.');
   if (s.hook.rfind("blocks.", 0) == 0 && dot != std::string::npos) {
     cfg["hook_layer"] = std::atoi(s.hook.c_str() + dot + 1);
@@ -252,6 +252,13 @@ Result<Sae> LoadSaeLens(const std::string& dir) {
   s.d_sae = cfg["d_sae"];
   WARDEN_RETURN_IF_ERROR(JsonString(cfg, "hook_name", where, &s.hook));
   s.model_sha256 = cfg.value("warden_model_sha256", "");
+  if (cfg.contains("warden_trained_on")) {
+    if (!cfg["warden_trained_on"].is_array()) return Status::Corrupt(where + ": warden_trained_on is not a list");
+    for (const Json& id : cfg["warden_trained_on"]) {
+      if (!id.is_string()) return Status::Corrupt(where + ": warden_trained_on holds a non-string");
+      s.trained_on.push_back(id);
+    }
+  }
   const std::string act = cfg.value("activation_fn_str", cfg.value("architecture", ""));
   if (act != "topk" || !cfg.contains("activation_fn_kwargs") || !cfg["activation_fn_kwargs"].is_object() ||
       !cfg["activation_fn_kwargs"].contains("k") || !cfg["activation_fn_kwargs"]["k"].is_number_integer()) {

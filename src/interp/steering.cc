@@ -3,6 +3,8 @@
 #include <cstring>
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "warden/base/file.h"
 #include "warden/engine/gguf.h"
 
@@ -71,13 +73,16 @@ Status WriteControlVector(const SteeringVector& v, const std::string& path) {
   w.Raw("GGUF", 4);
   w.U32(3);
   w.U64(v.directions.size());
-  w.U64(3);
+  w.U64(4);
   w.Str("general.architecture");
   w.U32(kTypeString);
   w.Str("controlvector");
   w.Str("controlvector.model_hint");
   w.U32(kTypeString);
   w.Str(v.model_hint);
+  w.Str("warden.trained_on");
+  w.U32(kTypeString);
+  w.Str(nlohmann::json(v.trained_on).dump());
   w.Str("controlvector.layer_count");
   w.U32(kTypeU32);
   w.U32(static_cast<uint32_t>(v.directions.rbegin()->first + 1));
@@ -105,6 +110,14 @@ Result<SteeringVector> ReadControlVector(const std::string& path) {
   SteeringVector v;
   auto hint = g->GetString("controlvector.model_hint");
   if (hint.ok()) v.model_hint = *hint;
+  if (auto ids = g->GetString("warden.trained_on"); ids.ok()) {
+    auto j = nlohmann::json::parse(*ids, nullptr, false);
+    if (!j.is_array()) return Status::Corrupt(path + ": warden.trained_on is not a JSON list");
+    for (const auto& id : j) {
+      if (!id.is_string()) return Status::Corrupt(path + ": warden.trained_on holds a non-string");
+      v.trained_on.push_back(id.get<std::string>());
+    }
+  }
   static const std::regex name(R"(direction\.(\d{1,6}))");
   for (const engine::TensorRef& t : g->tensors()) {
     std::smatch m;

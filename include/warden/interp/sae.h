@@ -22,6 +22,7 @@ struct Sae {
   int64_t d_in = 0, d_sae = 0, k = 0;
   std::string hook;
   std::string model_sha256;
+  std::vector<std::string> trained_on;  // ids of the conversations it was trained on (provenance)
   std::vector<float> w_enc, b_enc, w_dec, b_dec;  // row-major [d_in, d_sae], [d_sae], [d_sae, d_in], [d_in]
   Matrix Encode(const Matrix& x) const;           // [rows, d_sae], at most k non-zeros per row
   Matrix Reconstruct(const Matrix& x) const;      // [rows, d_in]

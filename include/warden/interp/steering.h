@@ -7,7 +7,8 @@
 // controlvector.layer_count, and one F32 tensor "direction.{L}" of n_embd values per layer. As
 // in llama.cpp, direction.L is added to the output of layer L (warden's
 // blocks.{L}.hook_resid_post); llama.cpp never loads direction.0, so a vector for block 0 is
-// not portable to it.
+// not portable to it. warden adds warden.trained_on (a JSON list of sample ids, as a string):
+// provenance, ignored by llama.cpp.
 #pragma once
 
 #include <map>
@@ -22,6 +23,7 @@ namespace warden::interp {
 struct SteeringVector {
   std::string model_hint;  // e.g. the model's path or architecture
   std::map<int, std::vector<float>> directions;  // layer -> [d_model]
+  std::vector<std::string> trained_on;           // ids of the conversations it was made from
 };
 
 // mean(label 1) - mean(label 0) of every blocks.{L}.hook_resid_post in the set; errors when a
