@@ -21,7 +21,9 @@ void RegisterHooks(CLI::App& app);
 void RegisterTrain(CLI::App& app);
 void RegisterOrganisms(CLI::App& app);
 void RegisterEval(CLI::App& app);
-void RegisterProbe(CLI::App& app);  // acts, probe, ccs
+void RegisterActs(CLI::App& app);
+void RegisterProbe(CLI::App& app);
+void RegisterCcs(CLI::App& app);
 void RegisterSteer(CLI::App& app);
 void RegisterSae(CLI::App& app);
 void RegisterPatch(CLI::App& app);

@@ -1,20 +1,18 @@
-// warden acts capture | probe train|eval | ccs: reading the model's activations (docs/interp.md).
-//   acts capture  activations of chosen hooks over labelled conversations, to safetensors shards
-//   probe train   a layer sweep on validation data, a linear probe on the best hook, its threshold
-//                 calibrated to a false-positive rate, test metrics, and a monitor pack
-//   probe eval    a monitor pack on new labelled data (refuses a pack built on another model)
-//   ccs           an unsupervised truth direction from contrast pairs, accuracy reported both ways
+// warden probe train|eval|overlap: linear probes as monitors (docs/interp.md).
+//   train    a layer sweep on validation data, a linear probe on the best hook, its threshold
+//            calibrated to a false-positive rate, test metrics, and a monitor pack
+//   eval     a monitor pack on new labelled data (refuses a pack built on another model)
+//   overlap  which samples of a dataset a pack was built from (exit 1 if any)
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "cli.h"
+#include "capture_options.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/rng.h"
-#include "warden/interp/ccs.h"
 #include "warden/interp/monitor_pack.h"
 
 namespace warden::cli {
@@ -22,24 +20,6 @@ namespace {
 
 using Json = nlohmann::json;
 using namespace warden::interp;
-
-struct CaptureArgs {
-  ModelOptions model;
-  std::string data, hooks = "blocks.*.hook_resid_post", position = "response-mean", chat = "auto";
-  size_t batch = 16;
-};
-
-ActivationSet Capture(const CaptureArgs& a, const engine::LanguageModel& lm, const std::vector<LabelledConversation>& data) {
-  CaptureOptions o;
-  o.chat_format = a.chat;
-  o.batch_size = a.batch;
-  size_t last = 0;
-  o.progress = [&](size_t done, size_t total) {
-    if (done * 10 / total != last || done == total) std::fprintf(stderr, "capture: %zu/%zu\n", done, total);
-    last = done * 10 / total;
-  };
-  return CaptureActivations(lm, data, a.hooks, PositionRuleFromName(a.position).ValueOrThrow(), o).ValueOrThrow();
-}
 
 std::vector<int> Labels(const ActivationSet& s, const std::vector<size_t>& rows) {
   std::vector<int> y;
@@ -192,135 +172,9 @@ void RunProbeEval(const EvalArgs& a) {
   std::cout << out.dump(2) << "\n";
 }
 
-struct CcsArgs : CaptureArgs {
-  int restarts = 10;
-  bool json = false;
-};
-
-// truth-pairs rows {"id", "input", "true", "false", "split", "cluster"}: two conversations each,
-// in an order fixed per pair by a hash (so "first is true" is a balanced, hidden label).
-void RunCcs(const CcsArgs& a) {
-  std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
-  std::string text = ReadFileToString(a.data).ValueOrThrow();
-  std::vector<LabelledConversation> first, second;
-  std::vector<int> first_true;
-  std::vector<std::string> splits, categories;
-  size_t line = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    std::string_view l(text.data() + start, end - start);
-    start = end + 1;
-    if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const std::string where = a.data + ":" + std::to_string(line);
-    Json j = ParseJson(l, where).ValueOrThrow();
-    std::string id, input, t, f;
-    for (auto [k, v] : {std::pair<const char*, std::string*>{"id", &id}, {"input", &input}, {"true", &t}, {"false", &f}}) {
-      JsonString(j, k, where, v).ThrowIfError();
-    }
-    const bool swap = Fnv1a64(id) % 2 == 1;
-    auto conv = [&](const std::string& answer) {
-      LabelledConversation c;
-      c.id = id;
-      c.messages = {{"user", input}, {"assistant", answer}};
-      c.split = j.value("split", "");
-      c.cluster = j.value("cluster", id);
-      return c;
-    };
-    first.push_back(conv(swap ? f : t));
-    second.push_back(conv(swap ? t : f));
-    first_true.push_back(swap ? 0 : 1);
-    splits.push_back(j.value("split", ""));
-    categories.push_back(j.value("category", ""));
-  }
-  if (first.size() < 4) throw Error(Status::InvalidArgument(a.data + ": fewer than 4 contrast pairs"));
-  ActivationSet A = Capture(a, *lm, first), B = Capture(a, *lm, second);
-  std::vector<size_t> train, test;
-  for (size_t i = 0; i < splits.size(); ++i) (splits[i] == "train" ? train : test).push_back(i);
-  if (train.size() < 2 || test.empty()) throw Error(Status::InvalidArgument(a.data + ": need train and test pairs"));
-  auto pick = [](const std::vector<int>& v, const std::vector<size_t>& rows) {
-    std::vector<int> out;
-    for (size_t i : rows) out.push_back(v[i]);
-    return out;
-  };
-  Json hooks = Json::array();
-  double best_loss = INFINITY;
-  Json best;
-  for (size_t h = 0; h < A.hooks.size(); ++h) {
-    CcsOptions o;
-    o.restarts = a.restarts;
-    CcsProbe p = TrainCcs(SelectRows(A.hooks[h].values, train), SelectRows(B.hooks[h].values, train), o).ValueOrThrow();
-    const double train_acc = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, train),
-                                                             SelectRows(B.hooks[h].values, train)), pick(first_true, train));
-    const double raw = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, test), SelectRows(B.hooks[h].values, test)),
-                                    pick(first_true, test));
-    const double signed_acc = train_acc >= 0.5 ? raw : 1 - raw;  // the sign the training labels pick
-    Json j = {{"hook", A.hooks[h].name}, {"ccs_loss", p.loss}, {"test_accuracy_as_found", raw},
-              {"test_accuracy_sign_from_train_labels", signed_acc}, {"test_accuracy_best_sign", std::max(raw, 1 - raw)},
-              {"train_accuracy_as_found", train_acc}};
-    std::map<std::string, std::vector<size_t>> by;
-    for (size_t i : test) by[categories[i]].push_back(i);
-    for (const auto& [cat, rows] : by) {
-      if (cat.empty()) continue;
-      const double acc = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, rows), SelectRows(B.hooks[h].values, rows)),
-                                      pick(first_true, rows));
-      j["test_by_category"][cat] = {{"pairs", rows.size()}, {"accuracy_sign_from_train_labels", train_acc >= 0.5 ? acc : 1 - acc}};
-    }
-    if (p.loss < best_loss) {
-      best_loss = p.loss;
-      best = j;
-    }
-    hooks.push_back(j);
-  }
-  Json out = {{"pairs_train", train.size()}, {"pairs_test", test.size()}, {"hooks", hooks},
-              {"chosen_by_lowest_ccs_loss", best}};
-  if (a.json) {
-    std::cout << out.dump(2) << "\n";
-    return;
-  }
-  for (const Json& j : hooks) {
-    std::printf("%-28s loss %.4f  test accuracy: as found %.3f, sign from train labels %.3f",
-                j["hook"].get<std::string>().c_str(), j["ccs_loss"].get<double>(), j["test_accuracy_as_found"].get<double>(),
-                j["test_accuracy_sign_from_train_labels"].get<double>());
-    if (j.contains("test_by_category")) {
-      for (const auto& [cat, m] : j["test_by_category"].items()) {
-        std::printf("; %s %.3f (%zu)", cat.c_str(), m["accuracy_sign_from_train_labels"].get<double>(), m["pairs"].get<size_t>());
-      }
-    }
-    std::printf("\n");
-  }
-  std::printf("chosen (lowest CCS loss, no labels): %s\n", best["hook"].get<std::string>().c_str());
-}
-
-void AddCaptureOptions(CLI::App* cmd, CaptureArgs* a) {
-  a->model.AddTo(*cmd);
-  cmd->add_option("--data", a->data, "Labelled conversations, JSONL")->required();
-  cmd->add_option("--hooks", a->hooks, "Hooks to read (default blocks.*.hook_resid_post)");
-  cmd->add_option("--position", a->position, "last-prompt, response-mean or last (default response-mean)");
-  cmd->add_option("--chat", a->chat, "Chat format (default auto)");
-  cmd->add_option("--batch", a->batch, "Conversations per forward pass (default 16)");
-}
-
 }  // namespace
 
 void RegisterProbe(CLI::App& app) {
-  auto c = std::make_shared<CaptureArgs>();
-  auto out_dir = std::make_shared<std::string>("acts");
-  auto shard_rows = std::make_shared<int64_t>(4096);
-  CLI::App* acts = app.add_subcommand("acts", "Activation datasets");
-  acts->require_subcommand(1);
-  CLI::App* capture = acts->add_subcommand("capture", "Capture hook activations over labelled conversations");
-  AddCaptureOptions(capture, c.get());
-  capture->add_option("--out", *out_dir, "Directory for the safetensors shards (default acts)");
-  capture->add_option("--rows-per-shard", *shard_rows, "Rows per shard (default 4096)");
-  capture->callback([c, out_dir, shard_rows] {
-    std::unique_ptr<engine::LanguageModel> lm = c->model.Load();
-    ActivationSet set = Capture(*c, *lm, LoadLabelledConversations(c->data).ValueOrThrow());
-    WriteActivationShards(set, *out_dir, *shard_rows).ThrowIfError();
-    std::printf("%zu rows x %zu hooks -> %s\n", set.items.size(), set.hooks.size(), out_dir->c_str());
-  });
-
   CLI::App* probe = app.add_subcommand("probe", "Train and evaluate linear probes (monitor packs)");
   probe->require_subcommand(1);
   auto p = std::make_shared<ProbeArgs>();
@@ -359,12 +213,6 @@ void RegisterProbe(CLI::App& app) {
     if (!used.empty()) throw ExitWith{1};
   });
 
-  auto k = std::make_shared<CcsArgs>();
-  CLI::App* ccs = app.add_subcommand("ccs", "Unsupervised truth direction (CCS) from contrast pairs");
-  AddCaptureOptions(ccs, k.get());
-  ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)");
-  ccs->add_flag("--json", k->json, "Print the report as JSON");
-  ccs->callback([k] { RunCcs(*k); });
 }
 
 }  // namespace warden::cli

@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
   warden::cli::RegisterTrain(app);
   warden::cli::RegisterOrganisms(app);
   warden::cli::RegisterEval(app);
+  warden::cli::RegisterActs(app);
   warden::cli::RegisterProbe(app);
+  warden::cli::RegisterCcs(app);
   warden::cli::RegisterSteer(app);
   warden::cli::RegisterSae(app);
   warden::cli::RegisterPatch(app);
