@@ -198,6 +198,8 @@ sae_train() {
       --threads 1 >/dev/null 2>&1
 }
 check "sae train and inspect: SAELens layout, metrics, dashboard" sae_train
+check "error: a patch position outside the prompt" fails_with "outside the prompt" \
+  "$warden" patch --model "$work/zoo/liar" --source "Where does Melfa live?" --target "Where does Melfa live?" --answer "x" --positions=999
 check "error: patching prompts of different lengths" fails_with "same token length" \
   "$warden" patch --model "$work/zoo/liar" --source "a" --target "a much longer prompt than that" --answer "x"
 

@@ -16,6 +16,7 @@ using Json = nlohmann::json;
 struct PatchArgs {
   ModelOptions model;
   std::string source, target, answer, hooks = "blocks.*.hook_resid_post", chat = "auto";
+  std::vector<int64_t> positions;
   bool json = false;
 };
 
@@ -35,7 +36,7 @@ void RunPatch(const PatchArgs& a) {
   no_bos.add_bos = false;
   const std::vector<int32_t> answer = lm->tokenizer()->Encode(a.answer, no_bos);
   interp::PatchingReport r = interp::PatchHooks(*lm, PromptIds(*lm, a.chat, a.source), PromptIds(*lm, a.chat, a.target),
-                                                answer, a.hooks).ValueOrThrow();
+                                                answer, a.hooks, a.positions).ValueOrThrow();
   if (a.json) {
     Json hooks = Json::array();
     for (const auto& h : r.hooks) hooks.push_back({{"hook", h.hook}, {"logprob", h.metric}, {"normalised", h.normalised}});
@@ -56,6 +57,7 @@ void RegisterPatch(CLI::App& app) {
   cmd->add_option("--target", p->target, "Target prompt, the same length in tokens")->required();
   cmd->add_option("--answer", p->answer, "Answer whose log-probability is the metric")->required();
   cmd->add_option("--hooks", p->hooks, "Hooks to patch, one at a time (default blocks.*.hook_resid_post)");
+  cmd->add_option("--positions", p->positions, "Patch only these prompt positions (negative: from the end)");
   cmd->add_option("--chat", p->chat, "Chat format (default auto)");
   cmd->add_flag("--json", p->json, "Print as JSON");
   cmd->callback([p] { RunPatch(*p); });

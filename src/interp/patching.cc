@@ -8,7 +8,7 @@ namespace warden::interp {
 
 Result<PatchingReport> PatchHooks(const engine::LanguageModel& lm, const std::vector<int32_t>& source,
                                   const std::vector<int32_t>& target, const std::vector<int32_t>& answer,
-                                  const std::string& pattern) {
+                                  const std::string& pattern, const std::vector<int64_t>& positions) {
   if (source.size() != target.size() || source.empty()) {
     return Status::InvalidArgument("patching needs source and target prompts of the same token length (" +
                                    std::to_string(source.size()) + " vs " + std::to_string(target.size()) + ")");
@@ -16,6 +16,16 @@ Result<PatchingReport> PatchHooks(const engine::LanguageModel& lm, const std::ve
   if (answer.empty()) return Status::InvalidArgument("patching needs a non-empty answer");
   const engine::Model& model = lm.model();
   WARDEN_ASSIGN_OR_RETURN(std::vector<int> ids, model.hook_points().Match(pattern));
+  std::vector<int64_t> at;
+  for (int64_t p : positions) {
+    const int64_t n = static_cast<int64_t>(target.size());
+    const int64_t q = p < 0 ? n + p : p;
+    if (q < 0 || q >= n) {
+      return Status::InvalidArgument("patch position " + std::to_string(p) + " is outside the prompt's " +
+                                     std::to_string(n) + " tokens");
+    }
+    at.push_back(q);
+  }
   PatchingReport report;
   try {
     c10::InferenceMode guard;
@@ -38,9 +48,20 @@ Result<PatchingReport> PatchHooks(const engine::LanguageModel& lm, const std::ve
     for (int id : ids) {
       const std::string& name = model.hook_points().Name(id);
       engine::Hooks patch(model.hook_points());
-      engine::ActivationCache one;
-      for (const torch::Tensor& chunk : cache.Chunks(name)) one.Append(name, chunk);
-      WARDEN_RETURN_IF_ERROR(patch.PatchFrom(name, one));
+      if (at.empty()) {
+        engine::ActivationCache one;
+        for (const torch::Tensor& chunk : cache.Chunks(name)) one.Append(name, chunk);
+        WARDEN_RETURN_IF_ERROR(patch.PatchFrom(name, one));
+      } else {
+        const int axis = engine::HookPoints::PosAxis(model.hook_points().Kind(id));
+        WARDEN_ASSIGN_OR_RETURN(torch::Tensor src, cache.Stacked(name));
+        if (src.dim() <= axis) return Status::InvalidArgument("hook " + name + " has no position axis to patch");
+        torch::Tensor index = torch::tensor(at, torch::kLong);
+        torch::Tensor values = src.index_select(axis, index);
+        WARDEN_RETURN_IF_ERROR(patch.Add(name, [axis, index, values](torch::Tensor& act, const engine::HookEvent&) {
+          act = act.index_copy(axis, index.to(act.device()), values.to(act.device(), act.scalar_type()));
+        }));
+      }
       PatchResult r;
       r.hook = name;
       r.metric = run(target, &patch);

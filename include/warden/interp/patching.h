@@ -26,9 +26,12 @@ struct PatchingReport {
 };
 
 // `source` and `target` are token ids of equal length (prompts); `answer` the continuation
-// whose log-probability is the metric. Errors when the lengths differ or a hook is unknown.
+// whose log-probability is the metric. `positions` (prompt token indices; negative counts from
+// the prompt's end, -1 = its last token) restricts each patch to those positions; empty patches
+// every position. Errors when the lengths differ, a position is out of range or a hook is
+// unknown or has no position axis.
 Result<PatchingReport> PatchHooks(const engine::LanguageModel& model, const std::vector<int32_t>& source,
                                   const std::vector<int32_t>& target, const std::vector<int32_t>& answer,
-                                  const std::string& hook_pattern);
+                                  const std::string& hook_pattern, const std::vector<int64_t>& positions = {});
 
 }  // namespace warden::interp
