@@ -71,7 +71,8 @@ struct EngineBackendOptions {
 };
 
 // Wraps a loaded model. "auto" picks the chat format from the tokenizer's special tokens
-// (<|assistant|>: warden; <|im_start|>: chatml; [INST] with <s>: llama2), else "none": the
+// (engine::DetectChatFormat: <|assistant|>: warden; <|im_start|>: chatml; Llama-2 chat must be
+// named, its vocabulary being the base model's), else "none": the
 // conversation's messages joined as plain text (system first), which is what a base model gets.
 Result<std::unique_ptr<ModelBackend>> MakeEngineBackend(std::shared_ptr<const engine::LanguageModel> model,
                                                         const EngineBackendOptions& options = {});
