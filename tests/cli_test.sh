@@ -141,6 +141,13 @@ eval_dataset_skip() {
     json_has "$work/ds.json" '"n": 1'
 }
 check "eval run: a user's dataset, bad rows skipped and counted" eval_dataset_skip
+printf '{"input":"1+1?","target":"2"}\n{"input":"2+2?","target":"4"}\n{"input":"3+3?","target":"6"}\n' >"$work/shots.jsonl"
+few_shot() {
+  "$warden" eval run --model "$work/zoo/honest" --dataset "$work/shots.jsonl" --target-field target --few-shot 2 \
+    --threads 1 --out "$work/evals" --no-resume --json >"$work/fs.json" 2>/dev/null && json_has "$work/fs.json" '"n": 1' &&
+    grep -q '"1+1?"' "$work/evals/dataset_shots_jsonl.jsonl"
+}
+check "eval run: few-shot turns from the dataset's first samples" few_shot
 eval_sandbagging() {
   "$warden" eval sandbagging --model "$work/zoo/sandbagger" --zoo "$work/zoo" --limit 3 --sigmas 0 0.1 --seeds 1 \
     --threads 1 --out "$work/evals" --json >"$work/sb.json" 2>/dev/null &&

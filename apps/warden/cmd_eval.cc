@@ -29,7 +29,7 @@ struct RunArgs {
   std::string suite, dataset, prompt_field = "input", target_field, choices_field, id_field, category_field;
   std::string scorer = "match", solver = "generate", system, zoo, out = "eval-logs", bad_rows = "skip";
   std::string judge_model, judge_url;
-  size_t limit = 0;
+  size_t limit = 0, few_shot = 0;
   int epochs = 1;
   int64_t max_tokens = 128;
   bool json = false, no_resume = false;
@@ -75,6 +75,16 @@ std::vector<evals::Task> TasksFor(const RunArgs& a) {
   t.solver.kind = evals::SolverKindFromName(a.solver).ValueOrThrow();
   t.solver.system = a.system;
   t.solver.max_tokens = a.max_tokens;
+  if (a.few_shot > 0) {
+    // The first N samples become the shots (shown with their targets) and are not evaluated.
+    if (a.target_field.empty()) throw Error(Status::InvalidArgument("--few-shot needs --target-field (the shots' answers)"));
+    if (a.few_shot >= t.dataset.samples.size()) {
+      throw Error(Status::InvalidArgument("--few-shot " + std::to_string(a.few_shot) + " leaves no sample of " +
+                                          a.dataset + " to evaluate"));
+    }
+    t.solver.few_shot.assign(t.dataset.samples.begin(), t.dataset.samples.begin() + static_cast<std::ptrdiff_t>(a.few_shot));
+    t.dataset.samples.erase(t.dataset.samples.begin(), t.dataset.samples.begin() + static_cast<std::ptrdiff_t>(a.few_shot));
+  }
   if (a.scorer == "judge") {
     if (a.judge_model.empty() && a.judge_url.empty()) {
       throw Error(Status::InvalidArgument("--scorer judge needs --judge-model PATH or --judge-url URL"));
@@ -93,7 +103,7 @@ std::vector<evals::Task> TasksFor(const RunArgs& a) {
 std::string LogName(const std::string& task) {
   std::string s = task;
   for (char& c : s) {
-    if (c == '/' || c == ' ') c = '_';
+    if (c == '/' || c == ' ' || c == '.') c = '_';
   }
   return s + ".jsonl";
 }
@@ -294,6 +304,7 @@ void RegisterEval(CLI::App& app) {
   run->add_option("--scorer", r->scorer, "match, includes, choice, refusal, regex:<pattern> or judge (default match)");
   run->add_option("--solver", r->solver, "generate, choice_logprob or choice_generate (default generate)");
   run->add_option("--system", r->system, "System prompt (dataset runs)");
+  run->add_option("--few-shot", r->few_shot, "Use the dataset's first N samples as worked examples (dataset runs)");
   run->add_option("--judge-model", r->judge_model, "Judge model (--scorer judge)");
   run->add_option("--judge-url", r->judge_url, "Judge server (--scorer judge)");
   run->add_option("--max-tokens", r->max_tokens, "Tokens to generate per sample (dataset runs, default 128)");
