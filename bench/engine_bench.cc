@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/torch_pch.h"
+#include "bench_models.h"
 #include "warden/engine/blas_kernel.h"
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
@@ -109,20 +110,7 @@ Timing Measure(const Model& m, int reps) {
   return t;
 }
 
-ModelConfig Llama134M() {
-  ModelConfig c;
-  c.arch = Arch::kLlama;
-  c.vocab_size = 32000;
-  c.d_model = 768;
-  c.n_layers = 12;
-  c.n_heads = 12;
-  c.n_kv_heads = 12;
-  c.d_head = 64;
-  c.d_mlp = 2048;
-  c.n_ctx = 1024;
-  c.tied_embeddings = false;
-  return c;
-}
+using warden::bench::Llama134M;
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "warden/base/file.h"
+#include "bench_models.h"
 #include "warden/engine/blas_kernel.h"
 #include "warden/engine/torch/model.h"
 #include "warden/evals/eval_log.h"
@@ -133,16 +134,7 @@ int main(int argc, char** argv) {
   } else {
     std::printf("organism: skipped (no %s; build the zoo first)\n", organism.c_str());
   }
-  engine::ModelConfig c;
-  c.arch = engine::Arch::kLlama;
-  c.vocab_size = 32000;
-  c.d_model = 768;
-  c.n_layers = 12;
-  c.n_heads = 12;
-  c.n_kv_heads = 12;
-  c.d_head = 64;
-  c.d_mlp = 2048;
-  c.n_ctx = 1024;
+  const engine::ModelConfig c = warden::bench::Llama134M();
   auto model = engine::Model::RandomInit(c, 1);
   model->set_tokenizer(engine::LoadTokenizer(shared + "/models/tiny-random-gguf/llama-2-tiny-random.gguf").value());
   McqBench("llama-134M random (plain prompts)", std::make_shared<const engine::LanguageModel>(std::move(model)), "none",

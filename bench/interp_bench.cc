@@ -12,6 +12,7 @@
 
 #include "engine/torch_pch.h"
 #include "warden/base/file.h"
+#include "bench_models.h"
 #include "warden/engine/blas_kernel.h"
 #include "warden/engine/torch/generate.h"
 #include "warden/engine/torch/hooks.h"
@@ -88,16 +89,7 @@ int main(int argc, char** argv) {
   } else {
     std::printf("organism: skipped (no %s)\n", organism.c_str());
   }
-  engine::ModelConfig c;
-  c.arch = engine::Arch::kLlama;
-  c.vocab_size = 32000;
-  c.d_model = 768;
-  c.n_layers = 12;
-  c.n_heads = 12;
-  c.n_kv_heads = 12;
-  c.d_head = 64;
-  c.d_mlp = 2048;
-  c.n_ctx = 1024;
+  const engine::ModelConfig c = warden::bench::Llama134M();
   auto big = engine::Model::RandomInit(c, 1);
   Row("llama-134M random", *big, tokens / 4);
   return 0;

@@ -197,21 +197,21 @@ Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOpt
   if (o.progress) o.progress(progressed, total);
   const size_t batch = std::max<size_t>(1, o.batch);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    std::vector<const Sample*> todo;
+    std::vector<const Sample*> pending;  // not yet in the log
     for (const Sample* s : samples) {
-      if (!done.count(SampleKey(s->id, epoch))) todo.push_back(s);
+      if (!done.count(SampleKey(s->id, epoch))) pending.push_back(s);
     }
-    for (size_t at = 0; at < todo.size(); at += batch) {
-      const size_t end = std::min(todo.size(), at + batch);
+    for (size_t at = 0; at < pending.size(); at += batch) {
+      const size_t end = std::min(pending.size(), at + batch);
       std::vector<Conversation> convs;
-      for (size_t i = at; i < end; ++i) convs.push_back(BuildConversation(task.solver, *todo[i]));
+      for (size_t i = at; i < end; ++i) convs.push_back(BuildConversation(task.solver, *pending[i]));
       const Clock::time_point t0 = Clock::now();
       std::vector<Completion> outs(convs.size());
       std::vector<std::vector<double>> choice_lp;
       if (task.solver.kind == SolverKind::kChoiceLogprob) {
         std::vector<ReplyScoreRequest> reqs;
         for (size_t i = at; i < end; ++i) {
-          const Sample& s = *todo[i];
+          const Sample& s = *pending[i];
           if (s.choices.empty()) return Status::InvalidArgument("sample " + s.id + ": choice_logprob needs choices");
           ReplyScoreRequest r{convs[i - at], {}};
           for (size_t c = 0; c < s.choices.size(); ++c) {
@@ -265,7 +265,7 @@ Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOpt
       const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
                         static_cast<double>(end - at);
       for (size_t i = at; i < end; ++i) {
-        const Sample& s = *todo[i];
+        const Sample& s = *pending[i];
         const Completion& c = outs[i - at];
         Json rec = {{"type", "sample"}, {"id", s.id},           {"epoch", epoch},
                     {"line", s.line},   {"category", s.category}, {"cluster", s.cluster},

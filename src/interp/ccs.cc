@@ -3,21 +3,13 @@
 #include <cmath>
 
 #include "engine/torch_pch.h"
+#include "interp/matrix_tensor.h"
 
 namespace warden::interp {
 namespace {
 
-torch::Tensor AsTensor(const Matrix& m) {
-  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).clone();
-}
-
-std::vector<float> ToVector(const torch::Tensor& t) {
-  torch::Tensor c = t.to(torch::kFloat).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-
 torch::Tensor Normalise(const Matrix& m, const std::vector<float>& mean, const std::vector<float>& scale) {
-  torch::Tensor x = AsTensor(m);
+  torch::Tensor x = ToTensor(m);
   torch::Tensor mu = torch::tensor(mean), sd = torch::tensor(scale);
   return (x - mu) / sd;
 }
@@ -41,12 +33,12 @@ Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& o)
   }
   CcsProbe best;
   best.loss = INFINITY;
-  torch::Tensor A = AsTensor(a), B = AsTensor(b);
+  torch::Tensor A = ToTensor(a), B = ToTensor(b);
   auto stats = [](const torch::Tensor& x, std::vector<float>* mean, std::vector<float>* scale) {
     torch::Tensor mu = x.mean(0), sd = x.std(0, false);
     sd = torch::where(sd > 1e-6, sd, torch::ones_like(sd));
-    *mean = ToVector(mu);
-    *scale = ToVector(sd);
+    *mean = ToFloats(mu);
+    *scale = ToFloats(sd);
     return (x - mu) / sd;
   };
   std::vector<float> ma, sa, mb, sb;
@@ -67,7 +59,7 @@ Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& o)
     const double l = loss.item<double>();
     if (std::isfinite(l) && l < best.loss) {
       best.loss = l;
-      best.weight = ToVector(w.detach());
+      best.weight = ToFloats(w.detach());
       best.bias = bias.item<double>();
     }
   }

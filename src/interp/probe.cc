@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "engine/torch_pch.h"
+#include "interp/matrix_tensor.h"
 #include "warden/base/rng.h"
 
 namespace warden::interp {
@@ -26,10 +27,6 @@ Status CheckData(const Matrix& x, const std::vector<int>& labels) {
                                    std::to_string(labels.size()) + "): nothing to separate");
   }
   return Status::Ok();
-}
-
-torch::Tensor AsTensor(const Matrix& m) {
-  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).clone();
 }
 
 }  // namespace
@@ -58,7 +55,7 @@ std::vector<double> Probe::Score(const Matrix& x) const {
 Result<Probe> TrainProbe(const Matrix& x, const std::vector<int>& labels, const ProbeOptions& o) {
   WARDEN_RETURN_IF_ERROR(CheckData(x, labels));
   torch::NoGradGuard outer;
-  torch::Tensor X = AsTensor(x).to(torch::kDouble);
+  torch::Tensor X = ToTensor(x).to(torch::kDouble);
   torch::Tensor mean = X.mean(0);
   torch::Tensor scale = X.std(0, /*unbiased=*/false);
   if (scale.max().item<double>() <= 0) return Status::InvalidArgument("probe: every feature is constant");
@@ -93,11 +90,9 @@ Result<Probe> TrainProbe(const Matrix& x, const std::vector<int>& labels, const 
     b = bt.detach().item<double>();
     if (!std::isfinite(b) || !torch::isfinite(w).all().item<bool>()) return Status::Internal("probe: training diverged");
   }
-  torch::Tensor wf = w.to(torch::kFloat).contiguous(), mf = mean.to(torch::kFloat).contiguous(),
-                sf = scale.to(torch::kFloat).contiguous();
-  p.weight.assign(wf.data_ptr<float>(), wf.data_ptr<float>() + wf.numel());
-  p.mean.assign(mf.data_ptr<float>(), mf.data_ptr<float>() + mf.numel());
-  p.scale.assign(sf.data_ptr<float>(), sf.data_ptr<float>() + sf.numel());
+  p.weight = ToFloats(w);
+  p.mean = ToFloats(mean);
+  p.scale = ToFloats(scale);
   p.bias = b;
   return p;
 }

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "engine/torch_pch.h"
+#include "interp/matrix_tensor.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/engine/chat_template.h"
@@ -19,18 +20,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-torch::Tensor T(const std::vector<float>& v, std::vector<int64_t> shape) {
-  return torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat).clone();
-}
-std::vector<float> V(const torch::Tensor& t) {
-  torch::Tensor c = t.detach().to(torch::kFloat).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
-Matrix M(const torch::Tensor& t) {
-  return Matrix{t.size(0), t.size(1), V(t)};
-}
-
-// z = TopK(relu? no: TopK of the pre-activations, then ReLU) as in Gao et al.
+// z: the k largest pre-activations, through a ReLU, the rest zero (Gao et al. 2024).
 torch::Tensor EncodeT(const torch::Tensor& x, const torch::Tensor& w_enc, const torch::Tensor& b_enc,
                       const torch::Tensor& b_dec, int64_t k) {
   torch::Tensor pre = (x - b_dec).matmul(w_enc) + b_enc;
@@ -42,7 +32,8 @@ struct Weights {
   torch::Tensor w_enc, b_enc, w_dec, b_dec;
 };
 Weights Of(const Sae& s) {
-  return {T(s.w_enc, {s.d_in, s.d_sae}), T(s.b_enc, {s.d_sae}), T(s.w_dec, {s.d_sae, s.d_in}), T(s.b_dec, {s.d_in})};
+  return {ToTensor(s.w_enc, {s.d_in, s.d_sae}), ToTensor(s.b_enc, {s.d_sae}), ToTensor(s.w_dec, {s.d_sae, s.d_in}),
+          ToTensor(s.b_dec, {s.d_in})};
 }
 
 }  // namespace
@@ -50,13 +41,13 @@ Weights Of(const Sae& s) {
 Matrix Sae::Encode(const Matrix& x) const {
   torch::NoGradGuard g;
   Weights w = Of(*this);
-  return M(EncodeT(T(x.data, {x.rows, x.cols}), w.w_enc, w.b_enc, w.b_dec, k));
+  return ToMatrix(EncodeT(ToTensor(x), w.w_enc, w.b_enc, w.b_dec, k));
 }
 
 Matrix Sae::Reconstruct(const Matrix& x) const {
   torch::NoGradGuard g;
   Weights w = Of(*this);
-  return M(EncodeT(T(x.data, {x.rows, x.cols}), w.w_enc, w.b_enc, w.b_dec, k).matmul(w.w_dec) + w.b_dec);
+  return ToMatrix(EncodeT(ToTensor(x), w.w_enc, w.b_enc, w.b_dec, k).matmul(w.w_dec) + w.b_dec);
 }
 
 Result<Matrix> CaptureTokenActivations(const engine::LanguageModel& lm, const std::vector<LabelledConversation>& data,
@@ -114,7 +105,7 @@ Result<Sae> TrainSae(const Matrix& acts, const std::string& hook, const SaeTrain
   if (acts.rows < 2 || acts.cols < 1) return Status::InvalidArgument("SAE: need at least two activation rows");
   if (o.k < 1 || o.k > o.d_sae || o.d_sae < 1) return Status::InvalidArgument("SAE: need 1 <= k <= d_sae");
   torch::manual_seed(o.seed);
-  torch::Tensor X = T(acts.data, {acts.rows, acts.cols});
+  torch::Tensor X = ToTensor(acts);
   const int64_t d = acts.cols;
   // Decoder rows start as random unit vectors, the encoder as its transpose, b_dec at the
   // data's mean (Gao et al.).
@@ -147,17 +138,17 @@ Result<Sae> TrainSae(const Matrix& acts, const std::string& hook, const SaeTrain
   s.d_sae = o.d_sae;
   s.k = o.k;
   s.hook = hook;
-  s.w_enc = V(w_enc);
-  s.b_enc = V(b_enc);
-  s.w_dec = V(w_dec);
-  s.b_dec = V(b_dec);
+  s.w_enc = ToFloats(w_enc);
+  s.b_enc = ToFloats(b_enc);
+  s.w_dec = ToFloats(w_dec);
+  s.b_dec = ToFloats(b_dec);
   return s;
 }
 
 SaeMetrics EvaluateSae(const Sae& s, const Matrix& acts) {
   torch::NoGradGuard g;
   Weights w = Of(s);
-  torch::Tensor X = T(acts.data, {acts.rows, acts.cols});
+  torch::Tensor X = ToTensor(acts);
   torch::Tensor z = EncodeT(X, w.w_enc, w.b_enc, w.b_dec, s.k);
   torch::Tensor recon = z.matmul(w.w_dec) + w.b_dec;
   SaeMetrics m;
@@ -292,7 +283,7 @@ std::string SaeDashboardHtml(const Sae& s, const Matrix& acts, const std::vector
   };
   torch::NoGradGuard g;
   Matrix z = s.Encode(acts);
-  torch::Tensor Z = T(z.data, {z.rows, z.cols});
+  torch::Tensor Z = ToTensor(z);
   torch::Tensor freq = (Z > 0).sum(0);
   auto order = std::get<1>(freq.topk(std::min<int64_t>(latents, s.d_sae)));
   char head[512];
