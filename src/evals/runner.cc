@@ -3,6 +3,7 @@
 #include <ctime>
 #include <set>
 
+#include "warden/base/clock.h"
 #include "warden/base/file.h"
 #include "warden/evals/eval_log.h"
 #include "warden/evals/task.h"
@@ -19,15 +20,6 @@ namespace {
 
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string UtcNow() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Json EstimateJson(const Estimate& e) {
   return {{"value", e.value}, {"stderr", e.std_error}, {"ci_low", e.ci_low}, {"ci_high", e.ci_high},
