@@ -284,3 +284,18 @@ TEST(EvaluateCase, LongChainsDoNotExhaustTheStack) {
 
 }  // namespace
 }  // namespace warden::casebook
+
+namespace warden::casebook {
+namespace {
+
+// The worked example of docs/casebook.md stays valid and supported, and its eval-log footer is read.
+TEST(EvaluateCase, DocumentedExampleIsSupported) {
+  const std::string path = std::string(WARDEN_SOURCE_DIR) + "/src/casebook/testdata/example/case.yaml";
+  const SafetyCase c = LoadCase(path).ValueOrThrow();
+  const CaseEvaluation e = EvaluateCase(c, CaseBaseDir(path)).ValueOrThrow();
+  EXPECT_TRUE(e.supported()) << (e.errors.empty() ? "" : e.errors[0]);
+  EXPECT_EQ(e.FindEvidence("Sn2")->value, nlohmann::json(0.97));
+}
+
+}  // namespace
+}  // namespace warden::casebook

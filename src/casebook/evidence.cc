@@ -157,6 +157,7 @@ EvidenceCheck CheckEvidence(const std::string& node_id, const Evidence& evidence
     c.state = EvidenceState::kChanged;
     c.reason = name + ": artifact changed: sha256 is " + Short(c.actual_sha256) + ", the case pins " +
                Short(evidence.sha256);
+    if (value_state != EvidenceState::kOk) c.reason += "; and " + value_problem;
   } else if (value_state != EvidenceState::kOk) {
     c.state = value_state;
     c.reason = name + ": " + value_problem;
