@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterSteer(app);
   warden::cli::RegisterSae(app);
   warden::cli::RegisterPatch(app);
+  warden::cli::RegisterForecast(app);
   warden::cli::RegisterCase(app);
   try {
     app.parse(argc, argv);
