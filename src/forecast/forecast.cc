@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <string>
@@ -130,7 +131,9 @@ void AddNotes(const Forecast& f, std::vector<std::string>* notes) {
                        " bootstrap refits failed and are left out");
     }
     if (r.noise_scale > 1.5) {
-      notes->push_back(name + ": the points scatter " + Num(r.noise_scale) +
+      char scale[32];
+      std::snprintf(scale, sizeof scale, "%.2f", r.noise_scale);
+      notes->push_back(name + ": the points scatter " + scale +
                        "x more than their standard errors allow; the bootstrap noise is inflated to match");
     }
   }
