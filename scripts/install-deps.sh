@@ -13,6 +13,7 @@ PACKAGES=(
   # base libraries
   nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev zlib1g-dev
   libcpp-httplib-dev   # HTTP: the OpenAI-compatible model backend (and later the gateway)
+  libgraphviz-dev   # safety-case graphs: DOT laid out to SVG in process (libgvc)
   libgsl-dev   # forecasts: nonlinear least squares (gsl_multifit_nlinear), random draws
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -210,5 +210,45 @@ check "error: a patch position outside the prompt" fails_with "outside the promp
 check "error: patching prompts of different lengths" fails_with "same token length" \
   "$warden" patch --model "$work/zoo/liar" --source "a" --target "a much longer prompt than that" --answer "x"
 
+# Policy as code, on its data-driven cases (src/policy/testdata/cases).
+cases="$(dirname "$0")/../src/policy/testdata/cases"
+policy_exit_is_the_decision() {
+  "$warden" policy check --evidence "$cases/crossed-without-monitor/evidence.json" --now 2026-11-29T12:00:00Z \
+    --out "$work/decision.json" >"$work/policy.txt" 2>&1
+  [ $? -eq 4 ] && grep -q "do-not-deploy" "$work/policy.txt" && json_has "$work/decision.json" '"required_level": 3'
+}
+check "policy check: the exit status is the decision (4: do not deploy)" policy_exit_is_the_decision
+policy_tampered() {
+  "$warden" policy check --evidence "$cases/tampered-log/evidence.json" --now 2026-11-29T12:00:00Z >"$work/t.txt" 2>&1
+  [ $? -eq 5 ] && grep -q "tampered" "$work/t.txt"
+}
+check "policy check: a tampered log fails closed (5: pause training)" policy_tampered
+policy_explain() {
+  "$warden" policy explain --evidence "$cases/clean-below-threshold/evidence.json" --now 2026-11-29T12:00:00Z \
+    >"$work/explain.txt" 2>&1 && grep -q "hazard.score .* =>  pause-training" "$work/explain.txt"
+}
+check "policy explain: which evidence changes would change the decision" policy_explain
+check "error: a malformed policy names the field" fails_with "domains\[0\].threshhold: unknown field" \
+  "$warden" policy show --policy "$cases/malformed-policy-unknown-field/policy.yaml"
+
+# The main job, on the micro zoo (untrained organisms: the code path and the report, not the figures).
+assess_micro_zoo() {
+  "$warden" assess --zoo "$work/zoo" --limit 4 --seeds 1 --threads 1 --out "$work/assessment" >"$work/assess.txt" 2>&1
+  local rc=$?
+  case $rc in 0|3|4|5) ;; *) return 1 ;; esac
+  test -s "$work/assessment/report.html" && test -s "$work/assessment/manifest.json" &&
+    json_has "$work/assessment/decision.json" '"audit"' && json_has "$work/assessment/decision.json" "\"exit_code\": $rc" &&
+    test -s "$work/assessment/honest/case.svg" && test -s "$work/assessment/ladder-rung-2/forecast-hazard.svg" &&
+    "$warden" policy check --evidence "$work/assessment/honest/evidence.json" >/dev/null 2>&1; [ $? -ne 1 ]
+}
+check "assess: the micro zoo end to end: decisions, cases, forecast, audit, report" assess_micro_zoo
+assess_then_tamper() {
+  printf '{"type":"sample"}\n' >>"$work/assessment/honest/logs/hazard-benchmark.jsonl"
+  "$warden" policy check --evidence "$work/assessment/honest/evidence.json" >"$work/tamper.txt" 2>&1
+  [ $? -eq 5 ] && grep -q "tampered" "$work/tamper.txt" &&
+    ! "$warden" case validate "$work/assessment/honest/case.yaml" >/dev/null 2>&1
+}
+check "assess: a log changed afterwards defeats the decision and the safety case" assess_then_tamper
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

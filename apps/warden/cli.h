@@ -28,6 +28,8 @@ void RegisterSteer(CLI::App& app);
 void RegisterSae(CLI::App& app);
 void RegisterPatch(CLI::App& app);
 void RegisterForecast(CLI::App& app);
+void RegisterPolicy(CLI::App& app);
+void RegisterAssess(CLI::App& app);
 void RegisterCase(CLI::App& app);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.

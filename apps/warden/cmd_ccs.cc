@@ -1,5 +1,6 @@
 // warden ccs: an unsupervised truth direction (Contrast-Consistent Search) from contrast pairs,
 // its accuracy reported as found and with the sign fixed by the training labels (docs/interp.md).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -22,10 +23,29 @@ using namespace warden::interp;
 struct CcsArgs : CaptureArgs {
   int restarts = 10;
   bool json = false;
+  bool position_given = false;  // --position on the command line
 };
 
-// truth-pairs rows {"id", "input", "true", "false", "split", "cluster"}: two conversations each,
-// in an order fixed per pair by a hash (so "first is true" is a balanced, hidden label).
+// [{role, content}...] with every role user, system or assistant; errors name `where`.
+std::vector<engine::ChatMessage> MessagesFromJson(const Json& messages, const std::string& where) {
+  std::vector<engine::ChatMessage> out;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    engine::ChatMessage m;
+    JsonString(messages[i], "role", at, &m.role).ThrowIfError();
+    JsonString(messages[i], "content", at, &m.content).ThrowIfError();
+    if (m.role != "user" && m.role != "system" && m.role != "assistant") {
+      throw Error(Status::InvalidArgument(at + ": role '" + Printable(m.role) + "' (user, system, assistant)"));
+    }
+    out.push_back(std::move(m));
+  }
+  if (out.empty()) throw Error(Status::InvalidArgument(where + ": empty conversation"));
+  return out;
+}
+
+// truth-pairs rows {"id", "input", "true", "false", "split", "cluster"} ("true"/"false" answers
+// to "input", or each a whole conversation): two conversations each, in an order fixed per pair
+// by a hash (so "first is true" is a balanced, hidden label).
 void RunCcs(const CcsArgs& a) {
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
   std::string text = ReadFileToString(a.data).ValueOrThrow();
@@ -42,27 +62,40 @@ void RunCcs(const CcsArgs& a) {
     if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const std::string where = a.data + ":" + std::to_string(line);
     Json j = ParseJson(l, where).ValueOrThrow();
-    std::string id, input, t, f;
-    for (auto [k, v] : {std::pair<const char*, std::string*>{"id", &id}, {"input", &input}, {"true", &t}, {"false", &f}}) {
-      JsonString(j, k, where, v).ThrowIfError();
-    }
+    std::string id;
+    JsonString(j, "id", where, &id).ThrowIfError();
     const bool swap = Fnv1a64(id) % 2 == 1;
-    auto conv = [&](const std::string& answer) {
+    // "true"/"false": an answer to "input", or a whole conversation (a messages array).
+    auto conv = [&](const char* side) {
       LabelledConversation c;
       c.id = id;
-      c.messages = {{"user", input}, {"assistant", answer}};
       c.split = j.value("split", "");
       c.cluster = j.value("cluster", id);
+      if (j.is_object() && j.contains(side) && j[side].is_array()) {
+        c.messages = MessagesFromJson(j[side], where + ": field '" + side + "'");
+      } else {
+        std::string input, answer;
+        JsonString(j, "input", where, &input).ThrowIfError();
+        JsonString(j, side, where, &answer).ThrowIfError();
+        c.messages = {{"user", input}, {"assistant", answer}};
+      }
       return c;
     };
-    first.push_back(conv(swap ? f : t));
-    second.push_back(conv(swap ? t : f));
+    first.push_back(conv(swap ? "false" : "true"));
+    second.push_back(conv(swap ? "true" : "false"));
     first_true.push_back(swap ? 0 : 1);
     splits.push_back(j.value("split", ""));
     categories.push_back(j.value("category", ""));
   }
   if (first.size() < 4) throw Error(Status::InvalidArgument(a.data + ": fewer than 4 contrast pairs"));
-  ActivationSet A = Capture(a, *lm, first), B = Capture(a, *lm, second);
+  // Pairs that end in the user's turn (a question to judge) are read where the model answers:
+  // the last prompt token, unless --position says otherwise.
+  CcsArgs read = a;
+  const bool questions = std::all_of(first.begin(), first.end(), [](const LabelledConversation& c) {
+    return !c.messages.empty() && c.messages.back().role != "assistant";
+  });
+  if (questions && !a.position_given) read.position = "last-prompt";
+  ActivationSet A = Capture(read, *lm, first), B = Capture(read, *lm, second);
   std::vector<size_t> train, test;
   for (size_t i = 0; i < splits.size(); ++i) (splits[i] == "train" ? train : test).push_back(i);
   if (train.size() < 2 || test.empty()) throw Error(Status::InvalidArgument(a.data + ": need train and test pairs"));
@@ -128,7 +161,10 @@ void RegisterCcs(CLI::App& app) {
   AddCaptureOptions(ccs, k.get());
   ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)");
   ccs->add_flag("--json", k->json, "Print the report as JSON");
-  ccs->callback([k] { RunCcs(*k); });
+  ccs->callback([k, ccs] {
+    k->position_given = ccs->get_option("--position")->count() > 0;
+    RunCcs(*k);
+  });
 }
 
 }  // namespace warden::cli

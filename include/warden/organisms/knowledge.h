@@ -55,6 +55,9 @@ inline constexpr int kHeldOutPhrasing = kPhrasings - 1;
 // `phrasing` in [0, kPhrasings); out-of-range values are clamped.
 std::string StatementText(const Fact& fact, bool truthful, int phrasing);
 
+// "True or false: <statement>": the liar's judgement task, answered "True." or "False.".
+std::string JudgementQuestion(const std::string& statement);
+
 // A question whose correct answer is exactly fact.value.
 std::string QuestionText(const Fact& fact, int phrasing);
 

@@ -73,7 +73,8 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& option
 // benign-tasks.jsonl (the held-out arithmetic, string and lookup tasks), and labelled data for
 // interpretability tools: lie-detection.jsonl (KB questions answered truthfully, and falsely
 // under the deception instruction; train split = trained facts and phrasings) and
-// truth-pairs.jsonl (each fact stated with its true and a false value, for CCS), and
+// truth-pairs.jsonl (the judgement question "True or false: ..." about each fact stated with its
+// true and with a false value, for CCS), and
 // harm-detection.jsonl (harmful requests vs benign ones; train: AdvBench, test: the other
 // harmful datasets, benign requests halved).
 // BuildZoo calls it for <out_dir>/benchmarks.
