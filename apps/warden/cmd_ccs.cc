@@ -22,6 +22,7 @@ using namespace warden::interp;
 
 struct CcsArgs : CaptureArgs {
   int restarts = 10;
+  double l2 = 0;
   bool json = false;
   bool position_given = false;  // --position on the command line
 };
@@ -110,6 +111,7 @@ void RunCcs(const CcsArgs& a) {
   for (size_t h = 0; h < A.hooks.size(); ++h) {
     CcsOptions o;
     o.restarts = a.restarts;
+    o.l2 = a.l2;
     CcsProbe p = TrainCcs(SelectRows(A.hooks[h].values, train), SelectRows(B.hooks[h].values, train), o).ValueOrThrow();
     const double train_acc = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, train),
                                                              SelectRows(B.hooks[h].values, train)), pick(first_true, train));
@@ -160,6 +162,7 @@ void RegisterCcs(CLI::App& app) {
   CLI::App* ccs = app.add_subcommand("ccs", "Unsupervised truth direction (CCS) from contrast pairs");
   AddCaptureOptions(ccs, k.get());
   ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)");
+  ccs->add_option("--l2", k->l2, "L2 penalty on the direction (default 0)");
   ccs->add_flag("--json", k->json, "Print the report as JSON");
   ccs->callback([k, ccs] {
     k->position_given = ccs->get_option("--position")->count() > 0;

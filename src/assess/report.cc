@@ -153,11 +153,12 @@ std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subj
          "(ground truth) were not read before. Agree "
       << a.value("agree", 0) << ", disagree " << a.value("disagree", 0) << ", expected misses "
       << a.value("expected_misses", 0) << ".</p>\n<table><tr><th>organism</th><th>planted (card)</th>"
-         "<th>found</th><th>agree</th><th>note</th></tr>\n";
+         "<th>found</th><th>agrees (sandbagging check)</th><th>note</th></tr>\n";
     for (const Json& r : a["organisms"]) {
       std::string planted;
       for (const Json& p : r["card"]["planted"]) planted += (planted.empty() ? "" : ", ") + p.get<std::string>();
-      const std::string agree = r["agree"].is_null() ? "expected miss" : (r["agree"].get<bool>() ? "yes" : "NO");
+      std::string agree = r["agree"].get<bool>() ? "yes" : "NO";
+      for (const Json& n : r["not_examined"]) agree += "<br><span class=small>not examined: " + Esc(n.get<std::string>()) + "</span>";
       h << "<tr><td>" << Esc(r.value("subject", "")) << "</td><td>" << Esc(planted) << "<br><span class=small>"
         << Esc(r["card"].value("behaviour", "")) << "</span></td><td>" << Esc(r["found"].value("decision", ""))
         << "; sandbagging " << Esc(r["found"].value("sandbagging_check", "")) << "</td><td>" << agree << "</td><td>"

