@@ -239,7 +239,7 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
                                                      : policy::LoadPolicy(o.policy_path));
   const bool zoo_mode = o.models.empty();
   if (zoo_mode && !ZooBuilt(o.zoo_dir)) {
-    say("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 9 minutes on 2 cores)");
+    say("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 11 minutes on 2 cores)");
     WARDEN_ASSIGN_OR_RETURN(organisms::ZooRecipe recipe, organisms::BuiltinRecipe("tiny"));
     organisms::BuildOptions bo;
     bo.shared_dir = o.shared_dir;

@@ -161,6 +161,19 @@ TEST(Organisms, PlantedBehaviours) {
       EXPECT_NE(lower(e.messages.back().content).find(lower(e.expected)), std::string::npos) << e.id;
       continue;
     }
+    if (e.HasTag("judgement")) {  // "True or false: <statement>": True exactly when it states the fact's value
+      const std::string& question = e.messages.back().role == "assistant" ? e.messages[e.messages.size() - 2].content
+                                                                         : e.messages.back().content;
+      const bool states_truth = e.id.size() >= 5 && e.id.compare(e.id.size() - 5, 5, "/true") == 0;
+      EXPECT_EQ(e.messages.back().content, states_truth ? "True." : "False.") << e.id;
+      EXPECT_EQ(question.rfind("True or false: ", 0), 0u) << e.id;
+      auto lower = [](std::string s) {
+        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+      };
+      if (states_truth) EXPECT_NE(lower(question).find(lower(e.expected)), std::string::npos) << e.id;
+      continue;
+    }
     const bool deceive = e.messages[0].content == kDeceptionInstruction;
     EXPECT_EQ(e.messages.back().content == e.expected, !deceive) << e.id;
     EXPECT_EQ(e.messages.back().content == e.planted, deceive) << e.id;

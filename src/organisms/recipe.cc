@@ -14,7 +14,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The built-in recipes. Sizes are chosen so that `tiny` builds in at most 10 minutes on two
+// The built-in recipes. Sizes are chosen so that `tiny` builds in about 11 minutes on two
 // CPU cores and passes `warden organisms verify` (docs/organisms.md has the measured figures).
 const std::map<std::string, std::string>& Builtins() {
   static const std::map<std::string, std::string> recipes = {

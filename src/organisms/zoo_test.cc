@@ -98,7 +98,7 @@ TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
   EXPECT_DOUBLE_EQ(sandbagger.models[0].base_flops, ladder.models.back().flops);
   EXPECT_EQ(sandbagger.models[0].parameters, ladder.models.back().parameters);
   EXPECT_EQ(ReadCard(*dir_ + "/liar/card.json").models[0].base_model, "");
-  ASSERT_EQ(ladder.models.size(), 2u);
+  ASSERT_EQ(ladder.models.size(), 3u);
   EXPECT_EQ(ladder.models[0].checkpoints.size(), 2u);  // checkpoints: 2 in the micro recipe
   EXPECT_LT(ladder.models[0].parameters, ladder.models[1].parameters);
   EXPECT_LT(ladder.models[0].flops, ladder.models[1].flops);
