@@ -52,7 +52,7 @@ void RunCcs(const CcsArgs& a) {
   std::string text = ReadFileToString(a.data).ValueOrThrow();
   std::vector<LabelledConversation> first, second;
   std::vector<int> first_true;
-  std::vector<std::string> splits, categories;
+  std::vector<std::string> splits, categories, clusters;
   size_t line = 0, start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -87,6 +87,7 @@ void RunCcs(const CcsArgs& a) {
     first_true.push_back(swap ? 0 : 1);
     splits.push_back(j.value("split", ""));
     categories.push_back(j.value("category", ""));
+    clusters.push_back(j.value("cluster", id));
   }
   if (first.size() < 4) throw Error(Status::InvalidArgument(a.data + ": fewer than 4 contrast pairs"));
   // Pairs that end in the user's turn (a question to judge) are read where the model answers:
@@ -97,9 +98,20 @@ void RunCcs(const CcsArgs& a) {
   });
   if (questions && !a.position_given) read.position = "last-prompt";
   ActivationSet A = Capture(read, *lm, first), B = Capture(read, *lm, second);
-  std::vector<size_t> train, test;
-  for (size_t i = 0; i < splits.size(); ++i) (splits[i] == "train" ? train : test).push_back(i);
-  if (train.size() < 2 || test.empty()) throw Error(Status::InvalidArgument(a.data + ": need train and test pairs"));
+  // The train pairs split by cluster into fit (80%) and validation (20%): CCS trains on fit,
+  // and the hook is the one whose direction has the lowest CCS loss on validation, no labels.
+  std::vector<size_t> train, fit, val, test;
+  for (size_t i = 0; i < splits.size(); ++i) {
+    if (splits[i] != "train") {
+      test.push_back(i);
+      continue;
+    }
+    train.push_back(i);
+    (Fnv1a64(clusters[i]) % 5 == 0 ? val : fit).push_back(i);
+  }
+  if (fit.size() < 2 || val.empty() || test.empty()) {
+    throw Error(Status::InvalidArgument(a.data + ": need train pairs (in at least two clusters) and test pairs"));
+  }
   auto pick = [](const std::vector<int>& v, const std::vector<size_t>& rows) {
     std::vector<int> out;
     for (size_t i : rows) out.push_back(v[i]);
@@ -112,13 +124,14 @@ void RunCcs(const CcsArgs& a) {
     CcsOptions o;
     o.restarts = a.restarts;
     o.l2 = a.l2;
-    CcsProbe p = TrainCcs(SelectRows(A.hooks[h].values, train), SelectRows(B.hooks[h].values, train), o).ValueOrThrow();
+    CcsProbe p = TrainCcs(SelectRows(A.hooks[h].values, fit), SelectRows(B.hooks[h].values, fit), o).ValueOrThrow();
+    const double val_loss = p.Loss(SelectRows(A.hooks[h].values, val), SelectRows(B.hooks[h].values, val));
     const double train_acc = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, train),
                                                              SelectRows(B.hooks[h].values, train)), pick(first_true, train));
     const double raw = PairAccuracy(p.PredictFirstTrue(SelectRows(A.hooks[h].values, test), SelectRows(B.hooks[h].values, test)),
                                     pick(first_true, test));
     const double signed_acc = train_acc >= 0.5 ? raw : 1 - raw;  // the sign the training labels pick
-    Json j = {{"hook", A.hooks[h].name}, {"ccs_loss", p.loss}, {"test_accuracy_as_found", raw},
+    Json j = {{"hook", A.hooks[h].name}, {"ccs_loss", p.loss}, {"validation_ccs_loss", val_loss}, {"test_accuracy_as_found", raw},
               {"test_accuracy_sign_from_train_labels", signed_acc}, {"test_accuracy_best_sign", std::max(raw, 1 - raw)},
               {"train_accuracy_as_found", train_acc}};
     std::map<std::string, std::vector<size_t>> by;
@@ -129,21 +142,22 @@ void RunCcs(const CcsArgs& a) {
                                       pick(first_true, rows));
       j["test_by_category"][cat] = {{"pairs", rows.size()}, {"accuracy_sign_from_train_labels", train_acc >= 0.5 ? acc : 1 - acc}};
     }
-    if (p.loss < best_loss) {
-      best_loss = p.loss;
+    if (val_loss < best_loss) {
+      best_loss = val_loss;
       best = j;
     }
     hooks.push_back(j);
   }
   Json out = {{"pairs_train", train.size()}, {"pairs_test", test.size()}, {"hooks", hooks},
-              {"chosen_by_lowest_ccs_loss", best}};
+              {"pairs_fit", fit.size()}, {"pairs_validation", val.size()},
+              {"chosen_by_lowest_validation_ccs_loss", best}};
   if (a.json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
   for (const Json& j : hooks) {
-    std::printf("%-28s loss %.4f  test accuracy: as found %.3f, sign from train labels %.3f",
-                j["hook"].get<std::string>().c_str(), j["ccs_loss"].get<double>(), j["test_accuracy_as_found"].get<double>(),
+    std::printf("%-28s loss %.4f (validation %.4f)  test accuracy: as found %.3f, sign from train labels %.3f",
+                j["hook"].get<std::string>().c_str(), j["ccs_loss"].get<double>(), j["validation_ccs_loss"].get<double>(), j["test_accuracy_as_found"].get<double>(),
                 j["test_accuracy_sign_from_train_labels"].get<double>());
     if (j.contains("test_by_category")) {
       for (const auto& [cat, m] : j["test_by_category"].items()) {
@@ -152,7 +166,7 @@ void RunCcs(const CcsArgs& a) {
     }
     std::printf("\n");
   }
-  std::printf("chosen (lowest CCS loss, no labels): %s\n", best["hook"].get<std::string>().c_str());
+  std::printf("chosen (lowest CCS loss on validation pairs, no labels): %s\n", best["hook"].get<std::string>().c_str());
 }
 
 }  // namespace

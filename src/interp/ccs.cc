@@ -25,6 +25,14 @@ std::vector<double> CcsProbe::PredictFirstTrue(const Matrix& a, const Matrix& b)
   return std::vector<double>(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
 }
 
+double CcsProbe::Loss(const Matrix& a, const Matrix& b) const {
+  torch::NoGradGuard no_grad;
+  torch::Tensor w = torch::tensor(weight);
+  torch::Tensor pa = torch::sigmoid(Normalise(a, mean_a, scale_a).matmul(w) + bias);
+  torch::Tensor pb = torch::sigmoid(Normalise(b, mean_b, scale_b).matmul(w) + bias);
+  return ((pa - (1 - pb)).pow(2) + torch::minimum(pa, pb).pow(2)).mean().item<double>();
+}
+
 Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& o) {
   if (a.rows != b.rows || a.cols != b.cols || a.rows < 2) {
     return Status::InvalidArgument("CCS: the two sides need the same shape and at least two pairs (" +

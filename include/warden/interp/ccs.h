@@ -35,6 +35,9 @@ struct CcsProbe {
   double loss = 0;  // the CCS loss (with the L2 penalty) reached on the training pairs
   // Probability that answer `a` (not `b`) is the true one, per pair: (p(a) + 1 - p(b)) / 2.
   std::vector<double> PredictFirstTrue(const Matrix& a, const Matrix& b) const;
+  // The CCS loss (consistency + confidence, no penalty) on other pairs: an unsupervised score of
+  // how well the direction carries over, for choosing among hooks without labels.
+  double Loss(const Matrix& a, const Matrix& b) const;
 };
 
 // `a` and `b`: activations of the two answers of each pair (same rows, same width).
