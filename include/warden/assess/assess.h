@@ -21,9 +21,10 @@
 //
 // Layout of the output directory (default "assessment/"):
 //   report.html, decision.json (overall + per subject + audit), manifest.json (sha256 of every file),
-//   forecast/hazard.{json,svg}, calibration/*.json,
-//   <subject>/evidence.json, <subject>/decision.json, <subject>/case.yaml, case.html, case.svg,
-//   <subject>/logs/*.jsonl, <subject>/sandbagging.{json,svg}
+//   series/logs/*.jsonl, series/forecast-hazard.{json,svg}     (when there is a series)
+//   <subject>/logs/*.jsonl, <subject>/sandbagging.{json,svg}, <subject>/evidence.json,
+//   <subject>/decision.json, <subject>/case.yaml, case.svg, case.html, case-evaluation.json,
+//   <subject>/forecast-hazard.{json,svg}                      (the series' latest checkpoint)
 #pragma once
 
 #include <functional>

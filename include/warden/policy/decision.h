@@ -11,8 +11,9 @@
 //     of crossing within the buffer exceeds forecast_max.
 //  3. The required level is the highest level of a crossed domain (at least base_level). An
 //     early warning makes the domain's level required for training (prepare before crossing).
-//  4. Each requirement of the required levels is met, unmet, or unmet for want of evidence
-//     (missing = unmet; a problem with it = fail closed as in 1).
+//  4. Each requirement of the required levels is met or unmet, judged on the conservative end of
+//     its value's interval (at_least on the lower end, at_most on the upper); missing evidence
+//     means unmet, any other problem with it fails closed as in 1.
 //  5. Decision, most severe first: pause-training (evidence problem, or a training requirement
 //     unmet), do-not-deploy (a deployment requirement unmet), continue-with-safeguards (above
 //     the base level or an early warning, everything met), continue.

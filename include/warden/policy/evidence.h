@@ -54,7 +54,8 @@ Result<EvidenceBundle> ParseEvidence(const std::string& json_text, const std::st
                                      const std::string& base_dir);
 Result<EvidenceBundle> LoadEvidence(const std::string& path);
 
-// Why a needed evidence key cannot be used. Any of these makes a decision fail closed.
+// Why a needed evidence key cannot be used. Each fails a decision closed, except a missing key
+// that only a requirement reads (that requirement is then unmet).
 struct EvidenceProblem {
   enum class Kind { kMissing, kStale, kTampered, kContradictory, kWrongType };
   Kind kind;
