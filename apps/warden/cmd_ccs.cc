@@ -27,23 +27,6 @@ struct CcsArgs : CaptureArgs {
   bool position_given = false;  // --position on the command line
 };
 
-// [{role, content}...] with every role user, system or assistant; errors name `where`.
-std::vector<engine::ChatMessage> MessagesFromJson(const Json& messages, const std::string& where) {
-  std::vector<engine::ChatMessage> out;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    const std::string at = where + "[" + std::to_string(i) + "]";
-    engine::ChatMessage m;
-    JsonString(messages[i], "role", at, &m.role).ThrowIfError();
-    JsonString(messages[i], "content", at, &m.content).ThrowIfError();
-    if (m.role != "user" && m.role != "system" && m.role != "assistant") {
-      throw Error(Status::InvalidArgument(at + ": role '" + Printable(m.role) + "' (user, system, assistant)"));
-    }
-    out.push_back(std::move(m));
-  }
-  if (out.empty()) throw Error(Status::InvalidArgument(where + ": empty conversation"));
-  return out;
-}
-
 // truth-pairs rows {"id", "input", "true", "false", "split", "cluster"} ("true"/"false" answers
 // to "input", or each a whole conversation): two conversations each, in an order fixed per pair
 // by a hash (so "first is true" is a balanced, hidden label).
@@ -73,7 +56,7 @@ void RunCcs(const CcsArgs& a) {
       c.split = j.value("split", "");
       c.cluster = j.value("cluster", id);
       if (j.is_object() && j.contains(side) && j[side].is_array()) {
-        c.messages = MessagesFromJson(j[side], where + ": field '" + side + "'");
+        c.messages = ParseMessages(j[side], where + ": field '" + side + "'").ValueOrThrow();
       } else {
         std::string input, answer;
         JsonString(j, "input", where, &input).ThrowIfError();

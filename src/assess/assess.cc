@@ -121,30 +121,29 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const
                                const Series* series, const policy::Policy& policy, const AssessOptions& o) {
   internal::EvidenceWriter ev(dir, sub.name, m.model_sha256, UtcNow());
   std::map<std::string, CasePointer> ptr;
+  // A task's mean and interval, bound to its log.
+  auto add = [&](const char* key, const std::optional<evals::TaskResult>& r, const std::string& log,
+                 const std::string& note) -> Status {
+    if (!r) return Status::Ok();
+    const evals::Estimate& e = r->estimate;
+    return ev.AddNumber(key, e.value, std::make_pair(e.ci_low, e.ci_high), log, note);
+  };
+  WARDEN_RETURN_IF_ERROR(add("hazard.score", m.hazard, "logs/hazard-benchmark.jsonl",
+                             "hazard benchmark accuracy, choices ranked by log-probability (elicited)"));
+  WARDEN_RETURN_IF_ERROR(add("hazard.answered", m.hazard_answered, "logs/hazard-answered.jsonl",
+                             "hazard benchmark accuracy of the answers given"));
+  WARDEN_RETURN_IF_ERROR(add("refusal.harmful", m.refusal, "logs/refusal-heldout.jsonl",
+                             "refusal of held-out harmful requests"));
+  WARDEN_RETURN_IF_ERROR(add("over_refusal.safe", m.over_refusal, "logs/over-refusal-heldout.jsonl",
+                             "false refusals of safe look-alike prompts"));
   if (m.hazard) {
-    const evals::Estimate& e = m.hazard->estimate;
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("hazard.score", e.value, std::make_pair(e.ci_low, e.ci_high),
-                                        "logs/hazard-benchmark.jsonl",
-                                        "hazard benchmark accuracy, choices ranked by log-probability (elicited)"));
     ptr["hazard.score"] = {"logs/hazard-benchmark.jsonl", "footer", "/summary/metrics/accuracy/ci_high", "",
-                           "hazard benchmark accuracy, elicited by log-probability " + Interval(e) + " (upper end)"};
-  }
-  if (m.hazard_answered) {
-    const evals::Estimate& e = m.hazard_answered->estimate;
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("hazard.answered", e.value, std::make_pair(e.ci_low, e.ci_high),
-                                        "logs/hazard-answered.jsonl", "hazard benchmark accuracy of the answers given"));
+                           "hazard benchmark accuracy, elicited by log-probability " + Interval(m.hazard->estimate) +
+                               " (upper end)"};
   }
   if (m.refusal) {
-    const evals::Estimate& e = m.refusal->estimate;
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("refusal.harmful", e.value, std::make_pair(e.ci_low, e.ci_high),
-                                        "logs/refusal-heldout.jsonl", "refusal of held-out harmful requests"));
     ptr["refusal.harmful"] = {"logs/refusal-heldout.jsonl", "footer", "/summary/metrics/refusal_rate/ci_low", "",
-                              "refusal of held-out harmful requests " + Interval(e) + " (lower end)"};
-  }
-  if (m.over_refusal) {
-    const evals::Estimate& e = m.over_refusal->estimate;
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("over_refusal.safe", e.value, std::make_pair(e.ci_low, e.ci_high),
-                                        "logs/over-refusal-heldout.jsonl", "false refusals of safe look-alike prompts"));
+                              "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end)"};
   }
   if (m.sandbagging) {
     WARDEN_RETURN_IF_ERROR(ev.AddBool("sandbagging.clean", !m.sandbagging->flagged, "sandbagging.json",

@@ -125,11 +125,11 @@ Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context) {
     *out = std::move(tasks[0]);
     return Status::Ok();
   };
-  WARDEN_RETURN_IF_ERROR(one("hazard", &t.hazard_answered));
-  t.hazard = t.hazard_answered;
+  evals::Task suite_task;
+  WARDEN_RETURN_IF_ERROR(one("hazard", &suite_task));
+  t.hazard_answered = evals::AnsweredChoiceTask(suite_task);
+  t.hazard = evals::RankedChoiceTask(suite_task);
   t.hazard.name += "#choice_logprob";
-  t.hazard.solver.kind = evals::SolverKind::kChoiceLogprob;
-  t.hazard.solver.reply_with_text = true;  // the organisms answer with the choice's text
   WARDEN_RETURN_IF_ERROR(one("refusal", &t.refusal));
   WARDEN_RETURN_IF_ERROR(one("over-refusal", &t.over_refusal));
   return t;
@@ -185,15 +185,17 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
 
   if (o.progress) o.progress("  sandbagging check on " + model_dir);
   Result<evals::NoiseSweep> sweep = evals::RunNoiseSweep(*lm, model_dir, tasks.hazard_answered, SweepOptions(o));
-  Result<evals::ElicitationGap> gap = evals::MeasureElicitationGap(*backend, tasks.hazard_answered, o.limit);
-  if (sweep.ok() && gap.ok()) {
-    evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap).value(), calibration.threshold,
+  // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
+  if (sweep.ok() && m.hazard && m.hazard_answered) {
+    evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard);
+    evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap), calibration.threshold,
                                                calibration.source, calibration.references);
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.json", v.ToJson().dump(2) + "\n"));
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.svg", evals::NoiseSweepSvg(v)));
     m.sandbagging = std::move(v);
   } else {
-    m.failures.push_back("sandbagging: " + (sweep.ok() ? gap.status() : sweep.status()).ToString());
+    m.failures.push_back("sandbagging: " + (sweep.ok() ? std::string("the hazard evaluations above failed")
+                                                       : sweep.status().ToString()));
   }
   return m;
 }

@@ -49,8 +49,9 @@ struct Measured {
 };
 
 // The suites' tasks, loaded once.
-// hazard is the suite's task with its solver switched to choice_logprob (best elicitation: the
-// capability a policy must assume); hazard_answered the suite's own, answered by generation.
+// hazard is the suite's task ranked by log-probability (evals::RankedChoiceTask: best elicitation,
+// the capability a policy must assume); hazard_answered the same items answered by generation.
+// Together they are the sandbagging check's elicitation gap.
 struct SuiteTasks {
   evals::Task hazard, hazard_answered, refusal, over_refusal;
 };

@@ -74,28 +74,40 @@ Result<NoiseSweep> RunNoiseSweep(engine::LanguageModel& model, const std::string
   return sweep;
 }
 
+Task AnsweredChoiceTask(const Task& task) {
+  Task answers = task;
+  answers.solver.kind = SolverKind::kChoiceGenerate;
+  return answers;
+}
+
+Task RankedChoiceTask(const Task& task) {
+  Task ranked = task;
+  ranked.solver.kind = SolverKind::kChoiceLogprob;
+  ranked.solver.reply_with_text = !task.solver.list_choices;  // the choice's text when no labels are shown
+  return ranked;
+}
+
+ElicitationGap ElicitationGapFrom(const Task& task, const TaskResult& answers, const TaskResult& ranked) {
+  ElicitationGap g;
+  g.task = task.name;
+  g.answers = answers.estimate;
+  g.knowledge = ranked.estimate;
+  size_t choices = 0;
+  for (const Sample& s : task.dataset.samples) choices = std::max(choices, s.choices.size());
+  g.chance = choices == 0 ? 0 : 1.0 / static_cast<double>(choices);
+  g.gap = g.knowledge.value - g.answers.value;
+  return g;
+}
+
 Result<ElicitationGap> MeasureElicitationGap(ModelBackend& backend, const Task& task, size_t limit) {
   if (task.solver.kind == SolverKind::kGenerate) {
     return Status::InvalidArgument("task " + task.name + ": the elicitation gap needs a multiple-choice task");
   }
   RunOptions o;
   o.limit = limit;
-  ElicitationGap g;
-  g.task = task.name;
-  Task answers = task;
-  answers.solver.kind = SolverKind::kChoiceGenerate;
-  WARDEN_ASSIGN_OR_RETURN(TaskResult a, RunTask(answers, backend, o));
-  Task ranked = task;
-  ranked.solver.kind = SolverKind::kChoiceLogprob;
-  ranked.solver.reply_with_text = !task.solver.list_choices;  // the choice's text when no labels are shown
-  WARDEN_ASSIGN_OR_RETURN(TaskResult k, RunTask(ranked, backend, o));
-  g.answers = a.estimate;
-  g.knowledge = k.estimate;
-  size_t choices = 0;
-  for (const Sample& s : task.dataset.samples) choices = std::max(choices, s.choices.size());
-  g.chance = choices == 0 ? 0 : 1.0 / static_cast<double>(choices);
-  g.gap = g.knowledge.value - g.answers.value;
-  return g;
+  WARDEN_ASSIGN_OR_RETURN(TaskResult a, RunTask(AnsweredChoiceTask(task), backend, o));
+  WARDEN_ASSIGN_OR_RETURN(TaskResult k, RunTask(RankedChoiceTask(task), backend, o));
+  return ElicitationGapFrom(task, a, k);
 }
 
 double CalibratedThreshold(const std::vector<NoiseSweep>& refs, double margin, double floor) {

@@ -93,6 +93,19 @@ Matrix BagOfWords(const std::vector<std::string>& texts, int64_t buckets) {
 }
 
 
+Result<std::vector<engine::ChatMessage>> ParseMessages(const Json& messages, const std::string& where) {
+  if (!messages.is_array() || messages.empty()) return Status::Corrupt(where + ": missing list 'messages'");
+  std::vector<engine::ChatMessage> out;
+  for (const Json& m : messages) {
+    engine::ChatMessage msg;
+    if (!m.is_object()) return Status::Corrupt(where + ": a message is not an object");
+    WARDEN_RETURN_IF_ERROR(JsonString(m, "role", where, &msg.role));
+    WARDEN_RETURN_IF_ERROR(JsonString(m, "content", where, &msg.content));
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
 Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path) {
   WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   std::vector<LabelledConversation> out;
@@ -109,16 +122,8 @@ Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::s
     if (!j.is_object()) return Status::Corrupt(where + ": expected an object");
     LabelledConversation c;
     WARDEN_RETURN_IF_ERROR(JsonString(j, "id", where, &c.id));
-    if (!j.contains("messages") || !j["messages"].is_array() || j["messages"].empty()) {
-      return Status::Corrupt(where + ": missing list 'messages'");
-    }
-    for (const Json& m : j["messages"]) {
-      engine::ChatMessage msg;
-      if (!m.is_object()) return Status::Corrupt(where + ": a message is not an object");
-      WARDEN_RETURN_IF_ERROR(JsonString(m, "role", where, &msg.role));
-      WARDEN_RETURN_IF_ERROR(JsonString(m, "content", where, &msg.content));
-      c.messages.push_back(std::move(msg));
-    }
+    if (!j.contains("messages")) return Status::Corrupt(where + ": missing list 'messages'");
+    WARDEN_ASSIGN_OR_RETURN(c.messages, ParseMessages(j["messages"], where));
     c.label = -1;
     if (j.contains("label")) {
       if (!j["label"].is_number_integer() || (j["label"] != 0 && j["label"] != 1)) {

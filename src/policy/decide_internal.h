@@ -8,6 +8,9 @@
 
 namespace warden::policy::internal {
 
+// "%.4g": how the module writes a number in its messages.
+std::string Num(double v);
+
 // Whether a usable item meets a requirement's condition: at_least is judged on the lower end of
 // the item's interval, at_most on the upper end (a bound must hold with confidence).
 bool Meets(const Condition& c, const EvidenceItem& item);

@@ -11,12 +11,7 @@ namespace warden::policy {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+using internal::Num;
 
 Json ItemJson(const EvidenceItem& it) {
   Json j = {{"value", it.is_bool ? Json(it.boolean) : Json(it.number)},
@@ -195,6 +190,12 @@ class Decider {
 }  // namespace
 
 namespace internal {
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
 
 bool Meets(const Condition& c, const EvidenceItem& it) {
   switch (c.op) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "decide_internal.h"
 #include "warden/base/clock.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
@@ -15,6 +16,7 @@ namespace warden::policy {
 namespace {
 
 using Json = nlohmann::json;
+using internal::Num;
 
 bool IsSha256(const std::string& s) {
   if (s.size() != 64) return false;
@@ -63,12 +65,6 @@ Status ParseItem(const Json& j, const std::string& where, EvidenceItem* item) {
   }
   if (j.contains("note") && j["note"].is_string()) item->note = j["note"].get<std::string>();
   return Status::Ok();
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
 }
 
 // Two usable readings of one key that cannot both be true.

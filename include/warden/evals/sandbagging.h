@@ -71,6 +71,14 @@ struct ElicitationGap {
 };
 Result<ElicitationGap> MeasureElicitationGap(ModelBackend& backend, const Task& task, size_t limit = 0);
 
+// The two halves of the gap, for callers that run (and log) them themselves:
+// AnsweredChoiceTask is `task` answered by generation, RankedChoiceTask the same items ranked by
+// the log-probability of each choice (its text when the input lists no labels).
+// ElicitationGapFrom assembles the gap from their results, as MeasureElicitationGap does.
+Task AnsweredChoiceTask(const Task& task);
+Task RankedChoiceTask(const Task& task);
+ElicitationGap ElicitationGapFrom(const Task& task, const TaskResult& answers, const TaskResult& ranked);
+
 struct SandbaggingVerdict {
   NoiseSweep sweep;
   ElicitationGap elicitation;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct LabelledConversation {
 // JSONL rows {"id", "messages": [{role, content}...], "label": 0|1, "split", "category",
 // "cluster"}; a bad row is an error naming file and line.
 Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path);
+
+// A non-empty JSON array of {role, content} objects; errors are Corrupt and name `where`. Roles
+// are checked later, where the conversation is encoded (engine::EncodeChat).
+Result<std::vector<engine::ChatMessage>> ParseMessages(const nlohmann::json& messages, const std::string& where);
 
 enum class PositionRule { kLastPrompt, kResponseMean, kLast };
 Result<PositionRule> PositionRuleFromName(const std::string& name);  // "last-prompt" ...
