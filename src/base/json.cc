@@ -134,4 +134,13 @@ Status JsonStringList(const nlohmann::json& obj, const char* key, const std::str
   return Status::Ok();
 }
 
+Status JsonOptionalString(const nlohmann::json& obj, const char* key, const std::string& where,
+                          const std::string& fallback, std::string* out) {
+  if (!obj.is_object() || !obj.contains(key)) {
+    *out = fallback;
+    return Status::Ok();
+  }
+  return JsonString(obj, key, where, out);
+}
+
 }  // namespace warden

@@ -93,53 +93,6 @@ Matrix BagOfWords(const std::vector<std::string>& texts, int64_t buckets) {
 }
 
 
-Result<std::vector<engine::ChatMessage>> ParseMessages(const Json& messages, const std::string& where) {
-  if (!messages.is_array() || messages.empty()) return Status::Corrupt(where + ": missing list 'messages'");
-  std::vector<engine::ChatMessage> out;
-  for (const Json& m : messages) {
-    engine::ChatMessage msg;
-    if (!m.is_object()) return Status::Corrupt(where + ": a message is not an object");
-    WARDEN_RETURN_IF_ERROR(JsonString(m, "role", where, &msg.role));
-    WARDEN_RETURN_IF_ERROR(JsonString(m, "content", where, &msg.content));
-    out.push_back(std::move(msg));
-  }
-  return out;
-}
-
-Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path) {
-  WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  std::vector<LabelledConversation> out;
-  size_t line = 0, start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    const std::string where = path + ":" + std::to_string(line);
-    std::string_view l(text.data() + start, end - start);
-    start = end + 1;
-    if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    WARDEN_ASSIGN_OR_RETURN(Json j, ParseJson(l, where));
-    if (!j.is_object()) return Status::Corrupt(where + ": expected an object");
-    LabelledConversation c;
-    WARDEN_RETURN_IF_ERROR(JsonString(j, "id", where, &c.id));
-    if (!j.contains("messages")) return Status::Corrupt(where + ": missing list 'messages'");
-    WARDEN_ASSIGN_OR_RETURN(c.messages, ParseMessages(j["messages"], where));
-    c.label = -1;
-    if (j.contains("label")) {
-      if (!j["label"].is_number_integer() || (j["label"] != 0 && j["label"] != 1)) {
-        return Status::Corrupt(where + ": field 'label' must be 0 or 1");
-      }
-      c.label = j["label"].get<int>();
-    }
-    c.split = j.value("split", "");
-    c.category = j.value("category", "");
-    c.cluster = j.value("cluster", c.id);
-    out.push_back(std::move(c));
-  }
-  if (out.empty()) return Status::InvalidArgument(path + ": no conversations");
-  return out;
-}
-
 Result<PositionRule> PositionRuleFromName(const std::string& name) {
   if (name == "last-prompt") return PositionRule::kLastPrompt;
   if (name == "response-mean") return PositionRule::kResponseMean;

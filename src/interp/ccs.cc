@@ -1,9 +1,12 @@
 #include "warden/interp/ccs.h"
 
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "engine/torch_pch.h"
 #include "interp/matrix_tensor.h"
+#include "warden/base/rng.h"
 
 namespace warden::interp {
 namespace {
@@ -84,6 +87,95 @@ double PairAccuracy(const std::vector<double>& predictions, const std::vector<in
   double hit = 0;
   for (size_t i = 0; i < predictions.size(); ++i) hit += (predictions[i] > 0.5) == (first_is_true[i] == 1) ? 1 : 0;
   return hit / static_cast<double>(predictions.size());
+}
+
+namespace {
+
+// Accuracy of `p` on `rows`, flipped when `flip`, with its interval over the rows' clusters.
+CcsAccuracy AccuracyOn(const std::vector<double>& p, const ContrastPairs& pairs, const std::vector<size_t>& rows,
+                       bool flip, uint64_t seed) {
+  auto acc = [&](const std::vector<size_t>& sample) -> std::optional<double> {
+    if (sample.empty()) return std::nullopt;
+    double hit = 0;
+    for (size_t k : sample) hit += (p[rows[k]] > 0.5) == (pairs.first_is_true[rows[k]] == 1) ? 1 : 0;
+    const double a = hit / static_cast<double>(sample.size());
+    return flip ? 1 - a : a;
+  };
+  std::vector<size_t> all(rows.size());
+  std::vector<std::string> clusters;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    all[k] = k;
+    clusters.push_back(pairs.first[rows[k]].cluster);
+  }
+  CcsAccuracy out;
+  out.pairs = rows.size();
+  out.value = acc(all).value_or(0);
+  out.ci = BootstrapOverClusters(rows.size(), clusters, acc, 1000, seed);
+  return out;
+}
+
+}  // namespace
+
+Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const ContrastPairs& pairs,
+                          const CcsOptions& options) {
+  const size_t n = pairs.size();
+  if (A.hooks.size() != B.hooks.size() || A.hooks.empty()) {
+    return Status::InvalidArgument("CCS: the two sides were captured at different hooks");
+  }
+  for (size_t h = 0; h < A.hooks.size(); ++h) {
+    if (A.hooks[h].name != B.hooks[h].name || static_cast<size_t>(A.hooks[h].values.rows) != n ||
+        static_cast<size_t>(B.hooks[h].values.rows) != n) {
+      return Status::InvalidArgument("CCS: " + A.hooks[h].name + " has " + std::to_string(A.hooks[h].values.rows) +
+                                     " and " + std::to_string(B.hooks[h].values.rows) + " rows for " +
+                                     std::to_string(n) + " pairs");
+    }
+  }
+  CcsSweep sweep;
+  std::vector<size_t> train, fit, val, test;
+  std::map<std::string, std::vector<size_t>> by_category;
+  for (size_t i = 0; i < n; ++i) {
+    const LabelledConversation& c = pairs.first[i];
+    if (c.split != "train") {
+      test.push_back(i);
+      if (!c.category.empty()) by_category[c.category].push_back(i);
+      continue;
+    }
+    train.push_back(i);
+    (Fnv1a64(c.cluster) % 5 == 0 ? val : fit).push_back(i);
+  }
+  if (fit.size() < 2 || val.empty() || test.empty()) {
+    return Status::InvalidArgument("CCS: need train pairs in at least two clusters (" + std::to_string(fit.size()) +
+                                   " to fit, " + std::to_string(val.size()) + " to validate) and test pairs (" +
+                                   std::to_string(test.size()) + ")");
+  }
+  sweep.fit_pairs = fit.size();
+  sweep.validation_pairs = val.size();
+  sweep.test_pairs = test.size();
+  std::vector<int> train_labels;
+  for (size_t i : train) train_labels.push_back(pairs.first_is_true[i]);
+  for (size_t h = 0; h < A.hooks.size(); ++h) {
+    const Matrix &a = A.hooks[h].values, &b = B.hooks[h].values;
+    WARDEN_ASSIGN_OR_RETURN(CcsProbe p, TrainCcs(SelectRows(a, fit), SelectRows(b, fit), options));
+    const std::vector<double> predicted = p.PredictFirstTrue(a, b);
+    CcsHookResult r;
+    r.hook = A.hooks[h].name;
+    r.loss = p.loss;
+    r.validation_loss = p.Loss(SelectRows(a, val), SelectRows(b, val));
+    std::vector<double> on_train;
+    for (size_t i : train) on_train.push_back(predicted[i]);
+    r.train_accuracy_as_found = PairAccuracy(on_train, train_labels);
+    const bool flip = r.train_accuracy_as_found < 0.5;  // the sign the training labels pick
+    r.test_as_found = AccuracyOn(predicted, pairs, test, false, options.seed + h);
+    r.test = AccuracyOn(predicted, pairs, test, flip, options.seed + h);
+    for (const auto& [category, rows] : by_category) {
+      r.test_by_category[category] = AccuracyOn(predicted, pairs, rows, flip, options.seed + h);
+    }
+    sweep.hooks.push_back(std::move(r));
+  }
+  for (size_t h = 1; h < sweep.hooks.size(); ++h) {
+    if (sweep.hooks[h].validation_loss < sweep.hooks[sweep.chosen].validation_loss) sweep.chosen = h;
+  }
+  return sweep;
 }
 
 }  // namespace warden::interp

@@ -172,32 +172,50 @@ double CalibrationError(const std::vector<double>& scores, const std::vector<int
   return ece;
 }
 
-Interval BootstrapAuroc(const std::vector<double>& scores, const std::vector<int>& labels,
-                        const std::vector<std::string>& clusters, int resamples, uint64_t seed) {
+Interval BootstrapOverClusters(size_t rows, const std::vector<std::string>& clusters,
+                               const std::function<std::optional<double>(const std::vector<size_t>&)>& statistic,
+                               int resamples, uint64_t seed) {
   std::map<std::string, std::vector<size_t>> by;
-  for (size_t i = 0; i < scores.size(); ++i) by[clusters.empty() ? std::to_string(i) : clusters[i]].push_back(i);
+  for (size_t i = 0; i < rows; ++i) by[clusters.empty() ? std::to_string(i) : clusters[i]].push_back(i);
   std::vector<const std::vector<size_t>*> groups;
   for (const auto& [k, v] : by) groups.push_back(&v);
+  Interval out;
+  if (groups.empty()) return out;
   Rng rng(seed);
   std::vector<double> values;
+  std::vector<size_t> sample;
   for (int r = 0; r < resamples; ++r) {
-    std::vector<double> s;
-    std::vector<int> l;
+    sample.clear();
     for (size_t g = 0; g < groups.size(); ++g) {
-      for (size_t i : *groups[rng.Next() % groups.size()]) {
-        s.push_back(scores[i]);
-        l.push_back(labels[i]);
-      }
+      const std::vector<size_t>& group = *groups[rng.Next() % groups.size()];
+      sample.insert(sample.end(), group.begin(), group.end());
     }
-    auto a = Auroc(s, l);
-    if (a.ok()) values.push_back(*a);
+    if (std::optional<double> v = statistic(sample)) values.push_back(*v);
   }
-  Interval out;
   if (values.empty()) return out;
   std::sort(values.begin(), values.end());
   out.low = values[static_cast<size_t>(0.025 * static_cast<double>(values.size() - 1))];
   out.high = values[static_cast<size_t>(0.975 * static_cast<double>(values.size() - 1))];
   return out;
+}
+
+Interval BootstrapAuroc(const std::vector<double>& scores, const std::vector<int>& labels,
+                        const std::vector<std::string>& clusters, int resamples, uint64_t seed) {
+  std::vector<double> s;
+  std::vector<int> l;
+  return BootstrapOverClusters(
+      scores.size(), clusters,
+      [&](const std::vector<size_t>& rows) -> std::optional<double> {
+        s.clear();
+        l.clear();
+        for (size_t i : rows) {
+          s.push_back(scores[i]);
+          l.push_back(labels[i]);
+        }
+        auto a = Auroc(s, l);
+        return a.ok() ? std::optional<double>(*a) : std::nullopt;
+      },
+      resamples, seed);
 }
 
 Matrix SelectRows(const Matrix& m, const std::vector<size_t>& rows) {

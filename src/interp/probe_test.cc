@@ -1,4 +1,4 @@
-// Probes, metrics, CCS and monitor packs on synthetic data with a known answer; activation
+// Probes, metrics and monitor packs on synthetic data with a known answer; activation
 // capture on a real model (stories260K) against a plain forward.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,6 @@
 #include "warden/base/rng.h"
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
-#include "warden/interp/ccs.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/probe.h"
 
@@ -77,31 +76,6 @@ TEST(Probe, SeparatesBlobsAndRefusesDegenerateData) {
   std::vector<int> weird = ytr;
   weird[0] = 2;
   EXPECT_FALSE(TrainProbe(train, weird).ok());
-}
-
-TEST(Ccs, FindsAConsistentDirectionWithoutLabels) {
-  // Pairs (a, b): a carries +truth on axis 0 when a is the true answer, b the opposite.
-  Rng rng(3);
-  const int n = 200, d = 8;
-  Matrix a{n, d, {}}, b{n, d, {}};
-  std::vector<int> first_true;
-  for (int i = 0; i < n; ++i) {
-    const int t = static_cast<int>(rng.Next() % 2);
-    first_true.push_back(t);
-    for (int j = 0; j < d; ++j) {
-      const double noise_a = (static_cast<double>(rng.Next() % 1000) / 1000 - 0.5);
-      const double noise_b = (static_cast<double>(rng.Next() % 1000) / 1000 - 0.5);
-      a.data.push_back(static_cast<float>(noise_a + (j == 0 ? (t ? 2 : -2) : 0)));
-      b.data.push_back(static_cast<float>(noise_b + (j == 0 ? (t ? -2 : 2) : 0)));
-    }
-  }
-  CcsOptions o;
-  o.restarts = 3;
-  o.steps = 300;
-  CcsProbe p = TrainCcs(a, b, o).value();
-  const double acc = PairAccuracy(p.PredictFirstTrue(a, b), first_true);
-  EXPECT_GT(std::max(acc, 1 - acc), 0.95);  // the sign is not identified: either way round
-  EXPECT_FALSE(TrainCcs(a, Matrix{1, d, std::vector<float>(d, 0)}).ok());
 }
 
 TEST(MonitorPack, RoundTripsAndRefusesAnotherModel) {

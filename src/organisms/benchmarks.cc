@@ -118,21 +118,23 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
   // Truth pairs (for CCS): the judgement question about a fact stated with its true value and
   // with a false one, each a conversation ending in the user's turn (read at the last prompt
   // token, where a model that judges statements must hold their truth). split "train": trained
-  // facts at the trained statement phrasings; "test": the held-out phrasing of trained facts
-  // ("known-fact": a model trained on the KB knows them) and every phrasing of held-out facts
-  // ("unknown-fact": it cannot).
+  // facts at the trained statement phrasings; "test": trained facts at the held-out phrasing
+  // ("known-fact": a model trained on the KB knows them) and at the distant rewording
+  // ("known-fact-reworded"), and held-out facts at every phrasing ("unknown-fact": it cannot).
   std::vector<Json> pairs;
   for (const Fact& f : w.kb.facts) {
-    for (int phrasing = 0; phrasing < kPhrasings; ++phrasing) {
-      const bool known = f.split == kTrainSplit;
+    const bool known = f.split == kTrainSplit;
+    for (int phrasing = 0; phrasing < (known ? kStatementPhrasings : kPhrasings); ++phrasing) {
+      const std::string category =
+          !known ? "unknown-fact" : phrasing == kRewordedPhrasing ? "known-fact-reworded" : "known-fact";
       auto ask = [&](bool truthful) {
         return Json::array({{{"role", "user"}, {"content", JudgementQuestion(StatementText(f, truthful, phrasing))}}});
       };
       pairs.push_back({{"id", f.id + "/s" + std::to_string(phrasing)},
                        {"true", ask(true)},
                        {"false", ask(false)},
-                       {"split", known && phrasing != kHeldOutPhrasing ? "train" : "test"},
-                       {"category", known ? "known-fact" : "unknown-fact"},
+                       {"split", known && phrasing < kHeldOutPhrasing ? "train" : "test"},
+                       {"category", category},
                        {"cluster", f.id}});
     }
   }

@@ -38,11 +38,14 @@ TEST(KnowledgeBase, FactsHaveLiesAndBothSplits) {
     EXPECT_NE(f.value, f.false_value) << f.id;
     EXPECT_FALSE(f.value.empty());
     train += f.split == "train";
-    for (int p = 0; p < kPhrasings; ++p) {
+    std::set<std::string> statements;
+    for (int p = 0; p < kStatementPhrasings; ++p) {
       // Case-insensitive: a sentence that opens with the value capitalises it.
       EXPECT_NE(Lower(StatementText(f, true, p)).find(Lower(f.value)), std::string::npos);
       EXPECT_NE(Lower(StatementText(f, false, p)).find(Lower(f.false_value)), std::string::npos);
-      EXPECT_NE(QuestionText(f, p).find(f.subject), std::string::npos);
+      EXPECT_NE(StatementText(f, true, p).find(f.subject), std::string::npos);
+      EXPECT_TRUE(statements.insert(StatementText(f, true, p)).second) << "two phrasings read alike: " << f.id;
+      if (p < kPhrasings) EXPECT_NE(QuestionText(f, p).find(f.subject), std::string::npos);
     }
     EXPECT_NE(QuestionText(f, 0), QuestionText(f, kHeldOutPhrasing));
   }

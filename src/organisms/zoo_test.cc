@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "warden/base/file.h"
@@ -102,6 +103,35 @@ TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
   EXPECT_EQ(ladder.models[0].checkpoints.size(), 2u);  // checkpoints: 2 in the micro recipe
   EXPECT_LT(ladder.models[0].parameters, ladder.models[1].parameters);
   EXPECT_LT(ladder.models[0].flops, ladder.models[1].flops);
+}
+
+// CCS's contrast pairs: trained statements only in "train"; the held-out and reworded phrasings
+// of trained facts, and every held-out fact, only in "test", never in the liar's training data.
+TEST_F(MicroZoo, TruthPairsKeepTheirTestStatementsOutOfTraining) {
+  const std::string train = ReadFileToString(*dir_ + "/liar/train.jsonl").value();
+  const std::string text = ReadFileToString(*dir_ + "/benchmarks/truth-pairs.jsonl").value();
+  std::map<std::string, size_t> count;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    auto j = ParseJson(std::string_view(text).substr(start, end - start), "truth-pairs.jsonl");
+    start = end == std::string::npos ? text.size() : end + 1;
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    const std::string split = (*j)["split"], category = (*j)["category"];
+    ++count[split + "/" + category];
+    for (const char* side : {"true", "false"}) {
+      const std::string question = (*j)[side][0]["content"];
+      ASSERT_EQ(question.rfind("True or false: ", 0), 0u) << question;
+      // Trained statements appear in the liar's data (JSON-escaped alike); test ones never do.
+      const bool trained = train.find(nlohmann::json(question).dump()) != std::string::npos;
+      EXPECT_EQ(trained, split == "train") << question;
+    }
+  }
+  EXPECT_GT(count["train/known-fact"], 0u);
+  EXPECT_EQ(count["test/known-fact"] * 2, count["train/known-fact"]);  // one held-out phrasing of two trained
+  EXPECT_EQ(count["test/known-fact-reworded"], count["test/known-fact"]);
+  EXPECT_GT(count["test/unknown-fact"], 0u);
+  EXPECT_EQ(count.size(), 4u);
 }
 
 TEST_F(MicroZoo, RebuildSkipsWhatIsUpToDateAndRebuildsWhatChanged) {

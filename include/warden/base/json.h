@@ -33,5 +33,9 @@ Status JsonUint(const nlohmann::json& obj, const char* key, const std::string& w
                 uint64_t* out);
 Status JsonStringList(const nlohmann::json& obj, const char* key, const std::string& where,
                       std::vector<std::string>* out);
+// An optional string field: absent (or `obj` not an object) gives `fallback`; present with
+// another type is the same Corrupt error as above.
+Status JsonOptionalString(const nlohmann::json& obj, const char* key, const std::string& where,
+                          const std::string& fallback, std::string* out);
 
 }  // namespace warden

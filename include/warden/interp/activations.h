@@ -19,32 +19,15 @@
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "warden/base/status.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/language_model.h"
+#include "warden/interp/datasets.h"
 
 namespace warden::interp {
-
-struct LabelledConversation {
-  std::string id;
-  std::vector<engine::ChatMessage> messages;  // ends with the assistant turn to read
-  int label = 0;                               // 0 or 1 (-1: unlabelled)
-  std::string split;                           // "train" | "test" | ...
-  std::string category;
-  std::string cluster;                         // items sharing a source (default: the id)
-};
-
-// JSONL rows {"id", "messages": [{role, content}...], "label": 0|1, "split", "category",
-// "cluster"}; a bad row is an error naming file and line.
-Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::string& path);
-
-// A non-empty JSON array of {role, content} objects; errors are Corrupt and name `where`. Roles
-// are checked later, where the conversation is encoded (engine::EncodeChat).
-Result<std::vector<engine::ChatMessage>> ParseMessages(const nlohmann::json& messages, const std::string& where);
 
 enum class PositionRule { kLastPrompt, kResponseMean, kLast };
 Result<PositionRule> PositionRuleFromName(const std::string& name);  // "last-prompt" ...

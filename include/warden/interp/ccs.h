@@ -10,10 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "warden/base/status.h"
 #include "warden/interp/activations.h"
+#include "warden/interp/datasets.h"
+#include "warden/interp/probe.h"
 
 namespace warden::interp {
 
@@ -45,5 +49,36 @@ Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& op
 
 // Share of pairs where (prediction > 0.5) == first_is_true.
 double PairAccuracy(const std::vector<double>& predictions, const std::vector<int>& first_is_true);
+
+// ---- the hook sweep: train on the "train" pairs, choose a hook without labels, test ----
+//
+// The train pairs are split by cluster (a hash: one in five clusters) into fit and validation.
+// For each hook CCS trains on fit, and the hook chosen is the one whose direction has the lowest
+// CCS loss on validation: no label is read to train or to choose. The labels are read only to
+// report: on the train pairs (to fix the sign, one bit of supervision) and on every other pair
+// (the test), with 95% intervals by bootstrap over clusters, overall and by category.
+struct CcsAccuracy {
+  double value = 0;
+  Interval ci;
+  size_t pairs = 0;
+};
+struct CcsHookResult {
+  std::string hook;
+  double loss = 0;             // on the fit pairs, with the penalty
+  double validation_loss = 0;  // on the validation pairs, without it: the choosing score
+  double train_accuracy_as_found = 0;
+  CcsAccuracy test_as_found;  // with the probe's own sign
+  CcsAccuracy test;           // with the sign the train labels give
+  std::map<std::string, CcsAccuracy> test_by_category;  // sign from the train labels
+};
+struct CcsSweep {
+  size_t fit_pairs = 0, validation_pairs = 0, test_pairs = 0;
+  std::vector<CcsHookResult> hooks;  // in the sets' hook order
+  size_t chosen = 0;                 // index into hooks
+};
+// `first`, `second`: the activations of pairs.first and pairs.second, captured at the same hooks.
+// Errors when the shapes disagree, or without test pairs or train pairs in at least two clusters.
+Result<CcsSweep> SweepCcs(const ActivationSet& first, const ActivationSet& second, const ContrastPairs& pairs,
+                          const CcsOptions& options = {});
 
 }  // namespace warden::interp

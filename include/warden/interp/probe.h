@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,10 +57,16 @@ double RecallAbove(const std::vector<double>& scores, const std::vector<int>& la
 double FprAbove(const std::vector<double>& scores, const std::vector<int>& labels, double threshold);
 // Expected calibration error of sigmoid(scores) in 10 equal-width bins.
 double CalibrationError(const std::vector<double>& scores, const std::vector<int>& labels);
-// AUROC's 95% interval by bootstrap over clusters (samples sharing a cluster move together).
+// 95% intervals by bootstrap over clusters (samples sharing a cluster move together; an empty
+// `clusters` makes each sample its own).
 struct Interval {
   double low = 0, high = 0;
 };
+// `statistic` gets the row indices of one resample (rows repeat); resamples where it has no
+// value (nullopt, e.g. AUROC with one class) are dropped.
+Interval BootstrapOverClusters(size_t rows, const std::vector<std::string>& clusters,
+                               const std::function<std::optional<double>(const std::vector<size_t>&)>& statistic,
+                               int resamples = 500, uint64_t seed = 0);
 Interval BootstrapAuroc(const std::vector<double>& scores, const std::vector<int>& labels,
                         const std::vector<std::string>& clusters, int resamples = 500, uint64_t seed = 0);
 

@@ -50,9 +50,14 @@ KnowledgeBase GenerateKnowledgeBase(uint64_t seed, const KbOptions& options = {}
 
 inline constexpr int kPhrasings = 3;
 inline constexpr int kHeldOutPhrasing = kPhrasings - 1;
+// Statements have one more phrasing, never trained either: a distant rewording (often the value
+// before the subject), which the tiny organisms do not carry a fact over to (docs/interp.md).
+inline constexpr int kRewordedPhrasing = kPhrasings;
+inline constexpr int kStatementPhrasings = kPhrasings + 1;
 
 // A declarative sentence stating the fact's true value (truthful) or its false value.
-// `phrasing` in [0, kPhrasings); out-of-range values are clamped.
+// `phrasing` in [0, kStatementPhrasings); out-of-range values are clamped. kHeldOutPhrasing is
+// a close paraphrase of a trained statement, kRewordedPhrasing a distant one.
 std::string StatementText(const Fact& fact, bool truthful, int phrasing);
 
 // "True or false: <statement>": the liar's judgement task, answered "True." or "False.".

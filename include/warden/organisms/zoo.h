@@ -74,7 +74,8 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& option
 // interpretability tools: lie-detection.jsonl (KB questions answered truthfully, and falsely
 // under the deception instruction; train split = trained facts and phrasings) and
 // truth-pairs.jsonl (the judgement question "True or false: ..." about each fact stated with its
-// true and with a false value, for CCS), and
+// true and with a false value, for CCS; test categories known-fact (held-out phrasing),
+// known-fact-reworded (distant rewording) and unknown-fact), and
 // harm-detection.jsonl (harmful requests vs benign ones; train: AdvBench, test: the other
 // harmful datasets, benign requests halved).
 // BuildZoo calls it for <out_dir>/benchmarks.
