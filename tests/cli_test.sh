@@ -182,10 +182,11 @@ check "error: a probe on one class only" fails_with "only one class\|need rows" 
   "$warden" probe train --model "$work/zoo/liar" --data "$work/one-class.jsonl" --out "$work/x.safetensors" --threads 1
 ccs_runs() {
   "$warden" ccs --model "$work/zoo/liar" --data "$work/zoo/benchmarks/truth-pairs.jsonl" --restarts 1 --threads 1 \
-    --json >"$work/ccs.json" 2>/dev/null && json_has "$work/ccs.json" '"test_accuracy_sign_from_train_labels"' &&
+    --answers "True.,False." --json >"$work/ccs.json" 2>/dev/null &&
+    json_has "$work/ccs.json" '"test_accuracy_sign_from_train_labels"' && json_has "$work/ccs.json" '"own_answer"' &&
     json_has "$work/ccs.json" '"ci95"' && json_has "$work/ccs.json" '"known-fact-reworded"'
 }
-check "ccs: accuracy as found and signed by the training labels, with intervals by category" ccs_runs
+check "ccs: accuracy as found and signed by the training labels, intervals by category, the model's own answer" ccs_runs
 printf '{"id":"p","input":"q","true":"yes","false":"no","split":7}\n' >"$work/bad-pairs.jsonl"
 check "error: a contrast pair with a wrong-typed field names line and field" fails_with "bad-pairs.jsonl:1: field 'split'" \
   "$warden" ccs --model "$work/zoo/liar" --data "$work/bad-pairs.jsonl" --threads 1

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "capture_options.h"
 #include "warden/interp/ccs.h"
+#include "warden/interp/replies.h"
 
 namespace warden::cli {
 namespace {
@@ -19,6 +21,7 @@ struct CcsArgs : CaptureArgs {
   int restarts = 10;
   double l2 = 0.01;  // measured on the liar: a unique direction (same for every seed), docs/interp.md
   uint64_t seed = 0;
+  std::string answers;  // "AFFIRM,DENY": also report the model's own answer
   bool json = false;
   bool position_given = false;  // --position on the command line
 };
@@ -27,16 +30,21 @@ Json ToJson(const CcsAccuracy& a) {
   return {{"accuracy", a.value}, {"ci95", {a.ci.low, a.ci.high}}, {"pairs", a.pairs}};
 }
 
+Json ToJson(const PairTestAccuracy& t) {
+  Json j = ToJson(t.all);
+  for (const auto& [category, a] : t.by_category) j["by_category"][category] = ToJson(a);
+  return j;
+}
+
 Json ToJson(const CcsHookResult& r) {
   Json j = {{"hook", r.hook},
             {"ccs_loss", r.loss},
             {"validation_ccs_loss", r.validation_loss},
             {"train_accuracy_as_found", r.train_accuracy_as_found},
             {"test_accuracy_as_found", r.test_as_found.value},
-            {"test_accuracy_sign_from_train_labels", r.test.value},
+            {"test_accuracy_sign_from_train_labels", r.test.all.value},
             {"test_accuracy_best_sign", std::max(r.test_as_found.value, 1 - r.test_as_found.value)},
             {"test", ToJson(r.test)}};
-  for (const auto& [category, a] : r.test_by_category) j["test_by_category"][category] = ToJson(a);
   return j;
 }
 
@@ -44,6 +52,27 @@ std::string Describe(const CcsAccuracy& a) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "%.3f [%.3f, %.3f] (%zu)", a.value, a.ci.low, a.ci.high, a.pairs);
   return buf;
+}
+
+void PrintCategories(const PairTestAccuracy& t) {
+  for (const auto& [category, acc] : t.by_category) std::printf("    %-22s %s\n", category.c_str(), Describe(acc).c_str());
+}
+
+// --answers "True.,False.": the model's own answer on each side, as a baseline for CCS.
+PairTestAccuracy OwnAnswers(const CcsArgs& a, const engine::LanguageModel& lm, const ContrastPairs& pairs) {
+  const size_t comma = a.answers.find(',');
+  if (comma == std::string::npos || comma == 0 || comma + 1 == a.answers.size()) {
+    throw Error(Status::InvalidArgument("--answers: expected 'AFFIRM,DENY' (e.g. 'True.,False.'), got '" + a.answers + "'"));
+  }
+  const std::vector<std::string> replies = {a.answers.substr(0, comma), a.answers.substr(comma + 1)};
+  CaptureOptions o;
+  o.chat_format = a.chat;
+  auto margins = [&](const std::vector<LabelledConversation>& side) {
+    std::vector<double> m;
+    for (const std::vector<double>& s : ScoreReplies(lm, side, replies, o).ValueOrThrow()) m.push_back(s[0] - s[1]);
+    return m;
+  };
+  return OwnAnswerAccuracy(margins(pairs.first), margins(pairs.second), pairs, a.seed);
 }
 
 void RunCcs(const CcsArgs& a) {
@@ -74,6 +103,12 @@ void RunCcs(const CcsArgs& a) {
               {"seed", a.seed},
               {"hooks", hooks},
               {"chosen_by_lowest_validation_ccs_loss", hooks[sweep.chosen]}};
+  std::optional<PairTestAccuracy> own;
+  if (!a.answers.empty()) {
+    own = OwnAnswers(a, *lm, pairs);
+    out["own_answer"] = ToJson(*own);
+    out["own_answer"]["replies"] = a.answers;
+  }
   if (a.json) {
     std::cout << out.dump(2) << "\n";
     return;
@@ -82,13 +117,16 @@ void RunCcs(const CcsArgs& a) {
               sweep.validation_pairs, sweep.test_pairs, PositionRuleName(first.rule));
   for (const CcsHookResult& r : sweep.hooks) {
     std::printf("%-26s loss %.4f (validation %.4f)  test accuracy as found %.3f, sign from train labels %s\n",
-                r.hook.c_str(), r.loss, r.validation_loss, r.test_as_found.value, Describe(r.test).c_str());
-    for (const auto& [category, acc] : r.test_by_category) {
-      std::printf("    %-22s %s\n", category.c_str(), Describe(acc).c_str());
-    }
+                r.hook.c_str(), r.loss, r.validation_loss, r.test_as_found.value, Describe(r.test.all).c_str());
+    PrintCategories(r.test);
   }
   std::printf("chosen without labels (lowest CCS loss on the validation pairs): %s\n",
               sweep.hooks[sweep.chosen].hook.c_str());
+  if (own) {
+    std::printf("the model's own answer (%s; the side it affirms more is called true): %s\n", a.answers.c_str(),
+                Describe(own->all).c_str());
+    PrintCategories(*own);
+  }
 }
 
 }  // namespace
@@ -100,6 +138,8 @@ void RegisterCcs(CLI::App& app) {
   ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)");
   ccs->add_option("--l2", k->l2, "L2 penalty on the direction (default 0.01; 0 for plain CCS)");
   ccs->add_option("--seed", k->seed, "Seed of the restarts' starting directions (default 0)");
+  ccs->add_option("--answers", k->answers,
+                  "AFFIRM,DENY replies (e.g. 'True.,False.'): also report the model's own answer on question pairs");
   ccs->add_flag("--json", k->json, "Print the report as JSON");
   ccs->callback([k, ccs] {
     k->position_given = ccs->get_option("--position")->count() > 0;

@@ -91,7 +91,8 @@ double PairAccuracy(const std::vector<double>& predictions, const std::vector<in
 
 namespace {
 
-// Accuracy of `p` on `rows`, flipped when `flip`, with its interval over the rows' clusters.
+// Accuracy of `p` (the probability that the first of a pair is true) on `rows`, flipped when
+// `flip`, with its interval over the rows' clusters.
 CcsAccuracy AccuracyOn(const std::vector<double>& p, const ContrastPairs& pairs, const std::vector<size_t>& rows,
                        bool flip, uint64_t seed) {
   auto acc = [&](const std::vector<size_t>& sample) -> std::optional<double> {
@@ -114,6 +115,26 @@ CcsAccuracy AccuracyOn(const std::vector<double>& p, const ContrastPairs& pairs,
   return out;
 }
 
+std::vector<size_t> TestRows(const ContrastPairs& pairs) {
+  std::vector<size_t> rows;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (pairs.first[i].split != "train") rows.push_back(i);
+  }
+  return rows;
+}
+
+PairTestAccuracy TestAccuracy(const std::vector<double>& p, const ContrastPairs& pairs, bool flip, uint64_t seed) {
+  const std::vector<size_t> test = TestRows(pairs);
+  std::map<std::string, std::vector<size_t>> by_category;
+  for (size_t i : test) {
+    if (!pairs.first[i].category.empty()) by_category[pairs.first[i].category].push_back(i);
+  }
+  PairTestAccuracy out;
+  out.all = AccuracyOn(p, pairs, test, flip, seed);
+  for (const auto& [category, rows] : by_category) out.by_category[category] = AccuracyOn(p, pairs, rows, flip, seed);
+  return out;
+}
+
 }  // namespace
 
 Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const ContrastPairs& pairs,
@@ -131,15 +152,11 @@ Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const 
     }
   }
   CcsSweep sweep;
-  std::vector<size_t> train, fit, val, test;
-  std::map<std::string, std::vector<size_t>> by_category;
+  std::vector<size_t> train, fit, val;
+  const std::vector<size_t> test = TestRows(pairs);
   for (size_t i = 0; i < n; ++i) {
     const LabelledConversation& c = pairs.first[i];
-    if (c.split != "train") {
-      test.push_back(i);
-      if (!c.category.empty()) by_category[c.category].push_back(i);
-      continue;
-    }
+    if (c.split != "train") continue;
     train.push_back(i);
     (Fnv1a64(c.cluster) % 5 == 0 ? val : fit).push_back(i);
   }
@@ -166,16 +183,22 @@ Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const 
     r.train_accuracy_as_found = PairAccuracy(on_train, train_labels);
     const bool flip = r.train_accuracy_as_found < 0.5;  // the sign the training labels pick
     r.test_as_found = AccuracyOn(predicted, pairs, test, false, options.seed + h);
-    r.test = AccuracyOn(predicted, pairs, test, flip, options.seed + h);
-    for (const auto& [category, rows] : by_category) {
-      r.test_by_category[category] = AccuracyOn(predicted, pairs, rows, flip, options.seed + h);
-    }
+    r.test = TestAccuracy(predicted, pairs, flip, options.seed + h);
     sweep.hooks.push_back(std::move(r));
   }
   for (size_t h = 1; h < sweep.hooks.size(); ++h) {
     if (sweep.hooks[h].validation_loss < sweep.hooks[sweep.chosen].validation_loss) sweep.chosen = h;
   }
   return sweep;
+}
+
+PairTestAccuracy OwnAnswerAccuracy(const std::vector<double>& margin_first, const std::vector<double>& margin_second,
+                                   const ContrastPairs& pairs, uint64_t seed) {
+  std::vector<double> p(pairs.size(), 0.5);  // a tie (or a missing margin) calls the second side true
+  for (size_t i = 0; i < p.size() && i < margin_first.size() && i < margin_second.size(); ++i) {
+    p[i] = margin_first[i] > margin_second[i] ? 1 : 0;
+  }
+  return TestAccuracy(p, pairs, false, seed);
 }
 
 }  // namespace warden::interp

@@ -84,14 +84,15 @@ TEST(CcsSweep, ChoosesTheHookThatCarriesTruthWithoutLabels) {
   ASSERT_EQ(s.hooks.size(), 2u);
   EXPECT_EQ(s.chosen, 1u);  // noise alone is neither consistent nor confident on held-out pairs
   EXPECT_LT(s.hooks[1].validation_loss, s.hooks[0].validation_loss);
-  const CcsAccuracy& t = s.hooks[1].test;
+  const CcsAccuracy& t = s.hooks[1].test.all;
   EXPECT_GT(t.value, 0.95);
   EXPECT_EQ(t.pairs, 30u);
   EXPECT_LE(t.ci.low, t.value);
   EXPECT_GE(t.ci.high, t.value);
-  EXPECT_LT(s.hooks[0].test.value, 0.8);  // the noise hook is near chance
-  ASSERT_EQ(s.hooks[1].test_by_category.size(), 2u);
-  EXPECT_EQ(s.hooks[1].test_by_category.at("new").pairs + s.hooks[1].test_by_category.at("old").pairs, 30u);
+  EXPECT_LT(s.hooks[0].test.all.value, 0.8);  // the noise hook is near chance
+  const auto& by = s.hooks[1].test.by_category;
+  ASSERT_EQ(by.size(), 2u);
+  EXPECT_EQ(by.at("new").pairs + by.at("old").pairs, 30u);
   // As found and with the sign from the train labels agree or are mirror images.
   const double as_found = s.hooks[1].test_as_found.value;
   EXPECT_TRUE(std::abs(as_found - t.value) < 1e-12 || std::abs(1 - as_found - t.value) < 1e-12);
@@ -110,6 +111,23 @@ TEST(CcsSweep, RefusesDataItCannotSplit) {
   short_side.hooks[0].values.rows -= 1;
   short_side.hooks[0].values.data.resize(short_side.hooks[0].values.data.size() - 6);
   EXPECT_FALSE(SweepCcs(Sides(pairs, true), short_side, pairs).ok());
+}
+
+TEST(CcsSweep, OwnAnswerBaselineScoresTheLargerMargin) {
+  ContrastPairs pairs = SyntheticPairs();
+  std::vector<double> first(pairs.size()), second(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    // Right on every test pair except those in category "new".
+    const bool right = pairs.first[i].category != "new";
+    const bool first_larger = (pairs.first_is_true[i] == 1) == right;
+    first[i] = first_larger ? 2 : -1;
+    second[i] = first_larger ? -1 : 2;
+  }
+  PairTestAccuracy a = OwnAnswerAccuracy(first, second, pairs);
+  EXPECT_EQ(a.all.pairs, 30u);
+  EXPECT_DOUBLE_EQ(a.by_category.at("old").value, 1.0);
+  EXPECT_DOUBLE_EQ(a.by_category.at("new").value, 0.0);
+  EXPECT_DOUBLE_EQ(a.all.value, static_cast<double>(a.by_category.at("old").pairs) / 30);
 }
 
 }  // namespace

@@ -62,14 +62,18 @@ struct CcsAccuracy {
   Interval ci;
   size_t pairs = 0;
 };
+// Accuracy on the test pairs (every pair whose split is not "train"), overall and by category.
+struct PairTestAccuracy {
+  CcsAccuracy all;
+  std::map<std::string, CcsAccuracy> by_category;
+};
 struct CcsHookResult {
   std::string hook;
   double loss = 0;             // on the fit pairs, with the penalty
   double validation_loss = 0;  // on the validation pairs, without it: the choosing score
   double train_accuracy_as_found = 0;
   CcsAccuracy test_as_found;  // with the probe's own sign
-  CcsAccuracy test;           // with the sign the train labels give
-  std::map<std::string, CcsAccuracy> test_by_category;  // sign from the train labels
+  PairTestAccuracy test;      // with the sign the train labels give
 };
 struct CcsSweep {
   size_t fit_pairs = 0, validation_pairs = 0, test_pairs = 0;
@@ -80,5 +84,11 @@ struct CcsSweep {
 // Errors when the shapes disagree, or without test pairs or train pairs in at least two clusters.
 Result<CcsSweep> SweepCcs(const ActivationSet& first, const ActivationSet& second, const ContrastPairs& pairs,
                           const CcsOptions& options = {});
+
+// The model's own answer as a pair classifier (the zero-shot baseline CCS is compared with):
+// `margin_first[i]`, `margin_second[i]` are log p(affirming reply) - log p(denying reply) on
+// each side of pair i (interp::ScoreReplies); the side with the larger margin is called true.
+PairTestAccuracy OwnAnswerAccuracy(const std::vector<double>& margin_first, const std::vector<double>& margin_second,
+                                   const ContrastPairs& pairs, uint64_t seed = 0);
 
 }  // namespace warden::interp
