@@ -18,7 +18,8 @@ using Json = nlohmann::json;
 
 struct SaeArgs {
   ModelOptions model;
-  std::string data, hook = "blocks.1.hook_resid_post", chat = "auto", out = "sae", dir;
+  std::vector<std::string> data;
+  std::string split, hook = "blocks.1.hook_resid_post", chat = "auto", out = "sae", dir;
   interp::SaeTrainOptions train;
   bool json = false;
 };
@@ -67,9 +68,21 @@ void Print(const Json& j, bool json) {
               j["dashboard"].get<std::string>().c_str());
 }
 
+// The conversations of every --data file, only those of --split when it is given.
+std::vector<interp::LabelledConversation> LoadData(const SaeArgs& a) {
+  std::vector<interp::LabelledConversation> out;
+  for (const std::string& path : a.data) {
+    for (interp::LabelledConversation& c : interp::LoadLabelledConversations(path).ValueOrThrow()) {
+      if (a.split.empty() || c.split == a.split) out.push_back(std::move(c));
+    }
+  }
+  if (out.empty()) throw Error(Status::InvalidArgument("no conversations of split '" + a.split + "' in --data"));
+  return out;
+}
+
 void RunTrain(const SaeArgs& a) {
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
-  auto data = interp::LoadLabelledConversations(a.data).ValueOrThrow();
+  auto data = LoadData(a);
   interp::Matrix acts = interp::CaptureTokenActivations(*lm, data, a.hook, a.chat).ValueOrThrow();
   interp::SaeTrainOptions o = a.train;
   o.progress = [](int step, double loss) { std::fprintf(stderr, "sae: step %d normalised MSE %.4f\n", step, loss); };
@@ -87,7 +100,7 @@ void RunInspect(const SaeArgs& a) {
   if (!sae.model_sha256.empty() && sae.model_sha256 != sha) {
     throw Error(Status::InvalidArgument(a.dir + ": this SAE was trained on another model (" + sae.model_sha256.substr(0, 12) + "...)"));
   }
-  auto data = interp::LoadLabelledConversations(a.data).ValueOrThrow();
+  auto data = LoadData(a);
   Print(Report(*lm, sae, data, a, a.dir), a.json);
 }
 
@@ -99,7 +112,8 @@ void RegisterSae(CLI::App& app) {
   auto t = std::make_shared<SaeArgs>();
   CLI::App* train = cmd->add_subcommand("train", "Train a TopK SAE on one hook's token activations");
   t->model.AddTo(*train);
-  train->add_option("--data", t->data, "Conversations, JSONL (as for probes; labels unused)")->required();
+  train->add_option("--data", t->data, "Conversations, JSONL (as for probes; labels unused); several files may follow")->required();
+  train->add_option("--split", t->split, "Only the rows of this split (e.g. train)");
   train->add_option("--hook", t->hook, "Hook (default blocks.1.hook_resid_post)");
   train->add_option("--d-sae", t->train.d_sae, "Latents (default 512)");
   train->add_option("--k", t->train.k, "Active latents per token (default 16)");
@@ -116,7 +130,8 @@ void RegisterSae(CLI::App& app) {
   CLI::App* inspect = cmd->add_subcommand("inspect", "Report and dashboard of a saved SAE on conversations");
   inspect->add_option("dir", i->dir, "SAELens directory")->required();
   i->model.AddTo(*inspect);
-  inspect->add_option("--data", i->data, "Conversations, JSONL")->required();
+  inspect->add_option("--data", i->data, "Conversations, JSONL; several files may follow")->required();
+  inspect->add_option("--split", i->split, "Only the rows of this split (e.g. test)");
   inspect->add_option("--chat", i->chat, "Chat format (default auto)");
   inspect->add_flag("--json", i->json, "Print the report as JSON");
   inspect->callback([i] { RunInspect(*i); });

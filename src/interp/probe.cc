@@ -39,16 +39,17 @@ Result<ProbeKind> ProbeKindFromName(const std::string& name) {
 
 const char* ProbeKindName(ProbeKind k) { return k == ProbeKind::kLogistic ? "logistic" : "diff-means"; }
 
+double Probe::ScoreRow(const float* r, int64_t cols) const {
+  double s = bias;
+  for (int64_t j = 0; j < cols && j < static_cast<int64_t>(weight.size()); ++j) {
+    s += weight[static_cast<size_t>(j)] * (r[j] - mean[static_cast<size_t>(j)]) / scale[static_cast<size_t>(j)];
+  }
+  return s;
+}
+
 std::vector<double> Probe::Score(const Matrix& x) const {
   std::vector<double> out(static_cast<size_t>(x.rows));
-  for (int64_t i = 0; i < x.rows; ++i) {
-    double s = bias;
-    const float* r = x.Row(i);
-    for (int64_t j = 0; j < x.cols && j < static_cast<int64_t>(weight.size()); ++j) {
-      s += weight[static_cast<size_t>(j)] * (r[j] - mean[static_cast<size_t>(j)]) / scale[static_cast<size_t>(j)];
-    }
-    out[static_cast<size_t>(i)] = s;
-  }
+  for (int64_t i = 0; i < x.rows; ++i) out[static_cast<size_t>(i)] = ScoreRow(x.Row(i), x.cols);
   return out;
 }
 

@@ -37,6 +37,8 @@ struct Probe {
   std::vector<float> weight;
   double bias = 0;
   std::vector<double> Score(const Matrix& x) const;  // w . standardised(x) + b, per row
+  // One activation vector of `cols` floats (a streaming monitor's token): no allocation.
+  double ScoreRow(const float* row, int64_t cols) const;
 };
 
 // Errors when labels are not 0/1, when there is only one class, on a shape mismatch, or when
