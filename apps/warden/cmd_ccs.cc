@@ -72,7 +72,7 @@ PairTestAccuracy OwnAnswers(const CcsArgs& a, const engine::LanguageModel& lm, c
     for (const std::vector<double>& s : ScoreReplies(lm, side, replies, o).ValueOrThrow()) m.push_back(s[0] - s[1]);
     return m;
   };
-  return OwnAnswerAccuracy(margins(pairs.first), margins(pairs.second), pairs, a.seed);
+  return OwnAnswerAccuracy(margins(pairs.first), margins(pairs.second), pairs, a.seed).ValueOrThrow();
 }
 
 void RunCcs(const CcsArgs& a) {

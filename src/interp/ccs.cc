@@ -140,6 +140,11 @@ PairTestAccuracy TestAccuracy(const std::vector<double>& p, const ContrastPairs&
 Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const ContrastPairs& pairs,
                           const CcsOptions& options) {
   const size_t n = pairs.size();
+  if (pairs.second.size() != n || pairs.first_is_true.size() != n) {
+    return Status::InvalidArgument("CCS: the pairs have " + std::to_string(n) + " first sides, " +
+                                   std::to_string(pairs.second.size()) + " second sides and " +
+                                   std::to_string(pairs.first_is_true.size()) + " labels");
+  }
   if (A.hooks.size() != B.hooks.size() || A.hooks.empty()) {
     return Status::InvalidArgument("CCS: the two sides were captured at different hooks");
   }
@@ -192,12 +197,17 @@ Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const 
   return sweep;
 }
 
-PairTestAccuracy OwnAnswerAccuracy(const std::vector<double>& margin_first, const std::vector<double>& margin_second,
-                                   const ContrastPairs& pairs, uint64_t seed) {
-  std::vector<double> p(pairs.size(), 0.5);  // a tie (or a missing margin) calls the second side true
-  for (size_t i = 0; i < p.size() && i < margin_first.size() && i < margin_second.size(); ++i) {
-    p[i] = margin_first[i] > margin_second[i] ? 1 : 0;
+Result<PairTestAccuracy> OwnAnswerAccuracy(const std::vector<double>& margin_first,
+                                           const std::vector<double>& margin_second, const ContrastPairs& pairs,
+                                           uint64_t seed) {
+  const size_t n = pairs.size();
+  if (margin_first.size() != n || margin_second.size() != n || pairs.first_is_true.size() != n) {
+    return Status::InvalidArgument("own answers: " + std::to_string(margin_first.size()) + " and " +
+                                   std::to_string(margin_second.size()) + " margins for " + std::to_string(n) +
+                                   " pairs");
   }
+  std::vector<double> p(n);
+  for (size_t i = 0; i < n; ++i) p[i] = margin_first[i] > margin_second[i] ? 1 : 0;  // a tie: the second side
   return TestAccuracy(p, pairs, false, seed);
 }
 

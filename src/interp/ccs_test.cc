@@ -123,11 +123,13 @@ TEST(CcsSweep, OwnAnswerBaselineScoresTheLargerMargin) {
     first[i] = first_larger ? 2 : -1;
     second[i] = first_larger ? -1 : 2;
   }
-  PairTestAccuracy a = OwnAnswerAccuracy(first, second, pairs);
+  PairTestAccuracy a = OwnAnswerAccuracy(first, second, pairs).value();
   EXPECT_EQ(a.all.pairs, 30u);
   EXPECT_DOUBLE_EQ(a.by_category.at("old").value, 1.0);
   EXPECT_DOUBLE_EQ(a.by_category.at("new").value, 0.0);
   EXPECT_DOUBLE_EQ(a.all.value, static_cast<double>(a.by_category.at("old").pairs) / 30);
+  first.pop_back();
+  EXPECT_FALSE(OwnAnswerAccuracy(first, second, pairs).ok());  // a missing margin is an error, not a guess
 }
 
 }  // namespace

@@ -81,14 +81,17 @@ struct CcsSweep {
   size_t chosen = 0;                 // index into hooks
 };
 // `first`, `second`: the activations of pairs.first and pairs.second, captured at the same hooks.
-// Errors when the shapes disagree, or without test pairs or train pairs in at least two clusters.
+// Errors when the shapes or counts disagree, or without test pairs or train pairs in at least
+// two clusters.
 Result<CcsSweep> SweepCcs(const ActivationSet& first, const ActivationSet& second, const ContrastPairs& pairs,
                           const CcsOptions& options = {});
 
 // The model's own answer as a pair classifier (the zero-shot baseline CCS is compared with):
 // `margin_first[i]`, `margin_second[i]` are log p(affirming reply) - log p(denying reply) on
-// each side of pair i (interp::ScoreReplies); the side with the larger margin is called true.
-PairTestAccuracy OwnAnswerAccuracy(const std::vector<double>& margin_first, const std::vector<double>& margin_second,
-                                   const ContrastPairs& pairs, uint64_t seed = 0);
+// each side of pair i (interp::ScoreReplies); the side with the larger margin is called true (on
+// a tie, the second). Errors when the margins do not match the pairs in number.
+Result<PairTestAccuracy> OwnAnswerAccuracy(const std::vector<double>& margin_first,
+                                           const std::vector<double>& margin_second, const ContrastPairs& pairs,
+                                           uint64_t seed = 0);
 
 }  // namespace warden::interp
