@@ -58,13 +58,19 @@ void PrintCategories(const PairTestAccuracy& t) {
   for (const auto& [category, acc] : t.by_category) std::printf("    %-22s %s\n", category.c_str(), Describe(acc).c_str());
 }
 
-// --answers "True.,False.": the model's own answer on each side, as a baseline for CCS.
-PairTestAccuracy OwnAnswers(const CcsArgs& a, const engine::LanguageModel& lm, const ContrastPairs& pairs) {
-  const size_t comma = a.answers.find(',');
-  if (comma == std::string::npos || comma == 0 || comma + 1 == a.answers.size()) {
-    throw Error(Status::InvalidArgument("--answers: expected 'AFFIRM,DENY' (e.g. 'True.,False.'), got '" + a.answers + "'"));
+// --answers "True.,False." as {affirm, deny}; empty when not given.
+std::vector<std::string> ParseAnswers(const std::string& answers) {
+  if (answers.empty()) return {};
+  const size_t comma = answers.find(',');
+  if (comma == std::string::npos || comma == 0 || comma + 1 == answers.size()) {
+    throw Error(Status::InvalidArgument("--answers: expected 'AFFIRM,DENY' (e.g. 'True.,False.'), got '" + answers + "'"));
   }
-  const std::vector<std::string> replies = {a.answers.substr(0, comma), a.answers.substr(comma + 1)};
+  return {answers.substr(0, comma), answers.substr(comma + 1)};
+}
+
+// The model's own answer on each side, as a baseline for CCS.
+PairTestAccuracy OwnAnswers(const CcsArgs& a, const std::vector<std::string>& replies, const engine::LanguageModel& lm,
+                            const ContrastPairs& pairs) {
   CaptureOptions o;
   o.chat_format = a.chat;
   auto margins = [&](const std::vector<LabelledConversation>& side) {
@@ -76,6 +82,7 @@ PairTestAccuracy OwnAnswers(const CcsArgs& a, const engine::LanguageModel& lm, c
 }
 
 void RunCcs(const CcsArgs& a) {
+  const std::vector<std::string> replies = ParseAnswers(a.answers);
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
   ContrastPairs pairs = LoadContrastPairs(a.data).ValueOrThrow();
   if (pairs.size() < 4) throw Error(Status::InvalidArgument(a.data + ": fewer than 4 contrast pairs"));
@@ -104,8 +111,8 @@ void RunCcs(const CcsArgs& a) {
               {"hooks", hooks},
               {"chosen_by_lowest_validation_ccs_loss", hooks[sweep.chosen]}};
   std::optional<PairTestAccuracy> own;
-  if (!a.answers.empty()) {
-    own = OwnAnswers(a, *lm, pairs);
+  if (!replies.empty()) {
+    own = OwnAnswers(a, replies, *lm, pairs);
     out["own_answer"] = ToJson(*own);
     out["own_answer"]["replies"] = a.answers;
   }
