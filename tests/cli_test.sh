@@ -180,6 +180,18 @@ check "error: a monitor pack on another model" fails_with "not on this one" \
 printf '{"id":"x","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}],"label":1,"split":"train"}\n' >"$work/one-class.jsonl"
 check "error: a probe on one class only" fails_with "only one class\|need rows" \
   "$warden" probe train --model "$work/zoo/liar" --data "$work/one-class.jsonl" --out "$work/x.safetensors" --threads 1
+acts_capture() {
+  local rows shards
+  rows=$(grep -c . "$work/zoo/benchmarks/lie-detection.jsonl")
+  shards=$(( (rows + 99) / 100 ))
+  "$warden" acts capture --model "$work/zoo/liar" --data "$work/zoo/benchmarks/lie-detection.jsonl" --threads 1 \
+    --rows-per-shard 100 --out "$work/acts" >/dev/null 2>&1 &&
+    json_has "$work/acts/manifest.json" "\"shards\": $shards" && json_has "$work/acts/manifest.json" "\"rows\": $rows" &&
+    test "$(ls "$work/acts"/shard-*.safetensors | wc -l)" -eq "$shards"
+}
+check "acts capture: shard by shard, with a manifest" acts_capture
+check "error: acts capture into an existing dataset without --overwrite" fails_with "already holds an activation dataset" \
+  "$warden" acts capture --model "$work/zoo/liar" --data "$work/zoo/benchmarks/lie-detection.jsonl" --threads 1 --out "$work/acts"
 ccs_runs() {
   "$warden" ccs --model "$work/zoo/liar" --data "$work/zoo/benchmarks/truth-pairs.jsonl" --restarts 1 --threads 1 \
     --answers "True.,False." --json >"$work/ccs.json" 2>/dev/null &&

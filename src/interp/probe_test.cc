@@ -12,6 +12,7 @@
 #include "warden/engine/torch/model.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/probe.h"
+#include "warden/interp/shards.h"
 
 namespace warden::interp {
 namespace {

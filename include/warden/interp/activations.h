@@ -13,8 +13,8 @@
 //   response-mean   the mean over the final assistant message's tokens (its turn end excluded);
 //   last            the final token of the conversation.
 // Only hooks of shape [batch, pos, d] are accepted (residual stream, attention and MLP outputs,
-// MLP neurons, normalised streams). Capturing streams batch by batch; WriteActivationShards
-// writes safetensors shards of bounded size, with labels and ids alongside.
+// MLP neurons, normalised streams). Capturing streams batch by batch; to disk, shard by shard
+// with bounded memory, see shards.h.
 #pragma once
 
 #include <cstdint>
@@ -64,14 +64,8 @@ Result<ActivationSet> CaptureActivations(const engine::LanguageModel& model,
                                          const std::string& hook_pattern, PositionRule rule,
                                          const CaptureOptions& options = {});
 
-// Shards of at most `rows_per_shard` rows: <dir>/shard-00000.safetensors ..., each holding one
-// float32 tensor per hook [rows, d] and "labels" int64 [rows], with the ids, splits, categories,
-// the position rule and the model's sha256 in the metadata. ReadActivationShards reads them back.
 // A baseline that reads the text, not the model: lower-cased alphanumeric words hashed into
 // `buckets` counts (one row per text).
 Matrix BagOfWords(const std::vector<std::string>& texts, int64_t buckets = 4096);
-
-Status WriteActivationShards(const ActivationSet& set, const std::string& dir, int64_t rows_per_shard = 4096);
-Result<ActivationSet> ReadActivationShards(const std::string& dir);
 
 }  // namespace warden::interp
