@@ -53,7 +53,17 @@ Result<CcsProbe> TrainCcs(const Matrix& a, const Matrix& b, const CcsOptions& o)
     return (x - mu) / sd;
   };
   std::vector<float> ma, sa, mb, sb;
-  torch::Tensor NA = stats(A, &ma, &sa), NB = stats(B, &mb, &sb);
+  torch::Tensor NA, NB;
+  if (o.per_side) {
+    NA = stats(A, &ma, &sa);
+    NB = stats(B, &mb, &sb);
+  } else {
+    stats(torch::cat({A, B}, 0), &ma, &sa);
+    mb = ma;
+    sb = sa;
+    NA = Normalise(a, ma, sa);
+    NB = Normalise(b, mb, sb);
+  }
   torch::manual_seed(o.seed);  // restarts draw their starting directions from LibTorch's generator
   for (int r = 0; r < o.restarts; ++r) {
     torch::Tensor w = (torch::randn({a.cols}) / std::sqrt(static_cast<double>(a.cols))).requires_grad_(true);
@@ -175,9 +185,11 @@ Result<CcsSweep> SweepCcs(const ActivationSet& A, const ActivationSet& B, const 
   sweep.test_pairs = test.size();
   std::vector<int> train_labels;
   for (size_t i : train) train_labels.push_back(pairs.first_is_true[i]);
+  CcsOptions o = options;
+  o.per_side = pairs.form_ordered;
   for (size_t h = 0; h < A.hooks.size(); ++h) {
     const Matrix &a = A.hooks[h].values, &b = B.hooks[h].values;
-    WARDEN_ASSIGN_OR_RETURN(CcsProbe p, TrainCcs(SelectRows(a, fit), SelectRows(b, fit), options));
+    WARDEN_ASSIGN_OR_RETURN(CcsProbe p, TrainCcs(SelectRows(a, fit), SelectRows(b, fit), o));
     const std::vector<double> predicted = p.PredictFirstTrue(a, b);
     CcsHookResult r;
     r.hook = A.hooks[h].name;

@@ -2,6 +2,7 @@
 // sweep chooses the hook that carries it, and the intervals cover the reported accuracy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "warden/base/rng.h"
@@ -111,6 +112,49 @@ TEST(CcsSweep, RefusesDataItCannotSplit) {
   short_side.hooks[0].values.rows -= 1;
   short_side.hooks[0].values.data.resize(short_side.hooks[0].values.data.size() - 6);
   EXPECT_FALSE(SweepCcs(Sides(pairs, true), short_side, pairs).ok());
+}
+
+TEST(Ccs, JointNormalisationDoesNotDependOnThePairsOrder) {
+  Rng rng(5);
+  std::vector<int> first_true;
+  for (int i = 0; i < 120; ++i) first_true.push_back(static_cast<int>(rng.Next() % 2));
+  Matrix a, b;
+  PlantedPairs(first_true, 6, 0.3, true, 6, &a, &b);  // a weak axis: some pairs are borderline
+  // The same pairs with every third one the other way round.
+  Matrix a2 = a, b2 = b;
+  std::vector<int> first_true2 = first_true;
+  for (int64_t i = 0; i < a.rows; i += 3) {
+    std::copy(b.Row(i), b.Row(i) + b.cols, a2.data.begin() + i * a.cols);
+    std::copy(a.Row(i), a.Row(i) + a.cols, b2.data.begin() + i * a.cols);
+    first_true2[static_cast<size_t>(i)] = 1 - first_true[static_cast<size_t>(i)];
+  }
+  CcsOptions o;
+  o.restarts = 2;
+  o.steps = 300;
+  o.l2 = 0.01;
+  const double acc = PairAccuracy(TrainCcs(a, b, o).value().PredictFirstTrue(a, b), first_true);
+  const double acc2 = PairAccuracy(TrainCcs(a2, b2, o).value().PredictFirstTrue(a2, b2), first_true2);
+  EXPECT_NEAR(std::max(acc, 1 - acc), std::max(acc2, 1 - acc2), 1e-9);
+}
+
+TEST(Ccs, PerSideNormalisationRemovesTheForm) {
+  // Every first side says "Yes" (a large offset on axis 1), every second "No": consistent and
+  // confident along the form alone. Normalised per side, only the truth axis is left.
+  Rng rng(7);
+  std::vector<int> first_true;
+  for (int i = 0; i < 200; ++i) first_true.push_back(static_cast<int>(rng.Next() % 2));
+  Matrix a, b;
+  PlantedPairs(first_true, 6, 1, true, 8, &a, &b);
+  for (int64_t i = 0; i < a.rows; ++i) {
+    a.data[static_cast<size_t>(i * a.cols + 1)] += 5;
+    b.data[static_cast<size_t>(i * b.cols + 1)] -= 5;
+  }
+  CcsOptions o;
+  o.restarts = 3;
+  o.steps = 300;
+  o.per_side = true;
+  const double acc = PairAccuracy(TrainCcs(a, b, o).value().PredictFirstTrue(a, b), first_true);
+  EXPECT_GT(std::max(acc, 1 - acc), 0.95);
 }
 
 TEST(CcsSweep, OwnAnswerBaselineScoresTheLargerMargin) {

@@ -79,9 +79,17 @@ Result<std::vector<LabelledConversation>> LoadLabelledConversations(const std::s
 
 Result<ContrastPairs> ParseContrastPairs(std::string_view text, const std::string& source) {
   ContrastPairs out;
+  bool first_row = true;
   WARDEN_RETURN_IF_ERROR(ForEachJsonLine(text, source, [&](const Json& j, const std::string& where) -> Status {
     LabelledConversation row;
     WARDEN_RETURN_IF_ERROR(ParseRowFields(j, where, &row));
+    const bool by_form = j.contains("yes") || j.contains("no");
+    if (first_row) out.form_ordered = by_form;
+    first_row = false;
+    if (by_form != out.form_ordered) {
+      return Status::Corrupt(where + ": a pair by " + (by_form ? "form (yes/no)" : "truth (true/false)") +
+                             " in a file of pairs by " + (out.form_ordered ? "form" : "truth"));
+    }
     // Each side: a whole conversation (a messages array) or an answer to "input".
     auto side = [&](const char* key, int label) -> Result<LabelledConversation> {
       LabelledConversation c = row;
@@ -97,6 +105,19 @@ Result<ContrastPairs> ParseContrastPairs(std::string_view text, const std::strin
       c.messages = {{"user", input}, {"assistant", answer}};
       return c;
     };
+    if (by_form) {
+      auto it = j.find("label");
+      if (it == j.end() || !it->is_number_integer() || (*it != 0 && *it != 1)) {
+        return Status::Corrupt(where + ": field 'label' must be 0 or 1 (1: the 'yes' side is true)");
+      }
+      const int yes_true = it->get<int>();
+      WARDEN_ASSIGN_OR_RETURN(LabelledConversation yes, side("yes", yes_true));
+      WARDEN_ASSIGN_OR_RETURN(LabelledConversation no, side("no", 1 - yes_true));
+      out.first.push_back(std::move(yes));
+      out.second.push_back(std::move(no));
+      out.first_is_true.push_back(yes_true);
+      return Status::Ok();
+    }
     WARDEN_ASSIGN_OR_RETURN(LabelledConversation t, side("true", 1));
     WARDEN_ASSIGN_OR_RETURN(LabelledConversation f, side("false", 0));
     const bool swap = Fnv1a64(row.id) % 2 == 1;

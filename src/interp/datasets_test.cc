@@ -70,6 +70,27 @@ TEST(ContrastPairs, BothFormsAndABalancedHiddenOrder) {
   EXPECT_LT(first_true, 30);
 }
 
+TEST(ContrastPairs, ByFormKeepTheirOrder) {
+  auto pairs = ParseContrastPairs(
+      R"({"id":"a","input":"Is the sky green?","yes":"Yes","no":"No","label":0})" "\n"
+      R"({"id":"b","yes":[{"role":"user","content":"Grass is green? Yes"}],"no":[{"role":"user","content":"Grass is green? No"}],"label":1})",
+      "p.jsonl");
+  ASSERT_TRUE(pairs.ok()) << pairs.status().message();
+  EXPECT_TRUE(pairs->form_ordered);
+  EXPECT_EQ(pairs->first[0].messages[1].content, "Yes");  // the yes side first, whatever the truth
+  EXPECT_EQ(pairs->first_is_true[0], 0);
+  EXPECT_EQ(pairs->second[0].label, 1);
+  EXPECT_EQ(pairs->first_is_true[1], 1);
+  EXPECT_EQ(ErrorOf(ParseContrastPairs(R"({"id":"a","input":"q","yes":"Y","no":"N"})", "p.jsonl").status()),
+            "p.jsonl:1: field 'label' must be 0 or 1 (1: the 'yes' side is true)");
+  EXPECT_EQ(ErrorOf(ParseContrastPairs(R"({"id":"a","input":"q","yes":"Y","no":"N","label":1})" "\n"
+                                       R"({"id":"b","input":"q","true":"y","false":"n"})",
+                                       "p.jsonl")
+                        .status()),
+            "p.jsonl:2: a pair by truth (true/false) in a file of pairs by form");
+  EXPECT_FALSE(ParseContrastPairs(R"({"id":"a","input":"q","true":"y","false":"n"})", "p.jsonl")->form_ordered);
+}
+
 TEST(ContrastPairs, ErrorsNameLineAndField) {
   EXPECT_EQ(ErrorOf(ParseContrastPairs(R"({"id":"a","input":"q","true":"y"})", "p.jsonl").status()),
             "p.jsonl:1: missing field 'false'");

@@ -30,10 +30,16 @@ struct CcsOptions {
   // any direction (loss 0) and generalises worse; the penalty keeps it from leaning on noise.
   double l2 = 0;
   uint64_t seed = 0;
+  // Normalise each side on its own statistics (Burns et al.), for pairs whose sides differ in
+  // form (every first side answers "Yes", every second "No"): it removes the form, which is
+  // otherwise a perfectly consistent direction. Pairs in a hidden random order have no form to
+  // remove; both sides then share one normalisation, which makes the result independent of the
+  // order (per side, the same 67 statements in the opposite order scored 0.776 against 0.821).
+  bool per_side = false;
 };
 
 struct CcsProbe {
-  std::vector<float> mean_a, scale_a, mean_b, scale_b;  // each side normalised on its own
+  std::vector<float> mean_a, scale_a, mean_b, scale_b;  // per side, or both the same (per_side false)
   std::vector<float> weight;
   double bias = 0;
   double loss = 0;  // the CCS loss (with the L2 penalty) reached on the training pairs
@@ -81,6 +87,8 @@ struct CcsSweep {
   size_t chosen = 0;                 // index into hooks
 };
 // `first`, `second`: the activations of pairs.first and pairs.second, captured at the same hooks.
+// Sides are normalised per side when pairs.form_ordered, jointly otherwise (options.per_side is
+// set from the pairs).
 // Errors when the shapes or counts disagree, or without test pairs or train pairs in at least
 // two clusters.
 Result<CcsSweep> SweepCcs(const ActivationSet& first, const ActivationSet& second, const ContrastPairs& pairs,
