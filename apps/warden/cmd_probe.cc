@@ -5,15 +5,13 @@
 //   overlap  which samples of a dataset a pack was built from (exit 1 if any)
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "capture_options.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
-#include "warden/base/rng.h"
 #include "warden/interp/monitor_pack.h"
+#include "warden/interp/monitor_training.h"
 
 namespace warden::cli {
 namespace {
@@ -21,29 +19,15 @@ namespace {
 using Json = nlohmann::json;
 using namespace warden::interp;
 
-std::vector<int> Labels(const ActivationSet& s, const std::vector<size_t>& rows) {
-  std::vector<int> y;
-  for (size_t i : rows) y.push_back(s.items[i].label);
-  return y;
-}
-
-// Metrics of scores on rows, at a threshold.
-Json Metrics(const ActivationSet& s, const std::vector<size_t>& rows, const std::vector<double>& scores, double threshold,
-             bool calibrated) {
-  const std::vector<int> y = Labels(s, rows);
-  std::vector<std::string> clusters;
-  for (size_t i : rows) clusters.push_back(s.items[i].cluster);
-  Json j = {{"n", rows.size()}, {"recall_at_threshold", RecallAbove(scores, y, threshold)},
-            {"fpr_at_threshold", FprAbove(scores, y, threshold)}};
-  auto auc = Auroc(scores, y);
-  if (auc.ok()) {
-    const Interval ci = BootstrapAuroc(scores, y, clusters);
-    j["auroc"] = {{"value", *auc}, {"ci_low", ci.low}, {"ci_high", ci.high}};
+Json ToJson(const DetectionMetrics& m) {
+  Json j = {{"n", m.n}, {"recall_at_threshold", m.recall}, {"fpr_at_threshold", m.fpr}};
+  if (m.auroc) {
+    j["auroc"] = {{"value", *m.auroc}, {"ci_low", m.auroc_ci.low}, {"ci_high", m.auroc_ci.high}};
   } else {
     j["auroc"] = nullptr;
-    j["auroc_error"] = auc.status().message();
+    j["auroc_error"] = m.auroc_error;
   }
-  if (calibrated) j["calibration_error"] = CalibrationError(scores, y);
+  if (m.calibration_error) j["calibration_error"] = *m.calibration_error;
   return j;
 }
 
@@ -57,65 +41,28 @@ void RunProbeTrain(const ProbeArgs& a) {
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
   auto data = LoadLabelledConversations(a.data).ValueOrThrow();
   ActivationSet set = Capture(a, *lm, data);
-  // Train rows split into fit and validation by cluster (items of one source stay together).
-  std::vector<size_t> fit, val, test;
-  for (size_t i = 0; i < set.items.size(); ++i) {
-    const LabelledConversation& c = set.items[i];
-    if (c.label < 0) continue;
-    if (c.split == "train") {
-      (static_cast<double>(Fnv1a64(c.cluster) % 1000) / 1000.0 < a.validation ? val : fit).push_back(i);
-    } else {
-      test.push_back(i);
-    }
-  }
-  if (fit.empty() || val.empty()) {
-    throw Error(Status::InvalidArgument(a.data + ": need rows with split \"train\" (for fitting and validation), found " +
-                                        std::to_string(fit.size() + val.size())));
-  }
-  ProbeOptions po;
-  po.kind = ProbeKindFromName(a.kind).ValueOrThrow();
-  po.l2 = a.l2;
-  SweepResult sweep = SweepHooks(set, fit, val, po).ValueOrThrow();
-  const HookActivations& h = *set.Find(sweep.best);
-  Probe probe = TrainProbe(SelectRows(h.values, fit), Labels(set, fit), po).ValueOrThrow();
-  const std::vector<double> val_scores = probe.Score(SelectRows(h.values, val));
-  Threshold t = ThresholdAtFpr(val_scores, Labels(set, val), a.target_fpr).ValueOrThrow();
-  MonitorPack pack;
-  pack.name = a.name;
-  pack.probe = probe;
-  pack.hook = h.name;
-  pack.position = set.rule;
-  pack.threshold = t.value;
-  pack.target_fpr = a.target_fpr;
-  pack.calibration_fpr = t.fpr;
-  pack.calibration_data = a.data + " (validation rows of the train split)";
-  pack.model_sha256 = set.model_sha256;
-  for (size_t i : fit) pack.trained_on.push_back(set.items[i].id);
-  for (size_t i : val) pack.trained_on.push_back(set.items[i].id);
-  WriteMonitorPack(pack, a.out).ThrowIfError();
+  MonitorTrainOptions mo;
+  mo.probe.kind = ProbeKindFromName(a.kind).ValueOrThrow();
+  mo.probe.l2 = a.l2;
+  mo.target_fpr = a.target_fpr;
+  mo.validation = a.validation;
+  mo.name = a.name;
+  mo.calibration_data = a.data;
+  Result<MonitorTraining> trained = TrainMonitor(set, mo);
+  if (!trained.ok()) throw Error(Status::InvalidArgument(a.data + ": " + trained.status().message()));
+  const MonitorTraining& t = *trained;
+  const std::vector<size_t>&fit = t.fit, &val = t.validation, &test = t.test;
+  WriteMonitorPack(t.pack, a.out).ThrowIfError();
 
   Json sweep_json = Json::array();
-  for (const SweepPoint& p : sweep.points) sweep_json.push_back({{"hook", p.hook}, {"validation_auroc", p.validation_auroc}});
-  Json out = {{"pack", a.out},           {"hook", h.name},          {"kind", a.kind},
+  for (const SweepPoint& p : t.sweep.points) sweep_json.push_back({{"hook", p.hook}, {"validation_auroc", p.validation_auroc}});
+  Json out = {{"pack", a.out},           {"hook", t.pack.hook},     {"kind", a.kind},
               {"position", a.position},  {"model_sha256", set.model_sha256},
               {"fit_rows", fit.size()},  {"validation_rows", val.size()}, {"test_rows", test.size()},
-              {"threshold", t.value},    {"target_fpr", a.target_fpr}, {"validation_fpr", t.fpr},
+              {"threshold", t.pack.threshold}, {"target_fpr", a.target_fpr}, {"validation_fpr", t.pack.calibration_fpr},
               {"sweep", sweep_json}};
-  if (!test.empty()) {
-    const std::vector<double> scores = probe.Score(SelectRows(h.values, test));
-    out["test"] = Metrics(set, test, scores, t.value, po.kind == ProbeKind::kLogistic);
-    std::map<std::string, std::vector<size_t>> by;
-    for (size_t k = 0; k < test.size(); ++k) by[set.items[test[k]].category].push_back(k);
-    for (const auto& [cat, ks] : by) {
-      std::vector<size_t> rows;
-      std::vector<double> s;
-      for (size_t k : ks) {
-        rows.push_back(test[k]);
-        s.push_back(scores[k]);
-      }
-      if (!cat.empty()) out["test_by_category"][cat] = Metrics(set, rows, s, t.value, false);
-    }
-  }
+  if (t.test_metrics) out["test"] = ToJson(*t.test_metrics);
+  for (const auto& [category, m] : t.test_by_category) out["test_by_category"][category] = ToJson(m);
   if (a.baseline == "bow" && !test.empty()) {
     // The same rows, read as text (the final user message) instead of activations.
     std::vector<std::string> texts;
@@ -125,18 +72,21 @@ void RunProbeTrain(const ProbeArgs& a) {
       texts.push_back(t);
     }
     const Matrix bow = BagOfWords(texts);
-    Probe b = TrainProbe(SelectRows(bow, fit), Labels(set, fit), ProbeOptions{}).ValueOrThrow();
-    Threshold bt = ThresholdAtFpr(b.Score(SelectRows(bow, val)), Labels(set, val), a.target_fpr).ValueOrThrow();
-    out["baseline_bag_of_words"] = Metrics(set, test, b.Score(SelectRows(bow, test)), bt.value, false);
+    Probe b = TrainProbe(SelectRows(bow, fit), LabelsOf(set, fit), ProbeOptions{}).ValueOrThrow();
+    Threshold bt = ThresholdAtFpr(b.Score(SelectRows(bow, val)), LabelsOf(set, val), a.target_fpr).ValueOrThrow();
+    out["baseline_bag_of_words"] = ToJson(MeasureDetection(set, test, b.Score(SelectRows(bow, test)), bt.value, false));
     out["baseline_bag_of_words"]["threshold"] = bt.value;
   }
   if (a.json) {
     std::cout << out.dump(2) << "\n";
     return;
   }
-  std::printf("best hook %s (validation AUROC %.3f); threshold %.4f at validation FPR %.3f\n", h.name.c_str(),
-              sweep.points.empty() ? 0.0 : [&] { for (auto& p : sweep.points) if (p.hook == h.name) return p.validation_auroc; return 0.0; }(),
-              t.value, t.fpr);
+  double best_auroc = 0;
+  for (const SweepPoint& p : t.sweep.points) {
+    if (p.hook == t.pack.hook) best_auroc = p.validation_auroc;
+  }
+  std::printf("best hook %s (validation AUROC %.3f); threshold %.4f at validation FPR %.3f\n", t.pack.hook.c_str(),
+              best_auroc, t.pack.threshold, t.pack.calibration_fpr);
   if (out.contains("test") && !out["test"]["auroc"].is_null()) {
     const Json& m = out["test"];
     std::printf("test: AUROC %.3f [%.3f, %.3f], recall %.3f at FPR %.3f (n=%zu)\n", m["auroc"]["value"].get<double>(),
@@ -165,7 +115,7 @@ void RunProbeEval(const EvalArgs& a) {
   }
   if (rows.empty()) throw Error(Status::InvalidArgument(a.data + ": no labelled rows" + (a.split.empty() ? "" : " in split " + a.split)));
   const std::vector<double> scores = pack.probe.Score(SelectRows(set.hooks[0].values, rows));
-  Json out = Metrics(set, rows, scores, pack.threshold, pack.probe.kind == ProbeKind::kLogistic);
+  Json out = ToJson(MeasureDetection(set, rows, scores, pack.threshold, pack.probe.kind == ProbeKind::kLogistic));
   out["pack"] = a.pack;
   out["hook"] = pack.hook;
   out["threshold"] = pack.threshold;

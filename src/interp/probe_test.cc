@@ -11,6 +11,7 @@
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
 #include "warden/interp/monitor_pack.h"
+#include "warden/interp/monitor_training.h"
 #include "warden/interp/probe.h"
 #include "warden/interp/shards.h"
 
@@ -77,6 +78,37 @@ TEST(Probe, SeparatesBlobsAndRefusesDegenerateData) {
   std::vector<int> weird = ytr;
   weird[0] = 2;
   EXPECT_FALSE(TrainProbe(train, weird).ok());
+}
+
+TEST(MonitorTraining, PicksTheInformativeHookAndCalibratesOnValidationOnly) {
+  Matrix noise, signal;
+  std::vector<int> y, y2;
+  Blobs(600, 4, 0.0, 1, &noise, &y);
+  Blobs(600, 4, 4.0, 2, &signal, &y2);  // same labels (i % 2)
+  ActivationSet set;
+  set.model_sha256 = std::string(64, 'b');
+  set.rule = PositionRule::kLastPrompt;
+  set.hooks = {{"blocks.0.hook_resid_post", noise}, {"blocks.1.hook_resid_post", signal}};
+  for (int i = 0; i < 600; ++i) {
+    set.items.push_back({"r" + std::to_string(i), {}, y[static_cast<size_t>(i)], i < 400 ? "train" : "test",
+                         i % 3 ? "a" : "b", "c" + std::to_string(i / 2)});
+  }
+  MonitorTrainOptions o;
+  o.name = "synthetic";
+  MonitorTraining t = TrainMonitor(set, o).value();
+  EXPECT_EQ(t.pack.hook, "blocks.1.hook_resid_post");
+  EXPECT_EQ(t.fit.size() + t.validation.size(), 400u);
+  EXPECT_EQ(t.test.size(), 200u);
+  EXPECT_LE(t.pack.calibration_fpr, 0.01);
+  EXPECT_EQ(t.pack.trained_on.size(), 400u);  // fit and validation ids, never the test rows
+  for (const std::string& id : t.pack.trained_on) EXPECT_LT(std::stoi(id.substr(1)), 400);
+  ASSERT_TRUE(t.test_metrics.has_value());
+  ASSERT_TRUE(t.test_metrics->auroc.has_value());
+  EXPECT_GT(*t.test_metrics->auroc, 0.95);
+  EXPECT_GT(t.test_metrics->recall, 0.5);
+  EXPECT_EQ(t.test_by_category.size(), 2u);
+  for (auto& item : set.items) item.split = "test";
+  EXPECT_FALSE(TrainMonitor(set, o).ok());  // nothing to fit on
 }
 
 TEST(MonitorPack, RoundTripsAndRefusesAnotherModel) {
