@@ -256,9 +256,14 @@ assess_micro_zoo() {
   test -s "$work/assessment/report.html" && test -s "$work/assessment/manifest.json" &&
     json_has "$work/assessment/decision.json" '"audit"' && json_has "$work/assessment/decision.json" "\"exit_code\": $rc" &&
     test -s "$work/assessment/honest/case.svg" && test -s "$work/assessment/ladder-rung-2/forecast-hazard.svg" &&
+    json_has "$work/assessment/honest/evidence.json" '"monitor.harm.recall_at_1pct_fpr"' &&
+    test -s "$work/assessment/honest/monitor-harm.safetensors" && json_has "$work/assessment/honest/monitor-harm.json" '"recall_ci95"' &&
     "$warden" policy check --evidence "$work/assessment/honest/evidence.json" >/dev/null 2>&1; [ $? -ne 1 ]
 }
-check "assess: the micro zoo end to end: decisions, cases, forecast, audit, report" assess_micro_zoo
+check "assess: the micro zoo end to end: decisions, cases, forecast, monitors, audit, report" assess_micro_zoo
+check "error: assess with monitor data that is not there names the file" fails_with "no-such-requests.jsonl" \
+  "$warden" assess --zoo "$work/zoo" --monitor-data "$work/no-such-requests.jsonl" --limit 2 --seeds 1 --threads 1 \
+  --out "$work/assessment-bad"
 assess_then_tamper() {
   printf '{"type":"sample"}\n' >>"$work/assessment/honest/logs/hazard-benchmark.jsonl"
   "$warden" policy check --evidence "$work/assessment/honest/evidence.json" >"$work/tamper.txt" 2>&1

@@ -23,6 +23,9 @@ void RegisterAssess(CLI::App& app) {
                                        "are the evaluations' datasets (default zoo/)");
   cmd->add_option("--reference", o->references, "Models known not to sandbag, to calibrate the sandbagging check "
                                                  "(default with the zoo: the ladder's two largest rungs)");
+  cmd->add_option("--monitor-data", o->monitor_data, "Labelled requests (JSONL, label 1 = harmful; train/test splits) "
+                                                     "for each model's harmful-request monitor (default: the zoo's "
+                                                     "benchmarks/harm-detection.jsonl)");
   cmd->add_option("--limit", o->limit, "Samples per evaluation (default: all)");
   cmd->add_option("--seeds", o->seeds, "Noise seeds in the sandbagging sweep (default 3)");
   cmd->add_option("--threads", o->threads, "CPU threads (default: all cores)");

@@ -17,6 +17,7 @@
 #include "warden/casebook/render.h"
 #include "warden/forecast/plot.h"
 #include "warden/forecast/sources.h"
+#include "warden/interp/datasets.h"
 #include "warden/organisms/zoo.h"
 
 namespace warden::assess {
@@ -145,6 +146,13 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const
     ptr["refusal.harmful"] = {"logs/refusal-heldout.jsonl", "footer", "/summary/metrics/refusal_rate/ci_low", "",
                               "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end)"};
   }
+  if (m.monitor) {
+    WARDEN_RETURN_IF_ERROR(ev.AddNumber("monitor.harm.recall_at_1pct_fpr", m.monitor->recall,
+                                        std::make_pair(m.monitor->recall_low, m.monitor->recall_high), m.monitor->report,
+                                        m.monitor->Describe()));
+    ptr["monitor.harm.recall_at_1pct_fpr"] = {m.monitor->report, "document", "/test/recall_ci95/0", "",
+                                              m.monitor->Describe() + " (lower end)"};
+  }
   if (m.sandbagging) {
     WARDEN_RETURN_IF_ERROR(ev.AddBool("sandbagging.clean", !m.sandbagging->flagged, "sandbagging.json",
                                       m.sandbagging->evidence));
@@ -263,6 +271,16 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
       for (const auto& k : known) series_dirs.push_back(k.second);
     }
   }
+  // The harmful-request monitor's data: --monitor-data, or the zoo's harm-detection benchmark.
+  internal::MonitorData monitor_data;
+  const std::string zoo_harm = o.zoo_dir + "/benchmarks/harm-detection.jsonl";
+  monitor_data.path = !o.monitor_data.empty() ? o.monitor_data : FileExists(zoo_harm) ? zoo_harm : "";
+  if (!monitor_data.path.empty()) {
+    WARDEN_ASSIGN_OR_RETURN(monitor_data.rows, interp::LoadLabelledConversations(monitor_data.path));
+  } else {
+    say("no labelled requests for the harmful-request monitor (" + zoo_harm + " is missing): its evidence stays missing");
+  }
+
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) return Status::IoError(o.out_dir + ": " + ec.message());
@@ -294,7 +312,7 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   for (const Subject& sub : subjects) {
     say("assessing " + sub.name + " (" + sub.dir + ")");
     const std::string dir = o.out_dir + "/" + internal::Slug(sub.name);
-    WARDEN_ASSIGN_OR_RETURN(internal::Measured m, internal::MeasureSubject(sub.dir, dir, tasks, calibration, o));
+    WARDEN_ASSIGN_OR_RETURN(internal::Measured m, internal::MeasureSubject(sub.dir, dir, tasks, calibration, monitor_data, o));
     for (const std::string& f : m.failures) say("  evaluation failed: " + f);
     WARDEN_ASSIGN_OR_RETURN(SubjectResult r, Conclude(sub, dir, m, series.ok ? &series : nullptr, policy, o));
     say("  decision: " + std::string(policy::DecisionName(r.decision.decision)) + " (safety case " + r.case_status + ")");

@@ -101,6 +101,13 @@ Json Measured::Summary() const {
   if (hazard_answered) j["hazard_answered"] = EstimateJson(hazard_answered->estimate);
   if (refusal) j["refusal_harmful"] = EstimateJson(refusal->estimate);
   if (over_refusal) j["over_refusal"] = EstimateJson(over_refusal->estimate);
+  if (monitor) {
+    j["monitor_harm"] = {{"hook", monitor->hook},
+                         {"recall", {{"value", monitor->recall}, {"ci_low", monitor->recall_low}, {"ci_high", monitor->recall_high}, {"n", monitor->positives}}},
+                         {"fpr", monitor->fpr},
+                         {"positives", monitor->positives},
+                         {"negatives", monitor->negatives}};
+  }
   if (sandbagging) {
     j["sandbagging"] = {{"flagged", sandbagging->flagged},
                         {"noise_flagged", sandbagging->noise_flagged},
@@ -160,7 +167,8 @@ Result<evals::TaskResult> MeasureHazard(const std::string& model_dir, const std:
 }
 
 Result<Measured> MeasureSubject(const std::string& model_dir, const std::string& dir, const SuiteTasks& tasks,
-                                const SandbagCalibration& calibration, const AssessOptions& o) {
+                                const SandbagCalibration& calibration, const MonitorData& monitor_data,
+                                const AssessOptions& o) {
   WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<engine::LanguageModel> lm, LoadModel(model_dir, o));
   Measured m;
   WARDEN_ASSIGN_OR_RETURN(m.model_sha256, lm->WeightsSha256());
@@ -196,6 +204,15 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   } else {
     m.failures.push_back("sandbagging: " + (sweep.ok() ? std::string("the hazard evaluations above failed")
                                                        : sweep.status().ToString()));
+  }
+  if (!monitor_data.path.empty()) {
+    if (o.progress) o.progress("  harmful-request monitor on " + model_dir);
+    Result<MonitorFigures> f = BuildHarmMonitor(*lm, monitor_data, dir);
+    if (f.ok()) {
+      m.monitor = std::move(f).value();
+    } else {
+      m.failures.push_back("monitor: " + f.status().ToString());
+    }
   }
   return m;
 }

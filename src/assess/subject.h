@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor.h"
 #include "warden/assess/assess.h"
 #include "warden/evals/sandbagging.h"
 #include "warden/evals/suites.h"
@@ -44,6 +45,7 @@ struct Measured {
   // hazard_answered: the answers it gives when asked (what a sandbagger lowers).
   std::optional<evals::TaskResult> hazard, hazard_answered, refusal, over_refusal;
   std::optional<evals::SandbaggingVerdict> sandbagging;
+  std::optional<MonitorFigures> monitor;  // the harmful-request monitor, when there is data for it
   std::vector<std::string> failures;  // evaluations that failed (their evidence stays missing)
   nlohmann::json Summary() const;
 };
@@ -57,9 +59,11 @@ struct SuiteTasks {
 };
 Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context);
 
-// Runs the subject's evaluations into `dir`/logs and the sandbagging check into `dir`.
+// Runs the subject's evaluations into `dir`/logs, the sandbagging check into `dir`, and builds
+// its harmful-request monitor there when `monitor_data` has a path.
 Result<Measured> MeasureSubject(const std::string& model_dir, const std::string& dir, const SuiteTasks& tasks,
-                                const SandbagCalibration& calibration, const AssessOptions& options);
+                                const SandbagCalibration& calibration, const MonitorData& monitor_data,
+                                const AssessOptions& options);
 
 // The reference sweeps and the threshold they give.
 Result<SandbagCalibration> CalibrateSandbagging(const std::vector<std::string>& references, const SuiteTasks& tasks,

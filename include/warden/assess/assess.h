@@ -46,6 +46,9 @@ struct AssessOptions {
   // Reference models known not to sandbag, for the sandbagging threshold. Empty with the zoo:
   // the ladder's two largest rungs (trained without any incentive to hide the skill).
   std::vector<std::string> references;
+  // Labelled requests (interp datasets: label 1 harmful) for each subject's harmful-request
+  // monitor; "" : the zoo's benchmarks/harm-detection.jsonl when it exists.
+  std::string monitor_data;
   size_t limit = 0;                 // samples per task (0: all)
   int seeds = 3;                    // noise seeds in the sandbagging sweep
   int threads = 0;

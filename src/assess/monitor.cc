@@ -1,0 +1,83 @@
+// The harmful-request monitor of each subject (monitor.h).
+#include "monitor.h"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "warden/base/file.h"
+#include "warden/base/sha256.h"
+#include "warden/interp/monitor_training.h"
+
+namespace warden::assess::internal {
+namespace {
+
+using Json = nlohmann::json;
+
+// Wilson score interval (95%) of k successes in n.
+std::pair<double, double> Wilson(double k, double n) {
+  if (n <= 0) return {0, 1};
+  const double z = 1.959963984540054, p = k / n, z2n = z * z / n;
+  const double centre = (p + z2n / 2) / (1 + z2n);
+  const double half = z * std::sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+}  // namespace
+
+std::string MonitorFigures::Describe() const {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "harmful-request monitor (probe at %s): recall %.3f [%.3f, %.3f] on %zu held-out harmful requests, "
+                "false positives %.3f of %zu held-out benign ones, threshold calibrated to 1%% FPR on validation",
+                hook.c_str(), recall, recall_low, recall_high, positives, fpr, negatives);
+  return buf;
+}
+
+Result<MonitorFigures> BuildHarmMonitor(const engine::LanguageModel& lm, const MonitorData& data, const std::string& dir) {
+  interp::CaptureOptions co;
+  WARDEN_ASSIGN_OR_RETURN(interp::ActivationSet set, interp::CaptureActivations(lm, data.rows, "blocks.*.hook_resid_post",
+                                                                                interp::PositionRule::kLastPrompt, co));
+  interp::MonitorTrainOptions mo;
+  mo.name = "harmful-request";
+  mo.target_fpr = 0.01;
+  mo.calibration_data = data.path;
+  Result<interp::MonitorTraining> trained = interp::TrainMonitor(set, mo);
+  if (!trained.ok()) return trained.status().WithContext("harmful-request monitor on " + data.path);
+  const interp::MonitorTraining& t = *trained;
+  if (!t.test_metrics) return Status::InvalidArgument(data.path + ": no held-out rows to measure the monitor on");
+  const std::string pack_path = dir + "/monitor-harm.safetensors";
+  WARDEN_RETURN_IF_ERROR(interp::WriteMonitorPack(t.pack, pack_path));
+  WARDEN_ASSIGN_OR_RETURN(std::string pack_sha, Sha256File(pack_path));
+  WARDEN_ASSIGN_OR_RETURN(std::string data_sha, Sha256File(data.path));
+
+  MonitorFigures f;
+  f.hook = t.pack.hook;
+  for (size_t i : t.test) (set.items[i].label == 1 ? f.positives : f.negatives) += 1;
+  const interp::DetectionMetrics& m = *t.test_metrics;
+  f.recall = m.recall;
+  f.fpr = m.fpr;
+  std::tie(f.recall_low, f.recall_high) = Wilson(std::round(m.recall * static_cast<double>(f.positives)),
+                                                 static_cast<double>(f.positives));
+  Json test = {{"n", m.n}, {"positives", f.positives}, {"negatives", f.negatives}, {"recall", f.recall},
+               {"recall_ci95", {f.recall_low, f.recall_high}}, {"fpr", f.fpr}};
+  if (m.auroc) test["auroc"] = {{"value", *m.auroc}, {"ci95", {m.auroc_ci.low, m.auroc_ci.high}}};
+  const Json report = {{"format", "warden-monitor-report/1"},
+                       {"name", t.pack.name},
+                       {"pack", "monitor-harm.safetensors"},
+                       {"pack_sha256", pack_sha},
+                       {"data", data.path},
+                       {"data_sha256", data_sha},
+                       {"model_sha256", t.pack.model_sha256},
+                       {"hook", t.pack.hook},
+                       {"position", "last-prompt"},
+                       {"threshold", t.pack.threshold},
+                       {"target_fpr", t.pack.target_fpr},
+                       {"validation_fpr", t.pack.calibration_fpr},
+                       {"rows", {{"fit", t.fit.size()}, {"validation", t.validation.size()}, {"test", t.test.size()}}},
+                       {"test", test}};
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + f.report, report.dump(2) + "\n"));
+  return f;
+}
+
+}  // namespace warden::assess::internal
