@@ -154,8 +154,8 @@ std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subj
       continue;
     }
     const Json& m = s["monitor_harm"];
-    h << "<li><b>" << Esc(s.value("name", "")) << "</b>: recall " << Est(m.value("recall", Json())) << " of "
-      << m.value("positives", 0) << " harmful, false positives " << F3(m.value("fpr", 0.0)) << " of "
+    h << "<li><b>" << Esc(s.value("name", "")) << "</b>: recall on harmful requests " << Est(m.value("recall", Json()))
+      << ", false positives " << F3(m.value("fpr", 0.0)) << " of "
       << m.value("negatives", 0) << " benign (" << Esc(m.value("hook", "")) << "; <a href='" << Esc(s.value("dir", ""))
       << "/monitor-harm.json'>report</a>, <a href='" << Esc(s.value("dir", "")) << "/monitor-harm.safetensors'>pack</a>)</li>";
   }
