@@ -8,20 +8,12 @@
 #include "warden/base/file.h"
 #include "warden/base/sha256.h"
 #include "warden/interp/monitor_training.h"
+#include "warden/organisms/zoo.h"
 
 namespace warden::assess::internal {
 namespace {
 
 using Json = nlohmann::json;
-
-// Wilson score interval (95%) of k successes in n.
-std::pair<double, double> Wilson(double k, double n) {
-  if (n <= 0) return {0, 1};
-  const double z = 1.959963984540054, p = k / n, z2n = z * z / n;
-  const double centre = (p + z2n / 2) / (1 + z2n);
-  const double half = z * std::sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n);
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
-}
 
 }  // namespace
 
@@ -57,8 +49,10 @@ Result<MonitorFigures> BuildHarmMonitor(const engine::LanguageModel& lm, const M
   const interp::DetectionMetrics& m = *t.test_metrics;
   f.recall = m.recall;
   f.fpr = m.fpr;
-  std::tie(f.recall_low, f.recall_high) = Wilson(std::round(m.recall * static_cast<double>(f.positives)),
-                                                 static_cast<double>(f.positives));
+  const organisms::Rate recall = organisms::MakeRate(
+      static_cast<size_t>(std::llround(m.recall * static_cast<double>(f.positives))), f.positives);
+  f.recall_low = recall.lo;
+  f.recall_high = recall.hi;
   Json test = {{"n", m.n}, {"positives", f.positives}, {"negatives", f.negatives}, {"recall", f.recall},
                {"recall_ci95", {f.recall_low, f.recall_high}}, {"fpr", f.fpr}};
   if (m.auroc) test["auroc"] = {{"value", *m.auroc}, {"ci95", {m.auroc_ci.low, m.auroc_ci.high}}};
