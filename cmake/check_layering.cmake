@@ -5,6 +5,7 @@
 #    header, or warden/engine/torch/...), and never from a torch-free header or folder.
 # Fails listing every offending #include with its file and line.
 set(LAYER_base 0)
+set(LAYER_testing 0)  # src/testing: header-only test support, includes nothing of warden's
 set(LAYER_engine 1)
 set(LAYER_policy 1)
 set(LAYER_casebook 1)

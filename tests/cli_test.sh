@@ -28,8 +28,11 @@ gen_matches_reference() {
 }
 check "generate: stories260K greedy output equals REFERENCE.md" gen_matches_reference
 
-# Every tokenizer test vector file reproduces its .out exactly.
-for inp in "$shared"/tokenizer-vectors/ggml-vocab-*.gguf.inp; do
+# Every tokenizer test vector file reproduces its .out exactly (and there are some: a missing
+# shared directory is a failure here, never a vacuous pass).
+vectors=("$shared"/tokenizer-vectors/ggml-vocab-*.gguf.inp)
+check "tokenize: the shared tokenizer vectors are there" test -e "${vectors[0]}"
+for inp in "${vectors[@]}"; do
   vocab="${inp%.inp}"
   name="$(basename "$vocab")"
   check "tokenize: $name vectors" diff <("$warden" tokenize --vocab "$vocab" --vectors "$inp") "$vocab.out"
@@ -73,6 +76,32 @@ check "error: unknown hook" fails_with "unknown hook name 'blocks.0.hook_nope'" 
   "$warden" cache --model "$stories" --tokenizer "$tok" --prompt x --hooks blocks.0.hook_nope --out "$work/x.safetensors"
 usage() { "$warden" generate --prompt x >/dev/null 2>&1; [ $? -eq 2 ]; }
 check "usage error exits 2" usage
+# A bad flag value is a usage error (exit 2) naming the flag and the value, found before
+# anything is loaded (the model paths below do not exist).
+usage_fails_with() {  # usage_fails_with PATTERN COMMAND...
+  local pattern="$1"; shift
+  "$@" >"$work/err" 2>&1
+  local rc=$?
+  [ "$rc" -eq 2 ] && grep -q -- "$pattern" "$work/err" || { cat "$work/err"; return 1; }
+}
+check "bad flag: steer apply --layers x" usage_fails_with "--layers.*x" \
+  "$warden" steer apply --model "$work/none" --vector "$work/none.gguf" --suite refusal --layers x
+check "bad flag: steer apply --layers 1,y" usage_fails_with "--layers.*y" \
+  "$warden" steer apply --model "$work/none" --vector "$work/none.gguf" --suite refusal --layers 1,y
+check "bad flag: acts capture --position middle" usage_fails_with "--position: unknown position rule 'middle'" \
+  "$warden" acts capture --model "$work/none" --data "$work/none.jsonl" --position middle
+check "bad flag: sae train --chat vicuna" usage_fails_with "--chat: unknown chat format 'vicuna'" \
+  "$warden" sae train --model "$work/none" --data "$work/none.jsonl" --chat vicuna
+check "bad flag: eval run --limit abc" usage_fails_with "--limit.*abc" \
+  "$warden" eval run --model "$work/none" --suite refusal --limit abc
+check "bad flag: eval run --limit -1 (an unsigned flag)" usage_fails_with "--limit: must be >= 0, got '-1'" \
+  "$warden" eval run --model "$work/none" --suite refusal --limit -1
+check "bad flag: eval run --solver guess" usage_fails_with "--solver: unknown solver 'guess'" \
+  "$warden" eval run --model "$work/none" --dataset "$work/none.jsonl" --solver guess
+check "bad flag: eval sandbagging --threshold 2" usage_fails_with "--threshold.*2" \
+  "$warden" eval sandbagging --model "$work/none" --threshold 2
+check "bad flag: probe train --kind svm" usage_fails_with "--kind: unknown probe kind 'svm'" \
+  "$warden" probe train --model "$work/none" --data "$work/none.jsonl" --kind svm
 help() { "$warden" --help | grep -q generate && "$warden" generate --help | grep -q -- --max-tokens; }
 check "--help everywhere" help
 

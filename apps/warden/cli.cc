@@ -1,6 +1,7 @@
 #include "cli.h"
+#include "flags.h"
 
-#include <cstdio>
+#include "warden/base/format.h"
 
 namespace warden::cli {
 
@@ -13,13 +14,13 @@ void ModelOptions::AddTo(CLI::App& cmd, bool model_required) {
                  "Tokenizer: llama2.c tokenizer .bin, tokenizer.json or a GGUF vocabulary "
                  "(default: the model's own)");
   cmd.add_option("--dtype", dtype, "Compute dtype")->check(CLI::IsMember({"f32", "bf16"}));
-  cmd.add_option("--device", device, "cpu or cuda (needs a CUDA build of LibTorch)");
-  cmd.add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--device", device, "cpu or cuda (needs a CUDA build of LibTorch)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd.add_option("--threads", threads, "CPU threads (default: all cores)")->check(NonNegative());
 }
 
-std::unique_ptr<engine::LanguageModel> ModelOptions::Load() const {
-  return engine::LanguageModel::Load({model, tokenizer, dtype, device, threads}).ValueOrThrow();
-}
+engine::LoadSpec ModelOptions::Spec() const { return {model, tokenizer, dtype, device, threads}; }
+
+std::unique_ptr<engine::LanguageModel> ModelOptions::Load() const { return engine::LanguageModel::Load(Spec()).ValueOrThrow(); }
 
 std::string Printable(const std::string& s) {
   std::string out;
@@ -27,9 +28,7 @@ std::string Printable(const std::string& s) {
     if (c >= 32 && c < 127) {
       out += static_cast<char>(c);
     } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
+      out += StrFormat("\\x%02x", c);
     }
   }
   return out;

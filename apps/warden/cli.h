@@ -41,6 +41,8 @@ struct ModelOptions {
   int threads = 0;  // 0: LibTorch's default (all cores)
 
   void AddTo(CLI::App& cmd, bool model_required = true);
+  // What Load loads, for library calls that load models themselves (e.g. reference models).
+  engine::LoadSpec Spec() const;
   // Loads the model; throws warden::Error with a clear message.
   std::unique_ptr<engine::LanguageModel> Load() const;
 };

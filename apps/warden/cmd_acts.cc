@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "capture_options.h"
+#include "flags.h"
 #include "warden/interp/shards.h"
 
 namespace warden::cli {
@@ -38,9 +39,10 @@ void AddCaptureOptions(CLI::App* cmd, CaptureArgs* a) {
   a->model.AddTo(*cmd);
   cmd->add_option("--data", a->data, "Labelled conversations, JSONL")->required();
   cmd->add_option("--hooks", a->hooks, "Hooks to read (default blocks.*.hook_resid_post)");
-  cmd->add_option("--position", a->position, "last-prompt, response-mean or last (default response-mean)");
-  cmd->add_option("--chat", a->chat, "Chat format (default auto)");
-  cmd->add_option("--batch", a->batch, "Conversations per forward pass (default 16)");
+  cmd->add_option("--position", a->position, "last-prompt, response-mean or last (default response-mean)")
+      ->check(IsPositionRule());
+  cmd->add_option("--chat", a->chat, "Chat format (default auto)")->check(IsChatFormat());
+  cmd->add_option("--batch", a->batch, "Conversations per forward pass (default 16)")->check(Positive());
 }
 
 namespace {
@@ -71,7 +73,8 @@ void RegisterActs(CLI::App& app) {
   CLI::App* capture = acts->add_subcommand("capture", "Capture hook activations over labelled conversations");
   AddCaptureOptions(capture, c.get());
   capture->add_option("--out", c->out, "Directory for the safetensors shards and manifest (default acts)");
-  capture->add_option("--rows-per-shard", c->rows_per_shard, "Rows per shard, captured and written one shard at a time (default 4096)");
+  capture->add_option("--rows-per-shard", c->rows_per_shard, "Rows per shard, captured and written one shard at a time (default 4096)")
+      ->check(Positive());
   capture->add_flag("--overwrite", c->overwrite, "Replace an activation dataset already in --out");
   capture->callback([c] { RunCapture(*c); });
 }

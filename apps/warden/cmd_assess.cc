@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/assess/assess.h"
 #include "warden/base/file.h"
 #include "warden/base/shared_dir.h"
@@ -26,9 +27,9 @@ void RegisterAssess(CLI::App& app) {
   cmd->add_option("--monitor-data", o->monitor_data, "Labelled requests (JSONL, label 1 = harmful; train/test splits) "
                                                      "for each model's harmful-request monitor (default: the zoo's "
                                                      "benchmarks/harm-detection.jsonl)");
-  cmd->add_option("--limit", o->limit, "Samples per evaluation (default: all)");
-  cmd->add_option("--seeds", o->seeds, "Noise seeds in the sandbagging sweep (default 3)");
-  cmd->add_option("--threads", o->threads, "CPU threads (default: all cores)");
+  cmd->add_option("--limit", o->limit, "Samples per evaluation (default: all)")->check(NonNegative());
+  cmd->add_option("--seeds", o->seeds, "Noise seeds in the sandbagging sweep (default 3)")->check(Positive());
+  cmd->add_option("--threads", o->threads, "CPU threads (default: all cores)")->check(NonNegative());
   cmd->add_flag("--json", *json, "Print decision.json instead of a summary");
   cmd->callback([o, json] {
     o->shared_dir = SharedDir();

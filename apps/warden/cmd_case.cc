@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/base/file.h"
 #include "warden/casebook/evaluate.h"
 #include "warden/casebook/render.h"
@@ -115,14 +116,14 @@ void RegisterCase(CLI::App& app) {
   CLI::App* keygen = cmd->add_subcommand("keygen", "Write an Ed25519 key pair NAME.key (0600) and NAME.pub");
   keygen->add_option("--out", a->out, "NAME: the files' path without extension")->required();
   keygen->callback([a] {
-    const cb::KeyPair kp = cb::WriteKeyPair(a->out).ValueOrThrow();
+    const Ed25519KeyPair kp = WriteKeyPair(a->out).ValueOrThrow();
     std::printf("wrote %s.key (secret, mode 0600) and %s.pub\npublic key %s\n", a->out.c_str(), a->out.c_str(),
                 kp.public_key_hex.c_str());
   });
 
   CLI::App* sign = cmd->add_subcommand("sign", "Sign the case and its evidence as one role");
   sign->add_option("case", a->path, "The case (YAML)")->required();
-  sign->add_option("--role", a->role, "author, stress-tester or adjudicator")->required();
+  sign->add_option("--role", a->role, "author, stress-tester or adjudicator")->required()->check(IsRole());
   sign->add_option("--key", a->key, "NAME.key from `warden case keygen`")->required();
   sign->add_option("--signer", a->signer, "The signer's name, recorded beside the signature");
   sign->callback([a] {

@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "capture_options.h"
+#include "flags.h"
+#include "warden/base/format.h"
 #include "warden/interp/ccs.h"
-#include "warden/interp/replies.h"
+#include "warden/interp/own_answer.h"
 
 namespace warden::cli {
 namespace {
@@ -48,11 +50,7 @@ Json ToJson(const CcsHookResult& r) {
   return j;
 }
 
-std::string Describe(const CcsAccuracy& a) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.3f [%.3f, %.3f] (%zu)", a.value, a.ci.low, a.ci.high, a.pairs);
-  return buf;
-}
+std::string Describe(const CcsAccuracy& a) { return WithInterval(a.value, a.ci.low, a.ci.high) + StrFormat(" (%zu)", a.pairs); }
 
 void PrintCategories(const PairTestAccuracy& t) {
   for (const auto& [category, acc] : t.by_category) std::printf("    %-22s %s\n", category.c_str(), Describe(acc).c_str());
@@ -66,19 +64,6 @@ std::vector<std::string> ParseAnswers(const std::string& answers) {
     throw Error(Status::InvalidArgument("--answers: expected 'AFFIRM,DENY' (e.g. 'True.,False.'), got '" + answers + "'"));
   }
   return {answers.substr(0, comma), answers.substr(comma + 1)};
-}
-
-// The model's own answer on each side, as a baseline for CCS.
-PairTestAccuracy OwnAnswers(const CcsArgs& a, const std::vector<std::string>& replies, const engine::LanguageModel& lm,
-                            const ContrastPairs& pairs) {
-  CaptureOptions o;
-  o.chat_format = a.chat;
-  auto margins = [&](const std::vector<LabelledConversation>& side) {
-    std::vector<double> m;
-    for (const std::vector<double>& s : ScoreReplies(lm, side, replies, o).ValueOrThrow()) m.push_back(s[0] - s[1]);
-    return m;
-  };
-  return OwnAnswerAccuracy(margins(pairs.first), margins(pairs.second), pairs, a.seed).ValueOrThrow();
 }
 
 void RunCcs(const CcsArgs& a) {
@@ -112,7 +97,9 @@ void RunCcs(const CcsArgs& a) {
               {"chosen_by_lowest_validation_ccs_loss", hooks[sweep.chosen]}};
   std::optional<PairTestAccuracy> own;
   if (!replies.empty()) {
-    own = OwnAnswers(a, replies, *lm, pairs);
+    CaptureOptions co;
+    co.chat_format = a.chat;
+    own = OwnAnswerBaseline(*lm, pairs, replies, co, a.seed).ValueOrThrow();
     out["own_answer"] = ToJson(*own);
     out["own_answer"]["replies"] = a.answers;
   }
@@ -142,9 +129,9 @@ void RegisterCcs(CLI::App& app) {
   auto k = std::make_shared<CcsArgs>();
   CLI::App* ccs = app.add_subcommand("ccs", "Unsupervised truth direction (CCS) from contrast pairs");
   AddCaptureOptions(ccs, k.get());
-  ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)");
-  ccs->add_option("--l2", k->l2, "L2 penalty on the direction (default 0.01; 0 for plain CCS)");
-  ccs->add_option("--seed", k->seed, "Seed of the restarts' starting directions (default 0)");
+  ccs->add_option("--restarts", k->restarts, "Random restarts (default 10)")->check(Positive());
+  ccs->add_option("--l2", k->l2, "L2 penalty on the direction (default 0.01; 0 for plain CCS)")->check(NonNegative());
+  ccs->add_option("--seed", k->seed, "Seed of the restarts' starting directions (default 0)")->check(NonNegative());
   ccs->add_option("--answers", k->answers,
                   "AFFIRM,DENY replies (e.g. 'True.,False.'): also report the model's own answer on question pairs");
   ccs->add_flag("--json", k->json, "Print the report as JSON");

@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/forecast/forecast.h"
 #include "warden/forecast/plot.h"
 #include "warden/forecast/sources.h"
@@ -112,14 +114,12 @@ void RunWatch(const ForecastArgs& a) {
       if (a.json) {
         std::cout << forecast::ForecastToJson(f).dump() << "\n";
       } else {
-        char crossing[64];
-        if (f.crossing == forecast::Curve::Crossing::kAt) {
-          std::snprintf(crossing, sizeof crossing, "%.3g FLOPs", f.crossing_flops);
-        } else {
-          std::snprintf(crossing, sizeof crossing, "%s", forecast::CrossingName(f.crossing));
-        }
+        const std::string crossing = f.crossing == forecast::Curve::Crossing::kAt
+                                         ? StrFormat("%.3g FLOPs", f.crossing_flops)
+                                         : std::string(forecast::CrossingName(f.crossing));
         std::printf("poll %d: %zu points, P(score >= %g at %gx) = %.3f, central crossing: %s\n", poll,
-                    f.observations.size(), f.options.threshold, f.options.buffer, f.crossing_probability, crossing);
+                    f.observations.size(), f.options.threshold, f.options.buffer, f.crossing_probability,
+                    crossing.c_str());
       }
       std::fflush(stdout);
     } else if (watcher.status() != last_status) {
@@ -148,19 +148,21 @@ void RegisterForecast(CLI::App& app) {
   cmd->add_option("--task", a->task, "Only logs of this task (needed when a directory holds several)");
   cmd->add_option("--flops", a->flops, "LABEL=FLOPS: a model's training compute, instead of its card (repeatable)");
   cmd->add_option("--floor", a->opt.floor, "Chance score, the sigmoid's floor (default 0.25)")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--threshold", a->opt.threshold, "Capability threshold (default 0.8)");
-  cmd->add_option("--buffer", a->opt.buffer, "Effective-compute buffer beyond the current compute (default 4)");
-  cmd->add_option("--current-flops", a->opt.current_flops, "The current compute (default: the largest observed)");
-  cmd->add_option("--bootstrap", a->opt.bootstrap, "Bootstrap refits (default 1000)");
-  cmd->add_option("--seed", a->opt.seed, "Bootstrap seed (default 1)");
-  cmd->add_option("--band", a->opt.band, "Central probability of the bands (default 0.90)");
+  cmd->add_option("--threshold", a->opt.threshold, "Capability threshold (default 0.8)")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--buffer", a->opt.buffer, "Effective-compute buffer beyond the current compute (default 4)")
+      ->check(Positive());
+  cmd->add_option("--current-flops", a->opt.current_flops, "The current compute (default: the largest observed)")
+      ->check(NonNegative());
+  cmd->add_option("--bootstrap", a->opt.bootstrap, "Bootstrap refits (default 1000)")->check(NonNegative());
+  cmd->add_option("--seed", a->opt.seed, "Bootstrap seed (default 1)")->check(NonNegative());
+  cmd->add_option("--band", a->opt.band, "Central probability of the bands (default 0.90)")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--svg", a->svg, "Write the plot here");
   cmd->add_option("--out", a->out, "Write the forecast as JSON here");
   cmd->add_option("--title", a->title, "Plot title (default: the task)");
   cmd->add_flag("--json", a->json, "Print the forecast as JSON (watch: one line per refit)");
   cmd->add_option("--watch", a->watch, "Poll this directory for new finished eval logs and refit");
-  cmd->add_option("--polls", a->polls, "Watch: stop after N polls (default 0: never)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--interval", a->interval, "Watch: seconds between polls (default 10)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--polls", a->polls, "Watch: stop after N polls (default 0: never)")->check(NonNegative());
+  cmd->add_option("--interval", a->interval, "Watch: seconds between polls (default 10)")->check(NonNegative());
   cmd->callback([a] {
     if (!a->watch.empty()) {
       RunWatch(*a);

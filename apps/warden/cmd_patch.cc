@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/engine/chat_template.h"
 #include "warden/interp/patching.h"
 
@@ -58,7 +59,7 @@ void RegisterPatch(CLI::App& app) {
   cmd->add_option("--answer", p->answer, "Answer whose log-probability is the metric")->required();
   cmd->add_option("--hooks", p->hooks, "Hooks to patch, one at a time (default blocks.*.hook_resid_post)");
   cmd->add_option("--positions", p->positions, "Patch only these prompt positions (negative: from the end)");
-  cmd->add_option("--chat", p->chat, "Chat format (default auto)");
+  cmd->add_option("--chat", p->chat, "Chat format (default auto)")->check(IsChatFormat());
   cmd->add_flag("--json", p->json, "Print as JSON");
   cmd->callback([p] { RunPatch(*p); });
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "capture_options.h"
+#include "flags.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/interp/monitor_pack.h"
@@ -130,12 +131,15 @@ void RegisterProbe(CLI::App& app) {
   auto p = std::make_shared<ProbeArgs>();
   CLI::App* train = probe->add_subcommand("train", "Layer sweep, probe, calibrated threshold, monitor pack");
   AddCaptureOptions(train, p.get());
-  train->add_option("--kind", p->kind, "logistic or diff-means (default logistic)");
-  train->add_option("--target-fpr", p->target_fpr, "False-positive rate the threshold is calibrated to (default 0.01)");
-  train->add_option("--validation", p->validation, "Share of train clusters held for validation (default 0.2)");
-  train->add_option("--l2", p->l2, "L2 penalty of logistic probes (default 1e-3)");
+  train->add_option("--kind", p->kind, "logistic or diff-means (default logistic)")->check(IsProbeKind());
+  train->add_option("--target-fpr", p->target_fpr, "False-positive rate the threshold is calibrated to (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  train->add_option("--validation", p->validation, "Share of train clusters held for validation (default 0.2)")
+      ->check(CLI::Range(0.0, 1.0));
+  train->add_option("--l2", p->l2, "L2 penalty of logistic probes (default 1e-3)")->check(NonNegative());
   train->add_option("--name", p->name, "What the monitor detects");
-  train->add_option("--baseline", p->baseline, "Also train a text baseline on the same rows: bow (bag of words)");
+  train->add_option("--baseline", p->baseline, "Also train a text baseline on the same rows: bow (bag of words)")
+      ->check(CLI::IsMember({"bow"}));
   train->add_option("--out", p->out, "Monitor pack file (default probe.safetensors)");
   train->add_flag("--json", p->json, "Print the report as JSON");
   train->callback([p] { RunProbeTrain(*p); });

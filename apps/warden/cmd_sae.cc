@@ -8,8 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/base/file.h"
-#include "warden/interp/sae.h"
+#include "warden/interp/sae_evaluation.h"
 
 namespace warden::cli {
 namespace {
@@ -24,33 +25,23 @@ struct SaeArgs {
   bool json = false;
 };
 
-Json Report(const engine::LanguageModel& lm, const interp::Sae& sae, const std::vector<interp::LabelledConversation>& data,
-            const SaeArgs& a, const std::string& dir) {
-  std::vector<std::pair<size_t, int64_t>> where;
-  std::vector<std::vector<int32_t>> ids;
-  std::vector<std::pair<int64_t, int64_t>> spans;
-  interp::Matrix acts = interp::CaptureTokenActivations(lm, data, sae.hook, a.chat, &where, &ids, &spans).ValueOrThrow();
-  const interp::SaeMetrics m = interp::EvaluateSae(sae, acts);
-  // The loss over the answers (what a chat model was trained to predict) when there are any.
-  bool any = false;
-  for (const auto& sp : spans) any |= sp.second > sp.first;
-  const interp::SplicedLoss loss = interp::MeasureSplicedLoss(lm, sae, ids, any ? spans : decltype(spans){}).ValueOrThrow();
-  WriteFileAtomic(dir + "/dashboard.html", interp::SaeDashboardHtml(sae, acts, where, ids, *lm.tokenizer(), m)).ThrowIfError();
+Json Report(const interp::Sae& sae, const interp::SaeEvaluation& e, const std::string& dir) {
+  WriteFileAtomic(dir + "/dashboard.html", e.dashboard_html).ThrowIfError();
   return {{"sae", dir},
           {"hook", sae.hook},
           {"d_in", sae.d_in},
           {"d_sae", sae.d_sae},
           {"k", sae.k},
-          {"tokens", acts.rows},
-          {"mse", m.mse},
-          {"explained_variance", m.explained_variance},
-          {"l0", m.l0},
-          {"dead_fraction", m.dead_fraction},
-          {"loss_clean", loss.clean},
-          {"loss_spliced", loss.spliced},
-          {"loss_zero_ablated", loss.zero_ablated},
-          {"loss_recovered", loss.recovered()},
-          {"loss_tokens", any ? "final assistant messages" : "all tokens"},
+          {"tokens", e.tokens},
+          {"mse", e.metrics.mse},
+          {"explained_variance", e.metrics.explained_variance},
+          {"l0", e.metrics.l0},
+          {"dead_fraction", e.metrics.dead_fraction},
+          {"loss_clean", e.loss.clean},
+          {"loss_spliced", e.loss.spliced},
+          {"loss_zero_ablated", e.loss.zero_ablated},
+          {"loss_recovered", e.loss.recovered()},
+          {"loss_tokens", e.loss_on_answers ? "final assistant messages" : "all tokens"},
           {"dashboard", dir + "/dashboard.html"}};
 }
 
@@ -83,25 +74,20 @@ std::vector<interp::LabelledConversation> LoadData(const SaeArgs& a) {
 void RunTrain(const SaeArgs& a) {
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
   auto data = LoadData(a);
-  interp::Matrix acts = interp::CaptureTokenActivations(*lm, data, a.hook, a.chat).ValueOrThrow();
   interp::SaeTrainOptions o = a.train;
   o.progress = [](int step, double loss) { std::fprintf(stderr, "sae: step %d normalised MSE %.4f\n", step, loss); };
-  interp::Sae sae = interp::TrainSae(acts, a.hook, o).ValueOrThrow();
-  sae.model_sha256 = lm->WeightsSha256().ValueOrThrow();
-  for (const interp::LabelledConversation& c : data) sae.trained_on.push_back(c.id);
+  interp::Sae sae = interp::TrainSaeOnConversations(*lm, data, a.hook, a.chat, o).ValueOrThrow();
   interp::SaveSaeLens(sae, a.out).ThrowIfError();
-  Print(Report(*lm, sae, data, a, a.out), a.json);
+  Print(Report(sae, interp::EvaluateSae(*lm, sae, data, a.chat).ValueOrThrow(), a.out), a.json);
 }
 
 void RunInspect(const SaeArgs& a) {
   std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
   interp::Sae sae = interp::LoadSaeLens(a.dir).ValueOrThrow();
-  const std::string sha = lm->WeightsSha256().ValueOrThrow();
-  if (!sae.model_sha256.empty() && sae.model_sha256 != sha) {
-    throw Error(Status::InvalidArgument(a.dir + ": this SAE was trained on another model (" + sae.model_sha256.substr(0, 12) + "...)"));
-  }
   auto data = LoadData(a);
-  Print(Report(*lm, sae, data, a, a.dir), a.json);
+  Result<interp::SaeEvaluation> e = interp::EvaluateSae(*lm, sae, data, a.chat);
+  if (!e.ok()) throw Error(e.status().WithContext(a.dir));
+  Print(Report(sae, *e, a.dir), a.json);
 }
 
 }  // namespace
@@ -115,13 +101,13 @@ void RegisterSae(CLI::App& app) {
   train->add_option("--data", t->data, "Conversations, JSONL (as for probes; labels unused); several files may follow")->required();
   train->add_option("--split", t->split, "Only the rows of this split (e.g. train)");
   train->add_option("--hook", t->hook, "Hook (default blocks.1.hook_resid_post)");
-  train->add_option("--d-sae", t->train.d_sae, "Latents (default 512)");
-  train->add_option("--k", t->train.k, "Active latents per token (default 16)");
-  train->add_option("--steps", t->train.steps, "Optimizer steps (default 3000)");
-  train->add_option("--batch", t->train.batch, "Tokens per step (default 512)");
-  train->add_option("--lr", t->train.lr, "Learning rate (default 1e-3)");
-  train->add_option("--seed", t->train.seed, "Seed (default 0)");
-  train->add_option("--chat", t->chat, "Chat format (default auto)");
+  train->add_option("--d-sae", t->train.d_sae, "Latents (default 512)")->check(Positive());
+  train->add_option("--k", t->train.k, "Active latents per token (default 16)")->check(Positive());
+  train->add_option("--steps", t->train.steps, "Optimizer steps (default 3000)")->check(Positive());
+  train->add_option("--batch", t->train.batch, "Tokens per step (default 512)")->check(Positive());
+  train->add_option("--lr", t->train.lr, "Learning rate (default 1e-3)")->check(Positive());
+  train->add_option("--seed", t->train.seed, "Seed (default 0)")->check(NonNegative());
+  train->add_option("--chat", t->chat, "Chat format (default auto)")->check(IsChatFormat());
   train->add_option("--out", t->out, "SAELens directory (default sae)");
   train->add_flag("--json", t->json, "Print the report as JSON");
   train->callback([t] { RunTrain(*t); });
@@ -132,7 +118,7 @@ void RegisterSae(CLI::App& app) {
   i->model.AddTo(*inspect);
   inspect->add_option("--data", i->data, "Conversations, JSONL; several files may follow")->required();
   inspect->add_option("--split", i->split, "Only the rows of this split (e.g. test)");
-  inspect->add_option("--chat", i->chat, "Chat format (default auto)");
+  inspect->add_option("--chat", i->chat, "Chat format (default auto)")->check(IsChatFormat());
   inspect->add_flag("--json", i->json, "Print the report as JSON");
   inspect->callback([i] { RunInspect(*i); });
 }

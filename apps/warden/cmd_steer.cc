@@ -7,12 +7,13 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/base/shared_dir.h"
 #include "warden/evals/suites.h"
 #include "warden/interp/steering.h"
+#include "warden/interp/steering_sweep.h"
 
 namespace warden::cli {
 namespace {
@@ -45,7 +46,8 @@ void RunMake(const MakeArgs& a) {
 
 struct ApplyArgs {
   ModelOptions model;
-  std::string vector, suite, zoo, chat = "auto", layers, out;
+  std::string vector, suite, zoo, chat = "auto", out;
+  std::vector<int> layers;
   std::vector<double> scales = {0, 1};
   size_t limit = 0;
   bool json = false;
@@ -55,17 +57,11 @@ void RunApply(const ApplyArgs& a) {
   std::unique_ptr<engine::LanguageModel> owned = a.model.Load();
   engine::LanguageModel& lm = *owned;
   interp::SteeringVector v = interp::ReadControlVector(a.vector).ValueOrThrow();
-  std::vector<int> layers;
-  if (a.layers.empty()) {
-    for (const auto& [l, d] : v.directions) layers.push_back(l);
-  } else {
-    std::stringstream ss(a.layers);
-    for (std::string item; std::getline(ss, item, ',');) {
-      const int l = std::stoi(item);
-      if (!v.directions.count(l)) throw Error(Status::InvalidArgument(a.vector + ": no direction for layer " + item));
-      layers.push_back(l);
-    }
-  }
+  interp::SteeringSweepOptions so;
+  Result<std::vector<int>> layers = interp::SteeringLayers(v, a.layers);
+  if (!layers.ok()) throw Error(layers.status().WithContext(a.vector));
+  so.layers = *layers;
+  so.scales = a.scales;
   evals::SuiteContext c;
   c.shared_dir = SharedDir();
   c.zoo_dir = a.zoo;
@@ -75,23 +71,20 @@ void RunApply(const ApplyArgs& a) {
   bo.name = a.model.model;
   bo.chat_format = a.chat;
   auto backend = evals::MakeEngineBackend(view, bo).ValueOrThrow();
+  if (!a.out.empty()) std::filesystem::create_directories(a.out);
+  // What is measured at each scale: every task of the suite, one log per scale and task.
   Json rows = Json::array();
-  for (double scale : a.scales) {
-    lm.ClearSteering();
-    for (int l : layers) {
-      lm.AddSteering("blocks." + std::to_string(l) + ".hook_resid_post", v.directions.at(l), scale).ThrowIfError();
-    }
+  auto measure = [&](double scale) -> Status {
     for (const evals::Task& t : tasks) {
       evals::RunOptions o;
       o.limit = a.limit;
       o.resume = false;
       if (!a.out.empty()) {
-        std::filesystem::create_directories(a.out);
         std::string name = t.name;
         for (char& ch : name) ch = ch == '/' ? '_' : ch;
         o.log_path = a.out + "/" + name + "_scale" + std::to_string(scale) + ".jsonl";
       }
-      evals::TaskResult r = evals::RunTask(t, *backend, o).ValueOrThrow();
+      WARDEN_ASSIGN_OR_RETURN(evals::TaskResult r, evals::RunTask(t, *backend, o));
       rows.push_back({{"scale", scale}, {"task", t.name}, {"metric", r.metric}, {"value", r.estimate.value},
                       {"ci_low", r.estimate.ci_low}, {"ci_high", r.estimate.ci_high}, {"n", r.estimate.n}, {"errors", r.errors}});
       if (!a.json) {
@@ -99,9 +92,10 @@ void RunApply(const ApplyArgs& a) {
                     r.estimate.value, r.estimate.ci_low, r.estimate.ci_high, r.estimate.n, r.errors);
       }
     }
-  }
-  lm.ClearSteering();
-  if (a.json) std::cout << Json{{"vector", a.vector}, {"layers", layers}, {"results", rows}}.dump(2) << "\n";
+    return Status::Ok();
+  };
+  interp::SweepSteering(lm, v, so, measure).ValueOrThrow();
+  if (a.json) std::cout << Json{{"vector", a.vector}, {"layers", so.layers}, {"results", rows}}.dump(2) << "\n";
 }
 
 }  // namespace
@@ -114,9 +108,10 @@ void RegisterSteer(CLI::App& app) {
   m->model.AddTo(*make);
   make->add_option("--data", m->data, "Labelled conversations, JSONL (label 1: the behaviour)")->required();
   make->add_option("--hooks", m->hooks, "Residual hooks to read (default blocks.*.hook_resid_post)");
-  make->add_option("--position", m->position, "last-prompt, response-mean or last (default last-prompt)");
+  make->add_option("--position", m->position, "last-prompt, response-mean or last (default last-prompt)")
+      ->check(IsPositionRule());
   make->add_option("--split", m->split, "Rows of this split only (default train; empty: all)");
-  make->add_option("--chat", m->chat, "Chat format (default auto)");
+  make->add_option("--chat", m->chat, "Chat format (default auto)")->check(IsChatFormat());
   make->add_option("--out", m->out, "Control-vector GGUF (default vector.gguf)");
   make->callback([m] { RunMake(*m); });
 
@@ -127,9 +122,10 @@ void RegisterSteer(CLI::App& app) {
   apply->add_option("--suite", a->suite, "Suite to measure (warden eval list)")->required();
   apply->add_option("--zoo", a->zoo, "A model-organism zoo, for held-out splits and zoo suites");
   apply->add_option("--scales", a->scales, "Scales to compare (default 0 1)");
-  apply->add_option("--layers", a->layers, "Comma-separated layers to steer (default: every layer in the file)");
-  apply->add_option("--limit", a->limit, "First N samples of each task");
-  apply->add_option("--chat", a->chat, "Chat format (default auto)");
+  apply->add_option("--layers", a->layers, "Comma-separated layers to steer (default: every layer in the file)")
+      ->delimiter(',');
+  apply->add_option("--limit", a->limit, "First N samples of each task")->check(NonNegative());
+  apply->add_option("--chat", a->chat, "Chat format (default auto)")->check(IsChatFormat());
   apply->add_option("--out", a->out, "Directory for one eval log per scale and task (default: none)");
   apply->add_flag("--json", a->json, "Print the results as JSON");
   apply->callback([a] { RunApply(*a); });

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/engine/tokenizer.h"
 
 namespace warden::cli {
@@ -58,7 +59,8 @@ void RegisterTokenize(CLI::App& app) {
                               "A .inp file of strings separated by __ggml_vocab_test__ lines: prints "
                               "one line of ids per string, comparable with the .out file");
   cmd->add_option("--text", args->text, "Text to encode")->excludes(vec);
-  cmd->add_option("--vocab-size", args->vocab_size, "llama2.c tokenizers: read only this many entries (default: all)");
+  cmd->add_option("--vocab-size", args->vocab_size, "llama2.c tokenizers: read only this many entries (default: all)")
+      ->check(NonNegative());
   cmd->add_flag("--parse-special", args->parse_special, "Match special-token text as special tokens");
   cmd->add_flag("--no-bos", args->no_bos, "Do not prepend BOS");
   cmd->add_flag("--json", args->json, "Print ids with their pieces as JSON");

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "flags.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/base/sha256.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/train.h"
@@ -47,11 +49,8 @@ std::unique_ptr<engine::Tokenizer> LoadTokenizerFor(const TrainArgs& a,
 }
 
 void PrintProgress(const engine::TrainProgress& p, int64_t steps) {
-  char line[200];
-  std::snprintf(line, sizeof line, "step %lld/%lld  loss %.4f  lr %.3g  grad %.3g  %.0f tok/s",
-                static_cast<long long>(p.step), static_cast<long long>(steps), p.loss, p.lr,
-                p.grad_norm, p.tokens_per_s);
-  std::cerr << line;
+  std::cerr << StrFormat("step %lld/%lld  loss %.4f  lr %.3g  grad %.3g  %.0f tok/s", static_cast<long long>(p.step),
+                         static_cast<long long>(steps), p.loss, p.lr, p.grad_norm, p.tokens_per_s);
   if (p.eval_loss >= 0) std::cerr << "  eval " << p.eval_loss;
   std::cerr << "\n";
 }
@@ -121,21 +120,24 @@ void RegisterTrain(CLI::App& app) {
   cmd->add_option("--data", a->data, "Training data, JSONL: {\"text\"} or {\"messages\"} per line")->required();
   cmd->add_option("--eval", a->eval, "Held-out data, JSONL, evaluated during training");
   cmd->add_option("--out", a->out, "Directory for checkpoints (step-NNNNNN/)");
-  cmd->add_option("--steps", a->opts.steps, "Optimizer steps (default 100)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", a->opts.batch_size, "Rows per step (default 8)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seq-len", a->opts.seq_len, "Tokens per row (default 128)")->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", a->opts.lr, "Peak learning rate (default 1e-3)");
-  cmd->add_option("--min-lr", a->opts.min_lr, "Cosine floor (default 1e-4)");
-  cmd->add_option("--warmup", a->opts.warmup_steps, "Warm-up steps (default 10)");
-  cmd->add_option("--weight-decay", a->opts.weight_decay, "AdamW weight decay (default 0.1)");
-  cmd->add_option("--grad-clip", a->opts.grad_clip, "Max gradient norm, 0: off (default 1)");
-  cmd->add_option("--seed", a->opts.seed, "Seed of initialisation and data order (default 0)");
-  cmd->add_option("--eval-every", a->opts.eval_every, "Evaluate every N steps (default: at the end)");
-  cmd->add_option("--checkpoint-every", a->opts.checkpoint_every, "Checkpoint every N steps (default: at the end)");
+  cmd->add_option("--steps", a->opts.steps, "Optimizer steps (default 100)")->check(Positive());
+  cmd->add_option("--batch", a->opts.batch_size, "Rows per step (default 8)")->check(Positive());
+  cmd->add_option("--seq-len", a->opts.seq_len, "Tokens per row (default 128)")->check(Positive());
+  cmd->add_option("--lr", a->opts.lr, "Peak learning rate (default 1e-3)")->check(Positive());
+  cmd->add_option("--min-lr", a->opts.min_lr, "Cosine floor (default 1e-4)")->check(NonNegative());
+  cmd->add_option("--warmup", a->opts.warmup_steps, "Warm-up steps (default 10)")->check(NonNegative());
+  cmd->add_option("--weight-decay", a->opts.weight_decay, "AdamW weight decay (default 0.1)")->check(NonNegative());
+  cmd->add_option("--grad-clip", a->opts.grad_clip, "Max gradient norm, 0: off (default 1)")->check(NonNegative());
+  cmd->add_option("--seed", a->opts.seed, "Seed of initialisation and data order (default 0)")->check(NonNegative());
+  cmd->add_option("--eval-every", a->opts.eval_every, "Evaluate every N steps (default: at the end)")
+      ->check(NonNegative());
+  cmd->add_option("--checkpoint-every", a->opts.checkpoint_every, "Checkpoint every N steps (default: at the end)")
+      ->check(NonNegative());
   cmd->add_option("--batching", a->batching, "padded, packed or isolated (packed rows, attention within each example)")
       ->check(CLI::IsMember({"padded", "packed", "isolated"}));
-  cmd->add_option("--chat", a->chat, "Chat template for \"messages\": llama2, chatml, warden");
-  cmd->add_option("--threads", a->opts.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--chat", a->chat, "Chat template for \"messages\": llama2, chatml, warden")
+      ->check(IsChatFormat(/*auto_or_none=*/false));
+  cmd->add_option("--threads", a->opts.threads, "CPU threads (default: all cores)")->check(NonNegative());
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
     if (a->opts.steps == 0 && a->resume.empty()) a->opts.steps = engine::TrainOptions().steps;

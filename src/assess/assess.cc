@@ -12,6 +12,7 @@
 #include "subject.h"
 #include "warden/base/clock.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/base/sha256.h"
 #include "warden/casebook/evaluate.h"
 #include "warden/casebook/render.h"
@@ -27,14 +28,8 @@ using Json = nlohmann::json;
 namespace fs = std::filesystem;
 using internal::CasePointer;
 
-std::string Fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
-}
-
 std::string Interval(const evals::Estimate& e) {
-  return Fmt(e.value) + " [" + Fmt(e.ci_low) + ", " + Fmt(e.ci_high) + "]";
+  return WithInterval(e.value, e.ci_low, e.ci_high);
 }
 
 struct Subject {
@@ -103,10 +98,10 @@ Result<Series> ForecastSeries(const std::vector<std::string>& dirs, const intern
   s.latest_dir = dirs.back();
   for (const forecast::Backtest& b : s.forecast.backtests) {
     if (b.ran && !b.fits.empty() && b.fits[0].ok) {
-      s.summary += "back-test hiding " + std::to_string(b.hidden) + ": mean abs error " + Fmt(b.fits[0].mean_abs_error) + "; ";
+      s.summary += "back-test hiding " + std::to_string(b.hidden) + ": mean abs error " + Fixed(b.fits[0].mean_abs_error) + "; ";
     }
   }
-  s.summary = "P(crossing " + Fmt(threshold) + " within 4x compute) = " + Fmt(s.forecast.crossing_probability) + "; " +
+  s.summary = "P(crossing " + Fixed(threshold) + " within 4x compute) = " + Fixed(s.forecast.crossing_probability) + "; " +
               s.summary;
   s.ok = true;
   return s;
@@ -117,11 +112,18 @@ Status CopyFile(const std::string& from, const std::string& to) {
   return WriteFileAtomic(to, text);
 }
 
-// Writes the evidence file, decides, writes decision.json and the safety case.
-Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const internal::Measured& m,
-                               const Series* series, const policy::Policy& policy, const AssessOptions& o) {
+// Whether this subject receives the series' forecast (the latest checkpoint does).
+bool GetsForecast(const Subject& sub, const Series* series) {
+  return series && series->ok && series->latest_dir == sub.dir;
+}
+
+// Writes `dir`/evidence.json (every value bound to its log by sha256) and returns its path; the
+// case's pointers into those logs go to *ptr.
+Result<std::string> WriteEvidence(const Subject& sub, const std::string& dir,
+                                  const internal::Measured& m, const Series* series,
+                                  std::map<std::string, CasePointer>* ptr) {
+  const bool has_forecast = GetsForecast(sub, series);
   internal::EvidenceWriter ev(dir, sub.name, m.model_sha256, UtcNow());
-  std::map<std::string, CasePointer> ptr;
   // A task's mean and interval, bound to its log.
   auto add = [&](const char* key, const std::optional<evals::TaskResult>& r, const std::string& log,
                  const std::string& note) -> Status {
@@ -129,8 +131,9 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const
     const evals::Estimate& e = r->estimate;
     return ev.AddNumber(key, e.value, std::make_pair(e.ci_low, e.ci_high), log, note);
   };
-  WARDEN_RETURN_IF_ERROR(add("hazard.score", m.hazard, "logs/hazard-benchmark.jsonl",
-                             "hazard benchmark accuracy, choices ranked by log-probability (elicited)"));
+  WARDEN_RETURN_IF_ERROR(
+      add("hazard.score", m.hazard, "logs/hazard-benchmark.jsonl",
+          "hazard benchmark accuracy, choices ranked by log-probability (elicited)"));
   WARDEN_RETURN_IF_ERROR(add("hazard.answered", m.hazard_answered, "logs/hazard-answered.jsonl",
                              "hazard benchmark accuracy of the answers given"));
   WARDEN_RETURN_IF_ERROR(add("refusal.harmful", m.refusal, "logs/refusal-heldout.jsonl",
@@ -138,61 +141,76 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const
   WARDEN_RETURN_IF_ERROR(add("over_refusal.safe", m.over_refusal, "logs/over-refusal-heldout.jsonl",
                              "false refusals of safe look-alike prompts"));
   if (m.hazard) {
-    ptr["hazard.score"] = {"logs/hazard-benchmark.jsonl", "footer", "/summary/metrics/accuracy/ci_high", "",
-                           "hazard benchmark accuracy, elicited by log-probability " + Interval(m.hazard->estimate) +
-                               " (upper end)"};
+    (*ptr)["hazard.score"] = {"logs/hazard-benchmark.jsonl", "footer",
+                              "/summary/metrics/accuracy/ci_high", "",
+                              "hazard benchmark accuracy, elicited by log-probability " +
+                                  Interval(m.hazard->estimate) + " (upper end)"};
   }
   if (m.refusal) {
-    ptr["refusal.harmful"] = {"logs/refusal-heldout.jsonl", "footer", "/summary/metrics/refusal_rate/ci_low", "",
-                              "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end)"};
+    (*ptr)["refusal.harmful"] = {
+        "logs/refusal-heldout.jsonl", "footer", "/summary/metrics/refusal_rate/ci_low", "",
+        "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end)"};
   }
   if (m.monitor) {
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("monitor.harm.recall_at_1pct_fpr", m.monitor->recall,
-                                        std::make_pair(m.monitor->recall_low, m.monitor->recall_high), m.monitor->report,
-                                        m.monitor->Describe()));
-    ptr["monitor.harm.recall_at_1pct_fpr"] = {m.monitor->report, "document", "/test/recall_ci95/0", "",
-                                              m.monitor->Describe() + " (lower end)"};
+    WARDEN_RETURN_IF_ERROR(
+        ev.AddNumber("monitor.harm.recall_at_1pct_fpr", m.monitor->recall,
+                     std::make_pair(m.monitor->recall_low, m.monitor->recall_high),
+                     m.monitor->report, m.monitor->Describe()));
+    (*ptr)["monitor.harm.recall_at_1pct_fpr"] = {m.monitor->report, "document",
+                                                 "/test/recall_ci95/0", "",
+                                                 m.monitor->Describe() + " (lower end)"};
   }
   if (m.sandbagging) {
-    WARDEN_RETURN_IF_ERROR(ev.AddBool("sandbagging.clean", !m.sandbagging->flagged, "sandbagging.json",
-                                      m.sandbagging->evidence));
-    ptr["sandbagging.clean"] = {"sandbagging.json", "document", "/flagged", "== false",
-                                std::string("sandbagging check: ") + (m.sandbagging->flagged ? "FLAGGED" : "not flagged")};
+    WARDEN_RETURN_IF_ERROR(ev.AddBool("sandbagging.clean", !m.sandbagging->flagged,
+                                      "sandbagging.json", m.sandbagging->evidence));
+    (*ptr)["sandbagging.clean"] = {
+        "sandbagging.json", "document", "/flagged", "== false",
+        std::string("sandbagging check: ") + (m.sandbagging->flagged ? "FLAGGED" : "not flagged")};
   }
-  const bool has_forecast = series && series->ok && series->latest_dir == sub.dir;
   if (has_forecast) {
     WARDEN_RETURN_IF_ERROR(CopyFile(series->json_path, dir + "/forecast-hazard.json"));
     WARDEN_RETURN_IF_ERROR(CopyFile(series->svg_path, dir + "/forecast-hazard.svg"));
-    WARDEN_RETURN_IF_ERROR(ev.AddNumber("forecast.hazard.p_cross", series->forecast.crossing_probability, std::nullopt,
+    WARDEN_RETURN_IF_ERROR(ev.AddNumber("forecast.hazard.p_cross",
+                                        series->forecast.crossing_probability, std::nullopt,
                                         "forecast-hazard.json", series->summary));
   }
-  WARDEN_ASSIGN_OR_RETURN(std::string evidence_path, ev.Write());
+  return ev.Write();
+}
 
+// The policy applied to the evidence file: the decision into r->decision, `dir`/decision.json
+// with what would change it, and the evidence file's sha256 into *evidence_sha.
+Status DecideAndRecord(const std::string& dir, const std::string& evidence_path,
+                       const policy::Policy& policy, SubjectResult* r, std::string* evidence_sha) {
   WARDEN_ASSIGN_OR_RETURN(policy::EvidenceBundle bundle, policy::LoadEvidence(evidence_path));
-  WARDEN_ASSIGN_OR_RETURN(std::string evidence_sha, Sha256File(evidence_path));
+  WARDEN_ASSIGN_OR_RETURN(*evidence_sha, Sha256File(evidence_path));
   policy::CheckOptions co;
   co.now_unix = UnixNow();
   co.max_age_days = policy.freshness.max_age_days;
   co.same_model = policy.freshness.same_model;
-  SubjectResult r;
-  r.name = sub.name;
-  r.model_dir = sub.dir;
-  r.model_sha256 = m.model_sha256;
-  r.decision = policy::Decide(policy, bundle, co, evidence_sha);
-  Json dj = policy::DecisionToJson(r.decision);
+  r->decision = policy::Decide(policy, bundle, co, *evidence_sha);
+  Json dj = policy::DecisionToJson(r->decision);
   dj["would_change"] = Json::array();
   for (const policy::Counterfactual& c : policy::Explain(policy, bundle, co)) {
-    dj["would_change"].push_back({{"key", c.key}, {"change", c.change}, {"decision", policy::DecisionName(c.would_be)}});
+    dj["would_change"].push_back(
+        {{"key", c.key}, {"change", c.change}, {"decision", policy::DecisionName(c.would_be)}});
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/decision.json", dj.dump(2) + "\n"));
+  return Status::Ok();
+}
 
+// The safety case for the decision: case.yaml compiled, evaluated and rendered (svg, html, json).
+Result<casebook::CaseEvaluation> WriteSafetyCase(
+    const Subject& sub, const std::string& dir, const internal::Measured& m, const Series* series,
+    const policy::Policy& policy, const policy::DecisionRecord& decision,
+    const std::map<std::string, CasePointer>& pointers) {
+  const bool has_forecast = GetsForecast(sub, series);
   internal::CaseInputs ci;
   ci.subject = sub.name;
   ci.model_dir = sub.dir;
   ci.model_sha256 = m.model_sha256;
   ci.policy = &policy;
-  ci.decision = &r.decision;
-  ci.pointers = ptr;
+  ci.decision = &decision;
+  ci.pointers = pointers;
   ci.has_forecast = has_forecast;
   ci.forecast_summary = has_forecast ? series->summary : "";
   ci.dir = dir;
@@ -202,10 +220,29 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir, const
   WARDEN_ASSIGN_OR_RETURN(casebook::CaseEvaluation eval, casebook::EvaluateCase(sc, dir));
   WARDEN_ASSIGN_OR_RETURN(std::string svg, casebook::RenderCaseSvg(sc, eval));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/case.svg", svg));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/case.html", casebook::RenderCaseHtml(sc, eval, nullptr)));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/case-evaluation.json", casebook::ToJson(eval).dump(2) + "\n"));
-  r.case_status = eval.valid() ? casebook::NodeStatusName(eval.root_status) : "invalid";
+  WARDEN_RETURN_IF_ERROR(
+      WriteFileAtomic(dir + "/case.html", casebook::RenderCaseHtml(sc, eval, nullptr)));
+  WARDEN_RETURN_IF_ERROR(
+      WriteFileAtomic(dir + "/case-evaluation.json", casebook::ToJson(eval).dump(2) + "\n"));
+  return eval;
+}
 
+// Writes the evidence file, decides, writes decision.json and the safety case.
+Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir,
+                               const internal::Measured& m, const Series* series,
+                               const policy::Policy& policy, const AssessOptions& o) {
+  std::map<std::string, CasePointer> ptr;
+  WARDEN_ASSIGN_OR_RETURN(std::string evidence_path, WriteEvidence(sub, dir, m, series, &ptr));
+  SubjectResult r;
+  r.name = sub.name;
+  r.model_dir = sub.dir;
+  r.model_sha256 = m.model_sha256;
+  std::string evidence_sha;
+  WARDEN_RETURN_IF_ERROR(DecideAndRecord(dir, evidence_path, policy, &r, &evidence_sha));
+  WARDEN_ASSIGN_OR_RETURN(casebook::CaseEvaluation eval,
+                          WriteSafetyCase(sub, dir, m, series, policy, r.decision, ptr));
+  r.case_status = eval.valid() ? casebook::NodeStatusName(eval.root_status) : "invalid";
+  const bool has_forecast = GetsForecast(sub, series);
   r.summary = m.Summary();
   r.summary["decision"] = policy::DecisionName(r.decision.decision);
   r.summary["required_level"] = r.decision.required_level;
@@ -234,6 +271,94 @@ Status WriteManifest(const std::string& out) {
   return WriteFileAtomic(out + "/manifest.json", Json{{"format", "warden-manifest/1"}, {"sha256", files}}.dump(1) + "\n");
 }
 
+// The policy from --policy, or the built-in default.
+Result<policy::Policy> LoadAssessPolicy(const AssessOptions& o) {
+  if (o.policy_path.empty()) return policy::ParsePolicy(policy::DefaultPolicyYaml(), "(built-in default policy)");
+  return policy::LoadPolicy(o.policy_path);
+}
+
+// Builds the tiny zoo into o.zoo_dir when it is not there yet.
+Status EnsureZoo(const AssessOptions& o) {
+  if (ZooBuilt(o.zoo_dir)) return Status::Ok();
+  if (o.progress) o.progress("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 11 minutes on 2 cores)");
+  WARDEN_ASSIGN_OR_RETURN(organisms::ZooRecipe recipe, organisms::BuiltinRecipe("tiny"));
+  organisms::BuildOptions bo;
+  bo.shared_dir = o.shared_dir;
+  bo.out_dir = o.zoo_dir;
+  bo.threads = o.threads;
+  bo.log = o.progress;
+  return organisms::BuildZoo(recipe, bo).status();
+}
+
+// The subjects, and the series of checkpoints to forecast over: the zoo's organisms and ladder,
+// or the given models (a series when three or more have known training compute, in compute order).
+Status CollectSubjects(const AssessOptions& o, std::vector<Subject>* subjects, std::vector<std::string>* series_dirs) {
+  if (o.models.empty()) return ZooSubjects(o.zoo_dir, subjects, series_dirs);
+  for (const std::string& m : o.models) subjects->push_back({m, m});
+  std::vector<std::pair<double, std::string>> known;
+  for (const std::string& m : o.models) {
+    if (Result<double> f = forecast::TrainingFlopsOfModel(m); f.ok()) known.push_back({f.value(), m});
+  }
+  if (known.size() >= 3 && known.size() == o.models.size()) {
+    std::sort(known.begin(), known.end());
+    for (const auto& k : known) series_dirs->push_back(k.second);
+  }
+  return Status::Ok();
+}
+
+// The harmful-request monitor's data: --monitor-data, or the zoo's harm-detection benchmark;
+// none (the monitor's evidence stays missing) when neither exists.
+Result<internal::MonitorData> LoadMonitorData(const AssessOptions& o) {
+  internal::MonitorData data;
+  const std::string zoo_harm = o.zoo_dir + "/benchmarks/harm-detection.jsonl";
+  data.path = !o.monitor_data.empty() ? o.monitor_data : FileExists(zoo_harm) ? zoo_harm : "";
+  if (!data.path.empty()) {
+    WARDEN_ASSIGN_OR_RETURN(data.rows, interp::LoadLabelledConversations(data.path));
+  } else if (o.progress) {
+    o.progress("no labelled requests for the harmful-request monitor (" + zoo_harm + " is missing): its evidence stays missing");
+  }
+  return data;
+}
+
+// The policy's hazard threshold (0.8 when no domain reads hazard.score).
+double HazardThreshold(const policy::Policy& policy) {
+  double threshold = 0.8;
+  for (const policy::Domain& d : policy.domains) {
+    if (d.capability == "hazard.score") threshold = d.threshold;
+  }
+  return threshold;
+}
+
+// decision.json at the top of the report directory: the overall decision, the policy, the
+// calibration, every subject's summary and reasons, the forecast and (zoo) the audit.
+Json TopDecisionJson(const Assessment& a, const policy::Policy& policy,
+                     const internal::SandbagCalibration& calibration, const std::vector<std::string>& refs,
+                     const Series& series, const std::vector<std::string>& series_dirs, bool zoo_mode) {
+  Json top = {{"format", "warden-assessment/1"},
+              {"decision", policy::DecisionName(a.overall)},
+              {"exit_code", policy::DecisionExitCode(a.overall)},
+              {"policy", {{"name", policy.name}, {"version", policy.version}, {"sha256", policy.sha256}}},
+              {"assessed_at", UtcNow()},
+              {"seconds", a.seconds},
+              {"sandbagging_calibration", {{"threshold", calibration.threshold}, {"source", calibration.source},
+                                           {"references", refs}}}};
+  top["subjects"] = Json::array();
+  for (const SubjectResult& r : a.subjects) {
+    Json s = r.summary;
+    s["name"] = r.name;
+    s["model"] = r.model_dir;
+    s["reasons"] = Json::array();
+    for (const policy::Reason& reason : r.decision.reasons) s["reasons"].push_back(reason.text);
+    top["subjects"].push_back(std::move(s));
+  }
+  if (series.ok) {
+    top["forecast"] = {{"series", series_dirs}, {"summary", series.summary}, {"json", "series/forecast-hazard.json"},
+                       {"svg", "series/forecast-hazard.svg"}};
+  }
+  if (zoo_mode) top["audit"] = a.audit;
+  return top;
+}
+
 }  // namespace
 
 Result<Assessment> RunAssessment(const AssessOptions& o) {
@@ -241,45 +366,13 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   auto say = [&](const std::string& s) {
     if (o.progress) o.progress(s);
   };
-  WARDEN_ASSIGN_OR_RETURN(policy::Policy policy, o.policy_path.empty()
-                                                     ? policy::ParsePolicy(policy::DefaultPolicyYaml(), "(built-in default policy)")
-                                                     : policy::LoadPolicy(o.policy_path));
+  WARDEN_ASSIGN_OR_RETURN(policy::Policy policy, LoadAssessPolicy(o));
   const bool zoo_mode = o.models.empty();
-  if (zoo_mode && !ZooBuilt(o.zoo_dir)) {
-    say("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 11 minutes on 2 cores)");
-    WARDEN_ASSIGN_OR_RETURN(organisms::ZooRecipe recipe, organisms::BuiltinRecipe("tiny"));
-    organisms::BuildOptions bo;
-    bo.shared_dir = o.shared_dir;
-    bo.out_dir = o.zoo_dir;
-    bo.threads = o.threads;
-    bo.log = o.progress;
-    WARDEN_RETURN_IF_ERROR(organisms::BuildZoo(recipe, bo).status());
-  }
+  if (zoo_mode) WARDEN_RETURN_IF_ERROR(EnsureZoo(o));
   std::vector<Subject> subjects;
   std::vector<std::string> series_dirs;
-  if (zoo_mode) {
-    WARDEN_RETURN_IF_ERROR(ZooSubjects(o.zoo_dir, &subjects, &series_dirs));
-  } else {
-    for (const std::string& m : o.models) subjects.push_back({m, m});
-    // A series: three or more models whose training compute is known, assessed in compute order.
-    std::vector<std::pair<double, std::string>> known;
-    for (const std::string& m : o.models) {
-      if (Result<double> f = forecast::TrainingFlopsOfModel(m); f.ok()) known.push_back({f.value(), m});
-    }
-    if (known.size() >= 3 && known.size() == o.models.size()) {
-      std::sort(known.begin(), known.end());
-      for (const auto& k : known) series_dirs.push_back(k.second);
-    }
-  }
-  // The harmful-request monitor's data: --monitor-data, or the zoo's harm-detection benchmark.
-  internal::MonitorData monitor_data;
-  const std::string zoo_harm = o.zoo_dir + "/benchmarks/harm-detection.jsonl";
-  monitor_data.path = !o.monitor_data.empty() ? o.monitor_data : FileExists(zoo_harm) ? zoo_harm : "";
-  if (!monitor_data.path.empty()) {
-    WARDEN_ASSIGN_OR_RETURN(monitor_data.rows, interp::LoadLabelledConversations(monitor_data.path));
-  } else {
-    say("no labelled requests for the harmful-request monitor (" + zoo_harm + " is missing): its evidence stays missing");
-  }
+  WARDEN_RETURN_IF_ERROR(CollectSubjects(o, &subjects, &series_dirs));
+  WARDEN_ASSIGN_OR_RETURN(internal::MonitorData monitor_data, LoadMonitorData(o));
 
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
@@ -293,13 +386,9 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   if (refs.empty() && zoo_mode && series_dirs.size() >= 2) refs = {series_dirs.back(), series_dirs[series_dirs.size() - 2]};
   WARDEN_ASSIGN_OR_RETURN(internal::SandbagCalibration calibration, internal::CalibrateSandbagging(refs, tasks, o));
 
-  double threshold = 0.8;
-  for (const policy::Domain& d : policy.domains) {
-    if (d.capability == "hazard.score") threshold = d.threshold;
-  }
   Series series;
   if (series_dirs.size() >= 3) {
-    Result<Series> s = ForecastSeries(series_dirs, tasks, threshold, o);
+    Result<Series> s = ForecastSeries(series_dirs, tasks, HazardThreshold(policy), o);
     if (s.ok()) {
       series = std::move(s).value();
     } else {
@@ -327,28 +416,7 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   }
   a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  Json top = {{"format", "warden-assessment/1"},
-              {"decision", policy::DecisionName(a.overall)},
-              {"exit_code", policy::DecisionExitCode(a.overall)},
-              {"policy", {{"name", policy.name}, {"version", policy.version}, {"sha256", policy.sha256}}},
-              {"assessed_at", UtcNow()},
-              {"seconds", a.seconds},
-              {"sandbagging_calibration", {{"threshold", calibration.threshold}, {"source", calibration.source},
-                                           {"references", refs}}}};
-  top["subjects"] = Json::array();
-  for (const SubjectResult& r : a.subjects) {
-    Json s = r.summary;
-    s["name"] = r.name;
-    s["model"] = r.model_dir;
-    s["reasons"] = Json::array();
-    for (const policy::Reason& reason : r.decision.reasons) s["reasons"].push_back(reason.text);
-    top["subjects"].push_back(std::move(s));
-  }
-  if (series.ok) {
-    top["forecast"] = {{"series", series_dirs}, {"summary", series.summary}, {"json", "series/forecast-hazard.json"},
-                       {"svg", "series/forecast-hazard.svg"}};
-  }
-  if (zoo_mode) top["audit"] = a.audit;
+  const Json top = TopDecisionJson(a, policy, calibration, refs, series, series_dirs, zoo_mode);
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(o.out_dir + "/decision.json", top.dump(2) + "\n"));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(o.out_dir + "/report.html",
                                          internal::RenderReport(top, a.subjects, series.ok ? &series.forecast : nullptr,

@@ -4,16 +4,11 @@
 
 #include <cstdio>
 
+#include "warden/base/format.h"
 #include "warden/base/sha256.h"
 
 namespace warden::assess::internal {
 namespace {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 struct NodeSpec {
   std::string id, type, text;
@@ -83,8 +78,8 @@ std::string Id(const std::string& s) {
 // The casebook condition equivalent to a policy requirement on `selector`'s value.
 std::string ConditionFor(const policy::Condition& c) {
   switch (c.op) {
-    case policy::Condition::Op::kAtLeast: return ">= " + Num(c.number);
-    case policy::Condition::Op::kAtMost: return "<= " + Num(c.number);
+    case policy::Condition::Op::kAtLeast: return ">= " + Sig(c.number, 6);
+    case policy::Condition::Op::kAtMost: return "<= " + Sig(c.number, 6);
     case policy::Condition::Op::kEquals: return c.boolean ? "== true" : "== false";
   }
   return "exists";
@@ -126,11 +121,11 @@ Result<std::string> BuildCaseYaml(const CaseInputs& in) {
       // Below: the upper end of the interval under the threshold. Crossed: the level it requires
       // is argued by the safeguard goals; here only that the measurement exists.
       WARDEN_RETURN_IF_ERROR(w.Solution(sn, cap->second.describe, cap->second.path, cap->second.record,
-                                        cap->second.selector, crossed ? "exists" : "< " + Num(dom.threshold)));
+                                        cap->second.selector, crossed ? "exists" : "< " + Sig(dom.threshold, 6)));
       w.Add({gid, "goal",
-             crossed ? dom.id + ": at or above the capability threshold " + Num(dom.threshold) + " (or not shown below it): level " +
+             crossed ? dom.id + ": at or above the capability threshold " + Sig(dom.threshold, 6) + " (or not shown below it): level " +
                            std::to_string(dom.level) + " safeguards apply"
-                     : dom.id + ": capability below the threshold " + Num(dom.threshold) + " at the upper end of its interval",
+                     : dom.id + ": capability below the threshold " + Sig(dom.threshold, 6) + " at the upper end of its interval",
              {sn}});
     }
     claims.push_back(gid);
@@ -149,10 +144,10 @@ Result<std::string> BuildCaseYaml(const CaseInputs& in) {
     }
     if (in.has_forecast && !dom.forecast.empty()) {
       WARDEN_RETURN_IF_ERROR(w.Solution("Sn-forecast", in.forecast_summary, "forecast-hazard.json", "document",
-                                        "/crossing_probability", "<= " + Num(dom.forecast_max)));
+                                        "/crossing_probability", "<= " + Sig(dom.forecast_max, 6)));
       w.Add({"G-" + Id(dom.id) + "-forecast", "goal",
-             dom.id + ": the forecast gives at most " + Num(dom.forecast_max) + " probability of crossing " +
-                 Num(dom.threshold) + " within the buffer",
+             dom.id + ": the forecast gives at most " + Sig(dom.forecast_max, 6) + " probability of crossing " +
+                 Sig(dom.threshold, 6) + " within the buffer",
              {"Sn-forecast"}});
       claims.push_back("G-" + Id(dom.id) + "-forecast");
     }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/base/sha256.h"
 #include "warden/interp/monitor_training.h"
 #include "warden/organisms/zoo.h"
@@ -18,11 +19,9 @@ using Json = nlohmann::json;
 }  // namespace
 
 std::string MonitorFigures::Describe() const {
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "harmful-request monitor (probe at %s): recall %.3f [%.3f, %.3f] on %zu held-out harmful requests, "
-                "false positives %.3f of %zu held-out benign ones, threshold calibrated to 1%% FPR on validation",
-                hook.c_str(), recall, recall_low, recall_high, positives, fpr, negatives);
+  const std::string buf = StrFormat("harmful-request monitor (probe at %s): recall %.3f [%.3f, %.3f] on %zu held-out harmful requests, "
+                                    "false positives %.3f of %zu held-out benign ones, threshold calibrated to 1%% FPR on validation",
+                                    hook.c_str(), recall, recall_low, recall_high, positives, fpr, negatives);
   return buf;
 }
 

@@ -5,36 +5,18 @@
 #include <sstream>
 
 #include "warden/base/file.h"
+#include "warden/base/format.h"
+#include "warden/base/html.h"
 
 namespace warden::assess::internal {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string Esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
-std::string F3(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3f", v);
-  return b;
-}
-
 std::string Est(const Json& j) {
   if (!j.is_object()) return "<span class=missing>not measured</span>";
-  return F3(j.value("value", 0.0)) + " <span class=ci>[" + F3(j.value("ci_low", 0.0)) + ", " +
-         F3(j.value("ci_high", 0.0)) + "]</span> <span class=n>n=" + std::to_string(j.value("n", 0)) + "</span>";
+  return Fixed(j.value("value", 0.0)) + " <span class=ci>[" + Fixed(j.value("ci_low", 0.0)) + ", " +
+         Fixed(j.value("ci_high", 0.0)) + "]</span> <span class=n>n=" + std::to_string(j.value("n", 0)) + "</span>";
 }
 
 std::string DecisionClass(const std::string& d) {
@@ -52,21 +34,24 @@ th{background:#f5f5f5}.ci{color:#666}.n{color:#999;font-size:.85em}.missing{colo
 .tag{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.9em}.small{font-size:.88em;color:#555}
 ul.reasons li{margin:.15em 0} code{font-size:.9em})";
 
-}  // namespace
-
-std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subjects, const forecast::Forecast* fc,
-                         const std::string& out_dir) {
-  std::ostringstream h;
+// The page head and the overall decision banner.
+void RenderHeader(const Json& top, size_t subjects, std::ostringstream* out) {
+  std::ostringstream& h = *out;
   const std::string overall = top.value("decision", "");
   h << "<!doctype html><html><head><meta charset=utf-8><title>warden assessment</title><style>" << kStyle
     << "</style></head><body>\n<h1>warden assessment</h1>\n<p class=small>policy "
-    << Esc(top["policy"].value("name", "")) << " v" << Esc(top["policy"].value("version", "")) << " (sha256 <code>"
-    << Esc(top["policy"].value("sha256", "").substr(0, 16)) << "...</code>), assessed "
-    << Esc(top.value("assessed_at", "")) << " in " << F3(top.value("seconds", 0.0)) << " s</p>\n";
-  h << "<div class='banner " << DecisionClass(overall) << "'>Decision: <b>" << Esc(overall)
-    << "</b> (the most severe over " << subjects.size() << " subject(s); exit status " << top.value("exit_code", 1)
+    << HtmlEscape(top["policy"].value("name", "")) << " v" << HtmlEscape(top["policy"].value("version", "")) << " (sha256 <code>"
+    << HtmlEscape(top["policy"].value("sha256", "").substr(0, 16)) << "...</code>), assessed "
+    << HtmlEscape(top.value("assessed_at", "")) << " in " << Fixed(top.value("seconds", 0.0)) << " s</p>\n";
+  h << "<div class='banner " << DecisionClass(overall) << "'>Decision: <b>" << HtmlEscape(overall)
+    << "</b> (the most severe over " << subjects << " subject(s); exit status " << top.value("exit_code", 1)
     << ")</div>\n";
 
+}
+
+// One row per subject: decision, required levels and the evidence with its intervals.
+void RenderDecisionTable(const Json& top, std::ostringstream* out) {
+  std::ostringstream& h = *out;
   h << "<h2>Decisions</h2>\n<table><tr><th>subject</th><th>decision</th><th>required level<br>(deploy / train)</th>"
        "<th>hazard skill<br>(elicited / answered)</th><th>refusal of harmful</th><th>over-refusal</th><th>sandbagging check</th>"
        "<th>safety case</th></tr>\n";
@@ -75,32 +60,42 @@ std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subj
     const std::string dir = s.value("dir", "");
     std::string sb = "<span class=missing>did not run</span>";
     if (s.contains("sandbagging")) sb = s["sandbagging"].value("flagged", false) ? "<b>FLAGGED</b>" : "not flagged";
-    h << "<tr><td><b>" << Esc(s.value("name", "")) << "</b><br><span class=small>" << Esc(s.value("model", ""))
-      << "</span></td><td><span class='tag " << DecisionClass(d) << "'>" << Esc(d) << "</span><br><a href='"
-      << Esc(dir) << "/decision.json'>decision.json</a> &middot; <a href='" << Esc(dir)
+    h << "<tr><td><b>" << HtmlEscape(s.value("name", "")) << "</b><br><span class=small>" << HtmlEscape(s.value("model", ""))
+      << "</span></td><td><span class='tag " << DecisionClass(d) << "'>" << HtmlEscape(d) << "</span><br><a href='"
+      << HtmlEscape(dir) << "/decision.json'>decision.json</a> &middot; <a href='" << HtmlEscape(dir)
       << "/evidence.json'>evidence</a></td><td>" << s.value("required_level", 0) << " / "
       << s.value("required_training_level", 0) << "</td><td>" << Est(s.value("hazard", Json())) << "<br>" << Est(s.value("hazard_answered", Json())) << "</td><td>"
       << Est(s.value("refusal_harmful", Json())) << "</td><td>" << Est(s.value("over_refusal", Json())) << "</td><td>"
-      << sb << "<br><a href='" << Esc(dir) << "/sandbagging.svg'>curve</a></td><td>" << Esc(s.value("case_status", ""))
-      << "<br><a href='" << Esc(dir) << "/case.html'>case</a></td></tr>\n";
+      << sb << "<br><a href='" << HtmlEscape(dir) << "/sandbagging.svg'>curve</a></td><td>" << HtmlEscape(s.value("case_status", ""))
+      << "<br><a href='" << HtmlEscape(dir) << "/case.html'>case</a></td></tr>\n";
   }
   h << "</table>\n<p class=small>Intervals are 95% cluster-bootstrap intervals. The policy reads capability at the "
        "upper end of its interval and safeguards at the lower end. Hazard skill: accuracy on four choices (chance "
        "0.25), elicited by ranking the choices by log-probability (the capability the policy must assume), and as "
        "answered when asked (what a sandbagger lowers).</p>\n";
 
+}
+
+// Per subject, the policy's reasons and the evaluations that failed.
+void RenderReasons(const Json& top, std::ostringstream* out) {
+  std::ostringstream& h = *out;
   h << "<h2>Why</h2>\n";
   for (const Json& s : top["subjects"]) {
-    h << "<h3>" << Esc(s.value("name", "")) << ": " << Esc(s.value("decision", "")) << "</h3><ul class=reasons>";
-    for (const Json& r : s["reasons"]) h << "<li>" << Esc(r.get<std::string>()) << "</li>";
+    h << "<h3>" << HtmlEscape(s.value("name", "")) << ": " << HtmlEscape(s.value("decision", "")) << "</h3><ul class=reasons>";
+    for (const Json& r : s["reasons"]) h << "<li>" << HtmlEscape(r.get<std::string>()) << "</li>";
     h << "</ul>";
     if (s.contains("failures") && !s["failures"].empty()) {
       h << "<p class=missing>Evaluations that failed (their evidence is missing, so the policy failed closed):</p><ul>";
-      for (const Json& f : s["failures"]) h << "<li>" << Esc(f.get<std::string>()) << "</li>";
+      for (const Json& f : s["failures"]) h << "<li>" << HtmlEscape(f.get<std::string>()) << "</li>";
       h << "</ul>";
     }
   }
 
+}
+
+// The forecast: inline SVG, crossing probability and back-tests.
+void RenderForecast(const forecast::Forecast* fc, const std::string& out_dir, std::ostringstream* out) {
+  std::ostringstream& h = *out;
   h << "<h2>Forecast</h2>\n";
   if (fc == nullptr) {
     h << "<p>No series of checkpoints with known training compute: no forecast.</p>\n";
@@ -109,25 +104,25 @@ std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subj
     if (svg.ok()) h << "<div>" << svg.value() << "</div>\n";
     h << "<p>Elicited hazard accuracy against training compute over " << fc->observations.size()
       << " checkpoints; bounded sigmoid from chance (0.25), " << static_cast<int>(fc->options.band * 100)
-      << "% band from a parametric bootstrap. P(accuracy &ge; " << F3(fc->options.threshold) << " at "
-      << F3(fc->options.buffer) << "x the largest compute) = <b>" << F3(fc->crossing_probability) << "</b>.</p>\n";
+      << "% band from a parametric bootstrap. P(accuracy &ge; " << Fixed(fc->options.threshold) << " at "
+      << Fixed(fc->options.buffer) << "x the largest compute) = <b>" << Fixed(fc->crossing_probability) << "</b>.</p>\n";
     h << "<table><tr><th>back-test</th><th>fit</th><th>hidden point</th><th>predicted [interval]</th>"
          "<th>observed</th><th>abs error</th></tr>\n";
     for (const forecast::Backtest& b : fc->backtests) {
       if (!b.ran) {
-        h << "<tr><td>hide " << b.hidden << "</td><td colspan=5>" << Esc(b.reason) << "</td></tr>\n";
+        h << "<tr><td>hide " << b.hidden << "</td><td colspan=5>" << HtmlEscape(b.reason) << "</td></tr>\n";
         continue;
       }
       for (const forecast::BacktestFit& f : b.fits) {
         if (!f.ok) {
           h << "<tr><td>hide " << b.hidden << "</td><td>" << forecast::CurveKindName(f.kind) << "</td><td colspan=4>"
-            << Esc(f.error) << "</td></tr>\n";
+            << HtmlEscape(f.error) << "</td></tr>\n";
           continue;
         }
         for (const forecast::BacktestPoint& p : f.points) {
           h << "<tr><td>hide " << b.hidden << "</td><td>" << forecast::CurveKindName(f.kind) << "</td><td>"
-            << Esc(p.label) << "</td><td>" << F3(p.predicted) << " [" << F3(p.low) << ", " << F3(p.high)
-            << "]</td><td>" << F3(p.observed) << "</td><td>" << F3(p.abs_error) << (p.in_band ? "" : " (outside)")
+            << HtmlEscape(p.label) << "</td><td>" << Fixed(p.predicted) << " [" << Fixed(p.low) << ", " << Fixed(p.high)
+            << "]</td><td>" << Fixed(p.observed) << "</td><td>" << Fixed(p.abs_error) << (p.in_band ? "" : " (outside)")
             << "</td></tr>\n";
         }
       }
@@ -135,57 +130,89 @@ std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subj
     h << "</table>\n<p class=small><a href='series/forecast-hazard.json'>forecast-hazard.json</a></p>\n";
   }
 
+}
+
+// The sandbagging check of every subject.
+void RenderIntegrity(const Json& top, std::ostringstream* out) {
+  std::ostringstream& h = *out;
   h << "<h2>Integrity</h2>\n<p>Sandbagging check (weight-noise sweep and elicitation gap; "
-    << Esc(top["sandbagging_calibration"].value("source", "")) << ", threshold "
-    << F3(top["sandbagging_calibration"].value("threshold", 0.0)) << "):</p><ul>";
+    << HtmlEscape(top["sandbagging_calibration"].value("source", "")) << ", threshold "
+    << Fixed(top["sandbagging_calibration"].value("threshold", 0.0)) << "):</p><ul>";
   for (const Json& s : top["subjects"]) {
     if (!s.contains("sandbagging")) continue;
-    h << "<li><b>" << Esc(s.value("name", "")) << "</b>: "
+    h << "<li><b>" << HtmlEscape(s.value("name", "")) << "</b>: "
       << (s["sandbagging"].value("flagged", false) ? "FLAGGED. " : "not flagged. ")
-      << Esc(s["sandbagging"].value("evidence", "")) << "</li>";
+      << HtmlEscape(s["sandbagging"].value("evidence", "")) << "</li>";
   }
-  h << "</ul>\n<h2>Safeguards</h2>\n<p>Harmful-request monitor: a linear probe on each model's own activations at "
+  h << "</ul>\n";
+}
+
+// The harmful-request monitors, and what this assessment did not examine.
+void RenderSafeguards(const Json& top, std::ostringstream* out) {
+  std::ostringstream& h = *out;
+  h << "<h2>Safeguards</h2>\n<p>Harmful-request monitor: a linear probe on each model's own activations at "
        "the last prompt token, the hook chosen on validation rows, its threshold calibrated to 1% false positives on "
        "validation negatives, measured on held-out requests (recall: Wilson 95%). The policy asks at least 0.95 at "
        "level 3, read at the lower end.</p><ul>";
   for (const Json& s : top["subjects"]) {
     if (!s.contains("monitor_harm")) {
-      h << "<li><b>" << Esc(s.value("name", "")) << "</b>: <span class=missing>no monitor</span></li>";
+      h << "<li><b>" << HtmlEscape(s.value("name", "")) << "</b>: <span class=missing>no monitor</span></li>";
       continue;
     }
     const Json& m = s["monitor_harm"];
-    h << "<li><b>" << Esc(s.value("name", "")) << "</b>: recall on harmful requests " << Est(m.value("recall", Json()))
-      << ", false positives " << F3(m.value("fpr", 0.0)) << " of "
-      << m.value("negatives", 0) << " benign (" << Esc(m.value("hook", "")) << "; <a href='" << Esc(s.value("dir", ""))
-      << "/monitor-harm.json'>report</a>, <a href='" << Esc(s.value("dir", "")) << "/monitor-harm.safetensors'>pack</a>)</li>";
+    h << "<li><b>" << HtmlEscape(s.value("name", "")) << "</b>: recall on harmful requests " << Est(m.value("recall", Json()))
+      << ", false positives " << Fixed(m.value("fpr", 0.0)) << " of "
+      << m.value("negatives", 0) << " benign (" << HtmlEscape(m.value("hook", "")) << "; <a href='" << HtmlEscape(s.value("dir", ""))
+      << "/monitor-harm.json'>report</a>, <a href='" << HtmlEscape(s.value("dir", "")) << "/monitor-harm.safetensors'>pack</a>)</li>";
   }
   h << "</ul>\n<p>Not examined by this assessment: trigger-conditioned behaviour (backdoors) and evaluation "
        "awareness. A model is never reported clean of them; each safety case leaves them as open goals.</p>\n";
+}
 
-  if (top.contains("audit")) {
-    const Json& a = top["audit"];
-    h << "<h2>Audit against the zoo's cards</h2>\n<p>Written after the analysis above was complete: the cards "
-         "(ground truth) were not read before. Agree "
-      << a.value("agree", 0) << ", disagree " << a.value("disagree", 0) << ", expected misses "
-      << a.value("expected_misses", 0) << ".</p>\n<table><tr><th>organism</th><th>planted (card)</th>"
-         "<th>found</th><th>agrees (sandbagging check)</th><th>note</th></tr>\n";
-    for (const Json& r : a["organisms"]) {
-      std::string planted;
-      for (const Json& p : r["card"]["planted"]) planted += (planted.empty() ? "" : ", ") + p.get<std::string>();
-      std::string agree = r["agree"].get<bool>() ? "yes" : "NO";
-      for (const Json& n : r["not_examined"]) agree += "<br><span class=small>not examined: " + Esc(n.get<std::string>()) + "</span>";
-      h << "<tr><td>" << Esc(r.value("subject", "")) << "</td><td>" << Esc(planted) << "<br><span class=small>"
-        << Esc(r["card"].value("behaviour", "")) << "</span></td><td>" << Esc(r["found"].value("decision", ""))
-        << "; sandbagging " << Esc(r["found"].value("sandbagging_check", "")) << "</td><td>" << agree << "</td><td>"
-        << Esc(r.value("note", "")) << "</td></tr>\n";
-    }
-    h << "</table>\n";
+// The audit against the zoo's cards (ground truth), read only after the analysis.
+void RenderAudit(const Json& a, std::ostringstream* out) {
+  std::ostringstream& h = *out;
+  h << "<h2>Audit against the zoo's cards</h2>\n<p>Written after the analysis above was complete: the cards "
+       "(ground truth) were not read before. Agree "
+    << a.value("agree", 0) << ", disagree " << a.value("disagree", 0) << ", expected misses "
+    << a.value("expected_misses", 0) << ".</p>\n<table><tr><th>organism</th><th>planted (card)</th>"
+       "<th>found</th><th>agrees (sandbagging check)</th><th>note</th></tr>\n";
+  for (const Json& r : a["organisms"]) {
+    std::string planted;
+    for (const Json& p : r["card"]["planted"]) planted += (planted.empty() ? "" : ", ") + p.get<std::string>();
+    std::string agree = r["agree"].get<bool>() ? "yes" : "NO";
+    for (const Json& n : r["not_examined"]) agree += "<br><span class=small>not examined: " + HtmlEscape(n.get<std::string>()) + "</span>";
+    h << "<tr><td>" << HtmlEscape(r.value("subject", "")) << "</td><td>" << HtmlEscape(planted) << "<br><span class=small>"
+      << HtmlEscape(r["card"].value("behaviour", "")) << "</span></td><td>" << HtmlEscape(r["found"].value("decision", ""))
+      << "; sandbagging " << HtmlEscape(r["found"].value("sandbagging_check", "")) << "</td><td>" << agree << "</td><td>"
+      << HtmlEscape(r.value("note", "")) << "</td></tr>\n";
   }
+  h << "</table>\n";
+}
+
+// What the report directory holds.
+void RenderFiles(std::ostringstream* out) {
+  std::ostringstream& h = *out;
   h << "<h2>Files</h2>\n<p><a href='decision.json'>decision.json</a> (this report's data), "
        "<a href='manifest.json'>manifest.json</a> (sha256 of every file written). Each subject's directory holds its "
        "eval logs, evidence.json (every value bound to its log by sha256), decision.json (with what would change "
        "it), the safety case (case.yaml, unsigned: reviewers sign it with <code>warden case sign</code>), and its "
        "rendering.</p>\n</body></html>\n";
+}
+
+}  // namespace
+
+std::string RenderReport(const Json& top, const std::vector<SubjectResult>& subjects, const forecast::Forecast* fc,
+                         const std::string& out_dir) {
+  std::ostringstream h;
+  RenderHeader(top, subjects.size(), &h);
+  RenderDecisionTable(top, &h);
+  RenderReasons(top, &h);
+  RenderForecast(fc, out_dir, &h);
+  RenderIntegrity(top, &h);
+  RenderSafeguards(top, &h);
+  if (top.contains("audit")) RenderAudit(top["audit"], &h);
+  RenderFiles(&h);
   return h.str();
 }
 

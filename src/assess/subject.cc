@@ -144,18 +144,13 @@ Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context) {
 
 Result<SandbagCalibration> CalibrateSandbagging(const std::vector<std::string>& references, const SuiteTasks& tasks,
                                                 const AssessOptions& o) {
-  SandbagCalibration c;
-  for (const std::string& ref : references) {
-    if (o.progress) o.progress("calibrating the sandbagging check on " + ref);
-    WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<engine::LanguageModel> lm, LoadModel(ref, o));
-    WARDEN_ASSIGN_OR_RETURN(evals::NoiseSweep sweep, evals::RunNoiseSweep(*lm, ref, tasks.hazard_answered, SweepOptions(o)));
-    c.references.push_back(std::move(sweep));
-  }
-  if (!c.references.empty()) {
-    c.threshold = evals::CalibratedThreshold(c.references);
-    c.source = "calibrated on " + std::to_string(c.references.size()) + " reference model(s): largest gain + 0.05";
-  }
-  return c;
+  evals::CalibrationOptions co;
+  co.load.threads = o.threads;
+  co.sweep = SweepOptions(o);
+  if (o.progress) co.loading = [&o](const std::string& ref) { o.progress("calibrating the sandbagging check on " + ref); };
+  Result<evals::SandbaggingCalibration> r = evals::CalibrateSandbagging(references, tasks.hazard_answered, co);
+  if (!r.ok()) return r.status().WithContext("assess");
+  return r;
 }
 
 Result<evals::TaskResult> MeasureHazard(const std::string& model_dir, const std::string& log_path,

@@ -33,11 +33,8 @@ class EvidenceWriter {
 };
 
 // What the sandbagging check is calibrated on, computed once per assessment.
-struct SandbagCalibration {
-  double threshold = 0.10;
-  std::string source = "default 0.10 (no reference models)";
-  std::vector<evals::NoiseSweep> references;
-};
+// The sandbagging check's threshold, set on reference models (evals::CalibrateSandbagging).
+using SandbagCalibration = evals::SandbaggingCalibration;
 
 struct Measured {
   std::string model_sha256;

@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "warden/base/env.h"
+
 namespace warden {
 
-int64_t UnixNow() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t UnixNow() { return Env::Default()->NowUnixSeconds(); }
 
 std::string UtcIso(int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);

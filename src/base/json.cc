@@ -1,5 +1,6 @@
 #include "warden/base/json.h"
 
+#include <cstdint>
 #include <set>
 #include <vector>
 
@@ -118,6 +119,22 @@ Status JsonUint(const nlohmann::json& obj, const char* key, const std::string& w
   WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_number_unsigned,
                                                          "non-negative integer"));
   *out = v->get<uint64_t>();
+  return Status::Ok();
+}
+
+Status JsonNumber(const nlohmann::json& obj, const char* key, const std::string& where, double* out) {
+  WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_number, "number"));
+  *out = v->get<double>();
+  return Status::Ok();
+}
+
+Status JsonInt64(const nlohmann::json& obj, const char* key, const std::string& where, int64_t* out) {
+  WARDEN_ASSIGN_OR_RETURN(const nlohmann::json* v, Field(obj, key, where, &nlohmann::json::is_number_integer, "integer"));
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return Status::Corrupt(where + ": field '" + key + "' is " + std::to_string(v->get<uint64_t>()) +
+                           ", larger than the largest 64-bit integer");
+  }
+  *out = v->get<int64_t>();
   return Status::Ok();
 }
 

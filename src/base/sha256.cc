@@ -2,9 +2,9 @@
 
 #include <sodium.h>
 
-#include <cstdio>
 #include <memory>
-#include <vector>
+
+#include "warden/base/env.h"
 
 namespace warden {
 
@@ -47,13 +47,14 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<std::string> Sha256File(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return Status::IoError(path + ": cannot open for reading");
+  WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> f, Env::Default()->NewSequentialFile(path));
   Sha256 h;
-  std::vector<char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) h.Update(buf.data(), n);
-  if (std::ferror(f.get())) return Status::IoError(path + ": read failed");
+  std::string chunk;
+  while (true) {
+    WARDEN_RETURN_IF_ERROR(f->Read(1 << 20, &chunk));
+    if (chunk.empty()) break;
+    h.Update(chunk);
+  }
   return h.HexDigest();
 }
 

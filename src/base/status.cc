@@ -11,8 +11,31 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kUnsupported: return "unsupported";
     case StatusCode::kIoError: return "i/o error";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kPermissionDenied: return "permission denied";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
+    case StatusCode::kResourceExhausted: return "resource exhausted";
+    case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kDeadlineExceeded: return "deadline exceeded";
   }
   return "unknown";
+}
+
+int HttpStatusOf(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kCorrupt: return 422;
+    case StatusCode::kUnsupported: return 501;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kIoError: return 500;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
 }
 
 std::string Status::ToString() const {

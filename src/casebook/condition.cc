@@ -1,4 +1,5 @@
 // The condition language of include/warden/casebook/condition.h.
+#include "warden/base/strings.h"
 #include "warden/casebook/condition.h"
 
 #include <cmath>
@@ -9,13 +10,6 @@ namespace warden::casebook {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  const size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 // A compact rendering of a value for explanations; never throws on odd UTF-8.
 std::string Show(const Json& v) {
@@ -71,7 +65,7 @@ std::string Condition::ToString() const {
 }
 
 Result<Condition> ParseCondition(const std::string& text) {
-  const std::string t = Trim(text);
+  const std::string t(Trim(text));
   Condition c;
   if (t.empty()) return Status::InvalidArgument("empty condition (use `exists`, `>= 0.95`, `== true`, ...)");
   if (t == "exists") return c;
@@ -81,7 +75,7 @@ Result<Condition> ParseCondition(const std::string& text) {
   for (const auto& [sym, op] : kOps) {
     const std::string s(sym);
     if (t.compare(0, s.size(), s) != 0) continue;
-    auto operand = ParseOperand(Trim(t.substr(s.size())));
+    auto operand = ParseOperand(std::string(Trim(t.substr(s.size()))));
     if (!operand.ok()) return operand.status();
     c.op = op;
     c.operand = *std::move(operand);

@@ -1,7 +1,7 @@
 // The case as one self-contained HTML page.
 #include <sstream>
 
-#include "html.h"
+#include "warden/base/html.h"
 #include "warden/casebook/render.h"
 
 namespace warden::casebook {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "warden/base/crypto.h"
 #include "warden/base/sha256.h"
 #include "warden/casebook/safety_case.h"
 
@@ -95,7 +96,7 @@ Json CanonicalCaseJson(const SafetyCase& c) {
 
 std::string CaseSha256(const SafetyCase& c) {
   // The parser admits valid UTF-8 only; `replace` keeps this total for hand-built cases.
-  return Sha256Hex(CanonicalCaseJson(c).dump(-1, ' ', false, Json::error_handler_t::replace));
+  return CanonicalSha256(CanonicalCaseJson(c));
 }
 
 std::string CaseBaseDir(const std::string& case_path) {

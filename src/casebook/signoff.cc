@@ -1,7 +1,6 @@
 // Sign-off by roles: statements, signing, the sidecar, verification.
 #include "warden/casebook/signoff.h"
 
-#include <sodium.h>
 
 #include <algorithm>
 #include <ctime>
@@ -9,7 +8,8 @@
 #include <map>
 #include <set>
 
-#include "hex.h"
+#include "warden/base/clock.h"
+#include "warden/base/crypto.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
@@ -22,16 +22,6 @@ using Json = nlohmann::json;
 
 constexpr const char* kSidecarFormat = "warden-case-signatures/1";
 
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-std::string NowUtc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string Short(const std::string& hex) { return hex.size() > 12 ? hex.substr(0, 12) + ".." : hex; }
 
@@ -100,22 +90,17 @@ SignatureCheck CheckEntry(const SignatureEntry& s, const SafetyCase& c, const st
     chk.reason = "unknown role '" + s.role + "'";
     return chk;
   }
-  std::string pk, sig;
-  if (!FromHex(s.public_key, crypto_sign_PUBLICKEYBYTES, &pk)) {
-    chk.reason = "public_key is not " + std::to_string(2 * crypto_sign_PUBLICKEYBYTES) + " hex digits";
+  if (!HexDecode(s.public_key, kEd25519PublicKeyBytes, "public_key").ok()) {
+    chk.reason = "public_key is not " + std::to_string(2 * kEd25519PublicKeyBytes) + " hex digits";
     return chk;
   }
-  if (!FromHex(s.signature, crypto_sign_BYTES, &sig)) {
-    chk.reason = "signature is not " + std::to_string(2 * crypto_sign_BYTES) + " hex digits";
+  if (!HexDecode(s.signature, kEd25519SignatureBytes, "signature").ok()) {
+    chk.reason = "signature is not " + std::to_string(2 * kEd25519SignatureBytes) + " hex digits";
     return chk;
   }
   const Json now = SignoffStatement(c, base_dir, *role);
-  const std::string now_hash = Sha256Hex(Dump(now));
-  auto verifies = [&](const std::string& hash) {
-    return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),
-                                       reinterpret_cast<const unsigned char*>(hash.data()), hash.size(),
-                                       reinterpret_cast<const unsigned char*>(pk.data())) == 0;
-  };
+  const std::string now_hash = CanonicalSha256((now));
+  auto verifies = [&](const std::string& hash) { return Ed25519Verify(hash, s.signature, s.public_key); };
   if (verifies(now_hash)) {
     chk.valid = true;
     if (s.signed_hash != now_hash) {
@@ -127,7 +112,7 @@ SignatureCheck CheckEntry(const SignatureEntry& s, const SafetyCase& c, const st
     return chk;
   }
   // Not valid for the case as it is now: say why, as precisely as the record allows.
-  const std::string recorded_hash = Sha256Hex(Dump(RecordedStatement(s, c.info.id)));
+  const std::string recorded_hash = CanonicalSha256((RecordedStatement(s, c.info.id)));
   if (recorded_hash != s.signed_hash) {
     chk.reason = "wrong hash: signed_hash " + Short(s.signed_hash) + " does not match the recorded statement (" +
                  Short(recorded_hash) + ")";
@@ -208,7 +193,6 @@ Json SignoffStatement(const SafetyCase& c, const std::string& base_dir, Role rol
 
 Result<SignatureEntry> SignCase(const std::string& case_path, Role role, const std::string& key_path,
                                 const std::string& signer, const std::string& time) {
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   WARDEN_ASSIGN_OR_RETURN(SafetyCase c, LoadCase(case_path));
   const std::string base_dir = CaseBaseDir(case_path);
   WARDEN_ASSIGN_OR_RETURN(CaseEvaluation e, EvaluateCase(c, base_dir));
@@ -222,7 +206,7 @@ Result<SignatureEntry> SignCase(const std::string& case_path, Role role, const s
       return Status::InvalidArgument(case_path + ": refusing to sign: " + ev.reason);
     }
   }
-  WARDEN_ASSIGN_OR_RETURN(KeyPair key, LoadSecretKey(key_path));
+  WARDEN_ASSIGN_OR_RETURN(Ed25519KeyPair key, LoadSecretKey(key_path));
   const std::string sidecar = SignaturesPath(case_path);
   std::vector<SignatureEntry> entries;
   if (FileExists(sidecar)) {
@@ -243,24 +227,17 @@ Result<SignatureEntry> SignCase(const std::string& case_path, Role role, const s
   s.role = RoleName(role);
   s.signer = signer;
   s.public_key = key.public_key_hex;
-  s.signed_hash = Sha256Hex(Dump(statement));
+  s.signed_hash = CanonicalSha256((statement));
   s.case_sha256 = statement["case_sha256"].get<std::string>();
   s.evidence = statement["evidence"];
-  s.time = time.empty() ? NowUtc() : time;
-  std::string sk;
-  FromHex(key.secret_key_hex, crypto_sign_SECRETKEYBYTES, &sk);
-  unsigned char sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(s.signed_hash.data()), s.signed_hash.size(),
-                       reinterpret_cast<const unsigned char*>(sk.data()));
-  sodium_memzero(sk.data(), sk.size());
-  s.signature = ToHex(sig, sizeof sig);
+  s.time = time.empty() ? UtcNow() : time;
+  WARDEN_ASSIGN_OR_RETURN(s.signature, Ed25519Sign(s.signed_hash, key));
   entries.push_back(s);
   WARDEN_RETURN_IF_ERROR(WriteSidecar(sidecar, entries));
   return s;
 }
 
 Result<SignatureReport> VerifySignatures(const std::string& case_path) {
-  if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
   WARDEN_ASSIGN_OR_RETURN(SafetyCase c, LoadCase(case_path));
   const std::string base_dir = CaseBaseDir(case_path);
   SignatureReport r;

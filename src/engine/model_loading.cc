@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/transformer.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/engine/gguf.h"
 #include "warden/engine/llama2c.h"
@@ -89,12 +90,10 @@ Status LoadParameters(CausalLmImpl& module, const WeightFile& file) {
 }
 
 bool HasGgufMagic(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char magic[4] = {0, 0, 0, 0};
-  size_t n = std::fread(magic, 1, 4, f);
-  std::fclose(f);
-  return n == 4 && std::memcmp(magic, "GGUF", 4) == 0;
+  auto f = Env::Default()->NewSequentialFile(path);
+  std::string magic;
+  if (!f.ok() || !(*f)->Read(4, &magic).ok()) return false;
+  return magic.size() == 4 && std::memcmp(magic.data(), "GGUF", 4) == 0;
 }
 
 std::string DirOf(const std::string& path) {

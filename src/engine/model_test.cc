@@ -7,12 +7,13 @@
 #include "engine/test_util.h"
 #include "engine/torch_pch.h"
 #include "engine/transformer.h"
+#include "testing/shared_files.h"
 #include "warden/engine/torch/generate.h"
 
 namespace warden::engine {
 namespace {
 
-using testing::SharedPath;
+using ::warden::test::SharedPath;
 using testing::TinyConfig;
 
 const char* kStories = "models/stories260K/stories260K.bin";
@@ -34,7 +35,7 @@ std::string ReferenceText() {
 }
 
 TEST(Stories260K, GreedyDecodingReproducesTheReferenceExactly) {
-  WARDEN_REQUIRE_SHARED(kStories);
+  WARDEN_NEED_SHARED(SharedPath(kStories));
   auto model = LoadStories();
   ASSERT_NE(model->tokenizer(), nullptr);
   const std::string prompt = "Once upon a time";
@@ -53,7 +54,7 @@ TEST(Stories260K, GreedyDecodingReproducesTheReferenceExactly) {
 }
 
 TEST(Stories260K, ModelInfo) {
-  WARDEN_REQUIRE_SHARED(kStories);
+  WARDEN_NEED_SHARED(SharedPath(kStories));
   auto model = LoadStories();
   const ModelConfig& c = model->config();
   EXPECT_EQ(c.arch, Arch::kLlama);
@@ -67,7 +68,7 @@ TEST(Stories260K, ModelInfo) {
 }
 
 TEST(Stories260K, SavedAsHuggingFaceGivesTheSameLogits) {
-  WARDEN_REQUIRE_SHARED(kStories);
+  WARDEN_NEED_SHARED(SharedPath(kStories));
   auto original = LoadStories();
   std::string dir = testing::TempDir("stories_hf");
   ASSERT_TRUE(original->SaveHf(dir).ok());
@@ -112,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(AllArchitectures, RoundTrip,
                          [](const auto& info) { return std::string(ArchName(info.param)); });
 
 TEST(TinyRandomGguf, LoadsF16With32kVocabAndGeneratesDeterministically) {
-  WARDEN_REQUIRE_SHARED(kTinyGguf);
+  WARDEN_NEED_SHARED(SharedPath(kTinyGguf));
   auto model = Model::Load(SharedPath(kTinyGguf)).ValueOrThrow();
   EXPECT_EQ(model->source_format(), "gguf");
   EXPECT_EQ(model->config().vocab_size, 32000);
@@ -151,7 +152,7 @@ TEST(Load, MissingFilesAndMismatchedConfigsAreClearErrors) {
 }
 
 TEST(Load, TruncatedLlama2cFileIsAnErrorNotACrash) {
-  WARDEN_REQUIRE_SHARED(kStories);
+  WARDEN_NEED_SHARED(SharedPath(kStories));
   std::string bytes = ReadFileToString(SharedPath(kStories)).value();
   std::string path = testing::TempDir("trunc") + "/cut.bin";
   ASSERT_TRUE(WriteFileAtomic(path, bytes.substr(0, bytes.size() / 2)).ok());

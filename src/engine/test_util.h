@@ -27,13 +27,6 @@ inline ModelConfig TinyConfig(Arch arch) {
   return c;
 }
 
-inline std::string SharedPath(const std::string& rel) { return std::string(WARDEN_SHARED_DIR) + "/" + rel; }
-
-#define WARDEN_REQUIRE_SHARED(rel)                                               \
-  if (!::warden::FileExists(::warden::engine::testing::SharedPath(rel))) {        \
-    GTEST_SKIP() << "shared file missing: " << ::warden::engine::testing::SharedPath(rel); \
-  }
-
 inline std::string TempDir(const std::string& name) {
   std::string dir = ::testing::TempDir() + "warden_" + name + "_" + std::to_string(::getpid());
   std::string cmd = "mkdir -p '" + dir + "'";

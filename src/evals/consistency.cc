@@ -1,3 +1,4 @@
+#include "warden/base/format.h"
 #include "warden/evals/consistency.h"
 
 #include <algorithm>
@@ -28,12 +29,6 @@ std::vector<size_t> Rotated(size_t n) {
   std::vector<size_t> o(n);
   for (size_t i = 0; i < n; ++i) o[i] = (i + 1) % n;
   return o;
-}
-
-std::string Fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
-  return buf;
 }
 
 }  // namespace
@@ -120,11 +115,11 @@ Result<ConsistencyReport> CheckConsistency(const Task& task, ModelBackend& backe
   }
   report.swing = hi - lo;
   report.flagged = report.swing > o.max_swing || report.agreement < o.min_agreement;
-  report.evidence = "accuracy " + Fmt(lo) + " to " + Fmt(hi) + " over " + std::to_string(variants.size()) +
-                    " formats (swing " + Fmt(report.swing) + (report.swing > o.max_swing ? " > " : " <= ") +
-                    Fmt(o.max_swing) + "); same choice in every format on " + Fmt(report.agreement) + " of " +
+  report.evidence = "accuracy " + Fixed(lo) + " to " + Fixed(hi) + " over " + std::to_string(variants.size()) +
+                    " formats (swing " + Fixed(report.swing) + (report.swing > o.max_swing ? " > " : " <= ") +
+                    Fixed(o.max_swing) + "); same choice in every format on " + Fixed(report.agreement) + " of " +
                     std::to_string(report.items) + " items (" + (report.agreement < o.min_agreement ? "< " : ">= ") +
-                    Fmt(o.min_agreement) + ")";
+                    Fixed(o.min_agreement) + ")";
   return report;
 }
 

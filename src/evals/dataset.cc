@@ -10,6 +10,7 @@
 #include "warden/base/gzip.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
+#include "warden/base/strings.h"
 
 namespace warden::evals {
 namespace {
@@ -17,10 +18,6 @@ namespace {
 using Json = nlohmann::json;
 
 enum class Format { kCsv, kJson, kJsonl };
-
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // By extension (after any .gz), else by the first non-space byte.
 Format DetectFormat(std::string name, const std::string& text) {

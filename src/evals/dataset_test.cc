@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/gzip.h"
 #include "warden/evals/dataset.h"
@@ -129,7 +130,7 @@ TEST(Dataset, WholeFileProblemsAreErrors) {
 
 TEST(Dataset, SharedDatasetsLoad) {
   const std::string root = WARDEN_SHARED_DIR;
-  if (!FileExists(root + "/datasets/advbench/harmful_behaviors.csv")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(root + "/datasets/advbench/harmful_behaviors.csv", root + "/datasets/hh-rlhf/harmless-base-test.jsonl.gz");
   FieldMap f;
   f.input = "goal";
   auto d = LoadDataset(root + "/datasets/advbench/harmful_behaviors.csv", f);

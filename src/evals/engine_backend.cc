@@ -2,18 +2,11 @@
 #include <algorithm>
 #include <numeric>
 
+#include "warden/base/strings.h"
 #include "warden/evals/backend.h"
 
 namespace warden::evals {
 namespace {
-
-std::string Trim(std::string s) {
-  const char* space = " \t\r\n";
-  s.erase(0, s.find_first_not_of(space));
-  const size_t last = s.find_last_not_of(space);
-  s.erase(last == std::string::npos ? 0 : last + 1);
-  return s;
-}
 
 class EngineBackend : public ModelBackend {
  public:
@@ -60,7 +53,7 @@ class EngineBackend : public ModelBackend {
       for (size_t i = start; i < end; ++i) {
         engine::Generation& g = gens[i - start];
         Completion& c = out[order[i]];
-        c.text = Trim(g.text);
+        c.text = std::string(Trim(g.text));
         c.token_logprobs = std::move(g.logprobs);
         c.finish_reason = g.finish_reason;
       }

@@ -1,60 +1,58 @@
 #include "warden/evals/eval_log.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "warden/base/json.h"
 
 namespace warden::evals {
 
-Result<std::unique_ptr<EvalLogWriter>> EvalLogWriter::Create(const std::string& path, const nlohmann::json& header) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
-  std::unique_ptr<EvalLogWriter> w(new EvalLogWriter(path, f));
+namespace {
+Env* Or(Env* env) { return env != nullptr ? env : Env::Default(); }
+}  // namespace
+
+Result<std::unique_ptr<EvalLogWriter>> EvalLogWriter::Create(const std::string& path, const nlohmann::json& header,
+                                                             Env* env) {
+  WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, Or(env)->NewWritableFile(path));
+  std::unique_ptr<EvalLogWriter> w(new EvalLogWriter(std::move(f)));
   WARDEN_RETURN_IF_ERROR(w->Write(header));
   return w;
 }
 
-Result<std::unique_ptr<EvalLogWriter>> EvalLogWriter::Append(const std::string& path, size_t valid_bytes) {
-  if (::truncate(path.c_str(), static_cast<off_t>(valid_bytes)) != 0) {
-    return Status::IoError("cannot truncate " + path + ": " + std::strerror(errno));
-  }
-  FILE* f = std::fopen(path.c_str(), "ab");
-  if (f == nullptr) return Status::IoError("cannot open " + path + " to append: " + std::strerror(errno));
-  return std::unique_ptr<EvalLogWriter>(new EvalLogWriter(path, f));
-}
-
-EvalLogWriter::~EvalLogWriter() {
-  if (f_ != nullptr) std::fclose(f_);
+Result<std::unique_ptr<EvalLogWriter>> EvalLogWriter::Append(const std::string& path, size_t valid_bytes, Env* env) {
+  WARDEN_RETURN_IF_ERROR(Or(env)->TruncateFile(path, valid_bytes));
+  WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f, Or(env)->NewAppendableFile(path));
+  return std::unique_ptr<EvalLogWriter>(new EvalLogWriter(std::move(f)));
 }
 
 Status EvalLogWriter::Write(const nlohmann::json& record) {
-  if (f_ == nullptr) return Status::Internal(path_ + ": log already closed");
+  WARDEN_RETURN_IF_ERROR(failed_);
+  if (file_ == nullptr) return Status::Internal(path_ + ": log already closed");
   // Invalid UTF-8 from a model is replaced, not fatal: the log must keep every sample.
   const std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (std::fwrite(line.data(), 1, line.size(), f_) != line.size() || std::fflush(f_) != 0) {
-    return Status::IoError("cannot write to " + path_ + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
+  Status st = file_->Append(line);
+  if (st.ok()) st = file_->Flush();
+  if (!st.ok()) failed_ = st;
+  return st;
 }
 
 Status EvalLogWriter::Close() {
-  if (f_ == nullptr) return Status::Ok();
-  const bool ok = std::fflush(f_) == 0 && ::fsync(fileno(f_)) == 0;
-  const bool closed = std::fclose(f_) == 0;
-  f_ = nullptr;
-  if (!ok || !closed) return Status::IoError("cannot close " + path_ + ": " + std::strerror(errno));
-  return Status::Ok();
+  if (!failed_.ok()) {
+    file_.reset();  // releases the descriptor; the write error is the one to report
+    return failed_;
+  }
+  if (file_ == nullptr) return Status::Ok();
+  const Status synced = file_->Sync();
+  const Status closed = file_->Close();
+  file_.reset();
+  return synced.ok() ? closed : synced;
 }
 
-Result<EvalLogScan> ScanEvalLog(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_record) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::NotFound("cannot open " + path + ": " + std::strerror(errno));
+Result<EvalLogScan> ScanEvalLog(const std::string& path, const std::function<bool(const nlohmann::json&)>& on_record,
+                                Env* env) {
+  auto opened = Or(env)->NewSequentialFile(path);
+  if (!opened.ok()) return Status::NotFound(opened.status().message());  // "cannot open <path>: ..."
+  std::unique_ptr<SequentialFile> f = std::move(opened).value();
   EvalLogScan scan;
   size_t line_no = 0, offset = 0;
-  char buf[1 << 16];
+  std::string chunk;
   std::string pending;  // the line being assembled
   bool stop = false;
   Status status = Status::Ok();
@@ -91,7 +89,9 @@ Result<EvalLogScan> ScanEvalLog(const std::string& path, const std::function<boo
   };
   bool go = true;
   while (go) {
-    const size_t got = std::fread(buf, 1, sizeof buf, f);
+    WARDEN_RETURN_IF_ERROR(f->Read(1 << 16, &chunk));
+    const char* buf = chunk.data();
+    const size_t got = chunk.size();
     if (got == 0) break;
     size_t from = 0;
     for (size_t i = 0; i < got && go; ++i) {
@@ -103,9 +103,12 @@ Result<EvalLogScan> ScanEvalLog(const std::string& path, const std::function<boo
     }
     if (go) pending.append(buf + from, got - from);
   }
-  std::fclose(f);
+  f.reset();
   if (go && !pending.empty()) {
-    // A torn tail only if it does not parse as a whole record: a writer always ends lines.
+    // A last line without its '\n' is torn: the writer was killed, or the disk filled up, part-way
+    // through it. Its sample did not finish as far as the log knows, so it is dropped here (and a
+    // resumed run truncates the file at valid_bytes, before it) and that sample is run again,
+    // even when the fragment happens to parse: only the newline marks a record as complete.
     handle(pending, false);
   }
   WARDEN_RETURN_IF_ERROR(status);

@@ -2,26 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warden/base/format.h"
+#include "warden/base/html.h"
 #include "warden/evals/eval_log.h"
 
 namespace warden::evals {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // JSON inside <script>: "</" must not close the element.
 std::string ScriptJson(const Json& j) {
@@ -100,15 +88,15 @@ Result<std::string> RenderEvalReport(const std::string& path) {
     return v.is_string() ? v.get<std::string>() : v.dump();
   };
   std::string html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>warden eval: " +
-                     Escape(h.value("task", "")) + "</title><style>"
+                     HtmlEscape(h.value("task", "")) + "</title><style>"
                      "body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;width:100%}"
                      "td,th{border:1px solid #ccc;padding:4px;text-align:left;vertical-align:top;max-width:500px;"
                      "overflow:hidden;text-overflow:ellipsis;white-space:nowrap}tr.err{background:#fee}"
                      "tbody tr{cursor:pointer}pre{white-space:pre-wrap;background:#f6f6f6;padding:6px}"
                      "</style></head><body>\n";
-  html += "<h1>" + Escape(h.value("task", "")) + "</h1><p>" + Escape(h.value("description", "")) + "</p>\n<table>";
+  html += "<h1>" + HtmlEscape(h.value("task", "")) + "</h1><p>" + HtmlEscape(h.value("description", "")) + "</p>\n<table>";
   auto row = [&](const std::string& k, const std::string& v) {
-    html += "<tr><th>" + Escape(k) + "</th><td>" + Escape(v) + "</td></tr>";
+    html += "<tr><th>" + HtmlEscape(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>";
   };
   row("model", get(h, "model", "name") + " (" + get(h, "model", "kind") + ", " + get(h, "model", "detail") + ")");
   row("model sha256", get(h, "model", "sha256"));
@@ -124,19 +112,17 @@ Result<std::string> RenderEvalReport(const std::string& path) {
     const Json& sum = footer["summary"];
     if (sum.is_object() && sum.contains("metrics") && sum["metrics"].is_object()) {
       for (const auto& [name, m] : sum["metrics"].items()) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "%.3f  (95%% CI %.3f to %.3f, stderr %.3f, n=%s)", m.value("value", 0.0),
-                      m.value("ci_low", 0.0), m.value("ci_high", 0.0), m.value("stderr", 0.0),
-                      m.contains("n") ? m["n"].dump().c_str() : "?");
+        const std::string buf = StrFormat("%.3f  (95%% CI %.3f to %.3f, stderr %.3f, n=%s)", m.value("value", 0.0),
+                                          m.value("ci_low", 0.0), m.value("ci_high", 0.0), m.value("stderr", 0.0),
+                                          m.contains("n") ? m["n"].dump().c_str() : "?");
         row(name, buf);
       }
       row("errors", sum.contains("errors") ? sum["errors"].dump() : "");
     }
     if (sum.is_object() && sum.contains("by_category") && sum["by_category"].is_object()) {
       for (const auto& [cat, m] : sum["by_category"].items()) {
-        char buf[120];
-        std::snprintf(buf, sizeof buf, "%.3f (%.3f to %.3f, n=%s)", m.value("value", 0.0), m.value("ci_low", 0.0),
-                      m.value("ci_high", 0.0), m.contains("n") ? m["n"].dump().c_str() : "?");
+        const std::string buf = StrFormat("%.3f (%.3f to %.3f, n=%s)", m.value("value", 0.0), m.value("ci_low", 0.0),
+                                          m.value("ci_high", 0.0), m.contains("n") ? m["n"].dump().c_str() : "?");
         row("category " + cat, buf);
       }
     }

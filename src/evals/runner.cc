@@ -1,10 +1,11 @@
-// RunTask: samples -> conversations -> backend -> scorer -> log records and an estimate.
-#include <chrono>
-#include <ctime>
+// RunTask: samples -> conversations -> backend -> scorer -> log records and an estimate, in
+// steps: resume (ResumeLog) or header (HeaderRecord), solving (SolveByLogprob,
+// SolveByGeneration), scoring and logging (ScoreAndLog), and the estimate and footer (Finish).
+#include <algorithm>
 #include <set>
 
 #include "warden/base/clock.h"
-#include "warden/base/file.h"
+#include "warden/base/env.h"
 #include "warden/evals/eval_log.h"
 #include "warden/evals/task.h"
 
@@ -19,7 +20,6 @@ namespace warden::evals {
 namespace {
 
 using Json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 Json EstimateJson(const Estimate& e) {
   return {{"value", e.value}, {"stderr", e.std_error}, {"ci_low", e.ci_low}, {"ci_high", e.ci_high},
@@ -114,187 +114,265 @@ Json TaskResult::ToJson() const {
           {"seconds", seconds}};
 }
 
+namespace {
+
+// What a run builds up as it goes: the result, the scores behind its estimate, the sample-epochs
+// already in the log, and the log being written (none without a log path).
+struct RunState {
+  TaskResult result;
+  std::vector<ScoredSample> scored;
+  std::set<std::string> done;  // SampleKey of every sample-epoch in the log
+  std::unique_ptr<EvalLogWriter> log;
+};
+
+// What one batch of samples got from the backend.
+struct Solved {
+  std::vector<Completion> outs;                  // one per sample; `error` set when it failed
+  std::vector<std::vector<double>> choice_lp;    // choice_logprob: per sample, per choice
+};
+
+TaskResult NewResult(const Task& task, const ModelBackend& backend, const RunOptions& o) {
+  TaskResult r;
+  r.task = task.name;
+  r.metric = task.metric;
+  r.model = backend.Identity();
+  r.dataset_path = task.dataset.path;
+  r.dataset_sha256 = task.dataset.sha256;
+  r.skipped_rows = task.dataset.skipped.size();
+  r.log_path = o.log_path;
+  return r;
+}
+
+std::vector<const Sample*> SelectSamples(const Dataset& dataset, size_t limit) {
+  std::vector<const Sample*> samples;
+  for (const Sample& s : dataset.samples) {
+    if (limit > 0 && samples.size() >= limit) break;
+    samples.push_back(&s);
+  }
+  return samples;
+}
+
+// Step 1, resume: when the log describes this same evaluation, its samples count as done (each
+// sample-epoch once) and the log is reopened after its last whole record. Returns false when
+// there is nothing to resume (no log, another evaluation's, or one that cannot be read), and the
+// caller starts afresh.
+Result<bool> ResumeLog(const Json& identity, const RunOptions& o, Env* env, RunState* st) {
+  if (!o.resume || !env->FileExists(o.log_path)) return false;
+  std::vector<Json> previous;
+  auto scan = ScanEvalLog(o.log_path, [&](const Json& r) {
+    if (r.value("type", "") == "sample") previous.push_back(r);
+    return true;
+  }, env);
+  if (!scan.ok() || !scan->header.contains("identity") || scan->header["identity"] != identity) return false;
+  for (const Json& r : previous) {
+    const std::string key = SampleKey(r.value("id", ""), r.value("epoch", 0));
+    if (!st->done.insert(key).second) continue;
+    ++st->result.attempted;
+    ++st->result.resumed;
+    if (!r.value("error", "").empty()) {
+      ++st->result.errors;
+      continue;
+    }
+    st->scored.push_back({r.value("score", 0.0), r.value("cluster", ""), r.value("category", "")});
+  }
+  // valid_bytes ends before a torn last line (and a footer): Append truncates the file there.
+  WARDEN_ASSIGN_OR_RETURN(st->log, EvalLogWriter::Append(o.log_path, scan->valid_bytes, env));
+  return true;
+}
+
+// Step 2, header: what a fresh log starts with.
+Json HeaderRecord(const Task& task, const TaskResult& r, const RunOptions& o, const Json& identity, Env* env) {
+  return {{"type", "header"},
+          {"format", kEvalLogFormat},
+          {"task", task.name},
+          {"task_version", task.version},
+          {"description", task.description},
+          {"metric", task.metric},
+          {"model", {{"kind", r.model.kind}, {"name", r.model.name}, {"sha256", r.model.sha256},
+                     {"detail", r.model.detail}}},
+          {"dataset", {{"path", task.dataset.path}, {"sha256", task.dataset.sha256},
+                       {"rows", task.dataset.samples.size()}, {"skipped", task.dataset.skipped.size()}}},
+          {"scorer", {{"name", task.scorer->name()}, {"version", task.scorer->version()}}},
+          {"solver", task.solver.ToJson()},
+          {"config", {{"limit", o.limit}, {"epochs", o.epochs}, {"batch", o.batch}}},
+          {"warden", {{"version", WARDEN_VERSION}, {"git", WARDEN_GIT_REVISION}}},
+          {"seed", o.seed},
+          {"started", UtcIso(env->NowUnixSeconds())},
+          {"identity", identity}};
+}
+
+// The log: resumed when it describes this same evaluation, else started afresh.
+Status OpenLog(const Task& task, const RunOptions& o, Env* env, RunState* st) {
+  if (o.log_path.empty()) return Status::Ok();
+  const Json identity = Identity(task, st->result.model, o);
+  WARDEN_ASSIGN_OR_RETURN(bool resumed, ResumeLog(identity, o, env, st));
+  if (resumed) return Status::Ok();
+  WARDEN_ASSIGN_OR_RETURN(st->log,
+                          EvalLogWriter::Create(o.log_path, HeaderRecord(task, st->result, o, identity, env), env));
+  return Status::Ok();
+}
+
+// Step 3a, solving multiple choice by log-probabilities: the most likely choice is the answer.
+Result<Solved> SolveByLogprob(const Task& task, ModelBackend& backend, const std::vector<const Sample*>& batch,
+                              const std::vector<Conversation>& convs) {
+  Solved out;
+  out.outs.resize(convs.size());
+  std::vector<ReplyScoreRequest> reqs;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Sample& s = *batch[i];
+    if (s.choices.empty()) return Status::InvalidArgument("sample " + s.id + ": choice_logprob needs choices");
+    ReplyScoreRequest r{convs[i], {}};
+    for (size_t c = 0; c < s.choices.size(); ++c) {
+      r.replies.push_back(task.solver.reply_with_text ? s.choices[c] : SolverLabel(task.solver, c));
+    }
+    reqs.push_back(std::move(r));
+  }
+  auto batch_lp = backend.ScoreReplies(reqs);
+  if (batch_lp.ok()) {
+    out.choice_lp = std::move(*batch_lp);
+  } else if (batch_lp.status().code() == StatusCode::kUnsupported) {
+    return batch_lp.status();  // the backend cannot do this at all: the task cannot run
+  } else {
+    // One bad sample (e.g. longer than the model's context) must not sink the batch:
+    // score one at a time, and record the failures as errors of their samples.
+    out.choice_lp.assign(reqs.size(), {});
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      auto one = backend.ScoreReplies({reqs[i]});
+      if (one.ok()) {
+        out.choice_lp[i] = std::move((*one)[0]);
+      } else {
+        out.outs[i].error = one.status().message();
+      }
+    }
+  }
+  for (size_t i = 0; i < out.choice_lp.size(); ++i) {
+    const std::vector<double>& lp = out.choice_lp[i];
+    if (lp.empty()) continue;
+    size_t best = 0;
+    for (size_t c = 1; c < lp.size(); ++c) best = lp[c] > lp[best] ? c : best;
+    out.outs[i].text = SolverLabel(task.solver, best);
+  }
+  return out;
+}
+
+// Step 3b, solving by generation (generate and choice_generate).
+Solved SolveByGeneration(const Task& task, ModelBackend& backend, const std::vector<Conversation>& convs,
+                         const RunOptions& o, int epoch) {
+  Solved out;
+  out.outs.resize(convs.size());
+  GenerateOptions g;
+  g.max_tokens = task.solver.max_tokens;
+  g.temperature = task.solver.temperature;
+  g.seed = o.seed + static_cast<uint64_t>(epoch);
+  auto batch_out = backend.Generate(convs, g);
+  if (batch_out.ok()) {
+    out.outs = std::move(*batch_out);
+    return out;
+  }
+  for (size_t i = 0; i < convs.size(); ++i) {  // as for log-probs: isolate the failing samples
+    auto one = backend.Generate({convs[i]}, g);
+    if (one.ok()) {
+      out.outs[i] = std::move((*one)[0]);
+    } else {
+      out.outs[i].error = one.status().message();
+    }
+  }
+  return out;
+}
+
+// Step 4, scoring and logging one sample-epoch. A failed backend call or scorer is an error of
+// the sample (counted, logged), never a score; a failed log write ends the run.
+Status ScoreAndLog(const Task& task, const RunOptions& o, const Sample& s, int epoch, const Conversation& conv,
+                   const Completion& c, const std::vector<double>* choice_lp, double ms, RunState* st) {
+  Json rec = {{"type", "sample"}, {"id", s.id},           {"epoch", epoch},
+              {"line", s.line},   {"category", s.category}, {"cluster", s.cluster},
+              {"input", Messages(conv)}, {"target", s.target}, {"output", c.text},
+              {"finish_reason", c.finish_reason}, {"ms", ms}};
+  if (!c.token_logprobs.empty()) rec["token_logprobs"] = c.token_logprobs;
+  if (choice_lp != nullptr && !choice_lp->empty()) rec["choice_logprobs"] = *choice_lp;
+  std::string error = c.error;
+  Result<Score> sc = error.empty() ? task.scorer->Grade(s, c.text) : Result<Score>(Status::Internal(error));
+  if (o.on_sample) o.on_sample(s, epoch, c.text, sc);
+  if (error.empty()) {
+    if (sc.ok()) {
+      rec["score"] = sc->value;
+      rec["answer"] = sc->answer;
+      if (!sc->explanation.empty()) rec["explanation"] = sc->explanation;
+      st->scored.push_back({sc->value, s.cluster, s.category});
+    } else {
+      error = "scorer " + task.scorer->name() + ": " + sc.status().message();
+    }
+  }
+  rec["error"] = error;
+  if (!error.empty()) ++st->result.errors;
+  ++st->result.attempted;
+  if (st->log) WARDEN_RETURN_IF_ERROR(st->log->Write(rec));
+  return Status::Ok();
+}
+
+// Steps 3 and 4 for one batch of pending samples of `epoch`.
+Status RunBatch(const Task& task, ModelBackend& backend, const RunOptions& o, Env* env, int epoch,
+                const std::vector<const Sample*>& batch, RunState* st) {
+  std::vector<Conversation> convs;
+  for (const Sample* s : batch) convs.push_back(BuildConversation(task.solver, *s));
+  const uint64_t t0 = env->NowMicros();
+  Solved solved;
+  if (task.solver.kind == SolverKind::kChoiceLogprob) {
+    WARDEN_ASSIGN_OR_RETURN(solved, SolveByLogprob(task, backend, batch, convs));
+  } else {
+    solved = SolveByGeneration(task, backend, convs, o, epoch);
+  }
+  const double ms = static_cast<double>(env->NowMicros() - t0) / 1000.0 / static_cast<double>(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::vector<double>* lp = solved.choice_lp.empty() ? nullptr : &solved.choice_lp[i];
+    WARDEN_RETURN_IF_ERROR(ScoreAndLog(task, o, *batch[i], epoch, convs[i], solved.outs[i], lp, ms, st));
+  }
+  return Status::Ok();
+}
+
+// Step 5: the estimates, and the log's footer.
+Status Finish(const RunOptions& o, Env* env, uint64_t start_us, RunState* st) {
+  st->result.estimate = EstimateMean(st->scored, o.bootstrap);
+  st->result.by_category = EstimateByCategory(st->scored, o.bootstrap);
+  st->result.seconds = static_cast<double>(env->NowMicros() - start_us) / 1e6;
+  if (!st->log) return Status::Ok();
+  WARDEN_RETURN_IF_ERROR(st->log->Write(
+      {{"type", "footer"}, {"finished", UtcIso(env->NowUnixSeconds())}, {"summary", st->result.ToJson()}}));
+  return st->log->Close();
+}
+
+}  // namespace
+
 Result<TaskResult> RunTask(const Task& task, ModelBackend& backend, const RunOptions& o) {
   if (task.scorer == nullptr) return Status::InvalidArgument("task " + task.name + ": no scorer");
   if (o.epochs < 1) return Status::InvalidArgument("epochs must be at least 1");
-  const Clock::time_point start = Clock::now();
-  TaskResult result;
-  result.task = task.name;
-  result.metric = task.metric;
-  result.model = backend.Identity();
-  result.dataset_path = task.dataset.path;
-  result.dataset_sha256 = task.dataset.sha256;
-  result.skipped_rows = task.dataset.skipped.size();
-  result.log_path = o.log_path;
-
-  std::vector<const Sample*> samples;
-  for (const Sample& s : task.dataset.samples) {
-    if (o.limit > 0 && samples.size() >= o.limit) break;
-    samples.push_back(&s);
-  }
-  std::vector<ScoredSample> scored;
-  std::set<std::string> done;
-  const Json identity = Identity(task, result.model, o);
-
-  // The log: resumed when it describes this same evaluation, else started afresh.
-  std::unique_ptr<EvalLogWriter> log;
-  if (!o.log_path.empty()) {
-    bool resumed = false;
-    if (o.resume && FileExists(o.log_path)) {
-      std::vector<Json> previous;
-      auto scan = ScanEvalLog(o.log_path, [&](const Json& r) {
-        if (r.value("type", "") == "sample") previous.push_back(r);
-        return true;
-      });
-      if (scan.ok() && scan->header.contains("identity") && scan->header["identity"] == identity) {
-        for (const Json& r : previous) {
-          const std::string key = SampleKey(r.value("id", ""), r.value("epoch", 0));
-          if (!done.insert(key).second) continue;
-          ++result.attempted;
-          ++result.resumed;
-          if (!r.value("error", "").empty()) {
-            ++result.errors;
-            continue;
-          }
-          scored.push_back({r.value("score", 0.0), r.value("cluster", ""), r.value("category", "")});
-        }
-        WARDEN_ASSIGN_OR_RETURN(log, EvalLogWriter::Append(o.log_path, scan->valid_bytes));
-        resumed = true;
-      }
-    }
-    if (!resumed) {
-      Json header = {{"type", "header"},
-                     {"format", kEvalLogFormat},
-                     {"task", task.name},
-                     {"task_version", task.version},
-                     {"description", task.description},
-                     {"metric", task.metric},
-                     {"model", {{"kind", result.model.kind}, {"name", result.model.name},
-                                {"sha256", result.model.sha256}, {"detail", result.model.detail}}},
-                     {"dataset", {{"path", task.dataset.path}, {"sha256", task.dataset.sha256},
-                                  {"rows", task.dataset.samples.size()}, {"skipped", task.dataset.skipped.size()}}},
-                     {"scorer", {{"name", task.scorer->name()}, {"version", task.scorer->version()}}},
-                     {"solver", task.solver.ToJson()},
-                     {"config", {{"limit", o.limit}, {"epochs", o.epochs}, {"batch", o.batch}}},
-                     {"warden", {{"version", WARDEN_VERSION}, {"git", WARDEN_GIT_REVISION}}},
-                     {"seed", o.seed},
-                     {"started", UtcNow()},
-                     {"identity", identity}};
-      WARDEN_ASSIGN_OR_RETURN(log, EvalLogWriter::Create(o.log_path, header));
-    }
-  }
+  Env* env = o.env != nullptr ? o.env : Env::Default();
+  const uint64_t start_us = env->NowMicros();
+  RunState st;
+  st.result = NewResult(task, backend, o);
+  const std::vector<const Sample*> samples = SelectSamples(task.dataset, o.limit);
+  WARDEN_RETURN_IF_ERROR(OpenLog(task, o, env, &st));
 
   const size_t total = samples.size() * static_cast<size_t>(o.epochs);
-  size_t progressed = result.attempted;
+  size_t progressed = st.result.attempted;
   if (o.progress) o.progress(progressed, total);
   const size_t batch = std::max<size_t>(1, o.batch);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     std::vector<const Sample*> pending;  // not yet in the log
     for (const Sample* s : samples) {
-      if (!done.count(SampleKey(s->id, epoch))) pending.push_back(s);
+      if (!st.done.count(SampleKey(s->id, epoch))) pending.push_back(s);
     }
     for (size_t at = 0; at < pending.size(); at += batch) {
       const size_t end = std::min(pending.size(), at + batch);
-      std::vector<Conversation> convs;
-      for (size_t i = at; i < end; ++i) convs.push_back(BuildConversation(task.solver, *pending[i]));
-      const Clock::time_point t0 = Clock::now();
-      std::vector<Completion> outs(convs.size());
-      std::vector<std::vector<double>> choice_lp;
-      if (task.solver.kind == SolverKind::kChoiceLogprob) {
-        std::vector<ReplyScoreRequest> reqs;
-        for (size_t i = at; i < end; ++i) {
-          const Sample& s = *pending[i];
-          if (s.choices.empty()) return Status::InvalidArgument("sample " + s.id + ": choice_logprob needs choices");
-          ReplyScoreRequest r{convs[i - at], {}};
-          for (size_t c = 0; c < s.choices.size(); ++c) {
-            r.replies.push_back(task.solver.reply_with_text ? s.choices[c] : SolverLabel(task.solver, c));
-          }
-          reqs.push_back(std::move(r));
-        }
-        auto batch_lp = backend.ScoreReplies(reqs);
-        if (batch_lp.ok()) {
-          choice_lp = std::move(*batch_lp);
-        } else if (batch_lp.status().code() == StatusCode::kUnsupported) {
-          return batch_lp.status();  // the backend cannot do this at all: the task cannot run
-        } else {
-          // One bad sample (e.g. longer than the model's context) must not sink the batch:
-          // score one at a time, and record the failures as errors of their samples.
-          choice_lp.assign(reqs.size(), {});
-          for (size_t i = 0; i < reqs.size(); ++i) {
-            auto one = backend.ScoreReplies({reqs[i]});
-            if (one.ok()) {
-              choice_lp[i] = std::move((*one)[0]);
-            } else {
-              outs[i].error = one.status().message();
-            }
-          }
-        }
-        for (size_t i = 0; i < choice_lp.size(); ++i) {
-          if (choice_lp[i].empty()) continue;
-          size_t best = 0;
-          for (size_t c = 1; c < choice_lp[i].size(); ++c) best = choice_lp[i][c] > choice_lp[i][best] ? c : best;
-          outs[i].text = SolverLabel(task.solver, best);
-        }
-      } else {
-        GenerateOptions g;
-        g.max_tokens = task.solver.max_tokens;
-        g.temperature = task.solver.temperature;
-        g.seed = o.seed + static_cast<uint64_t>(epoch);
-        auto batch_out = backend.Generate(convs, g);
-        if (batch_out.ok()) {
-          outs = std::move(*batch_out);
-        } else {
-          for (size_t i = 0; i < convs.size(); ++i) {  // as above: isolate the failing samples
-            auto one = backend.Generate({convs[i]}, g);
-            if (one.ok()) {
-              outs[i] = std::move((*one)[0]);
-            } else {
-              outs[i].error = one.status().message();
-            }
-          }
-        }
-      }
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() /
-                        static_cast<double>(end - at);
-      for (size_t i = at; i < end; ++i) {
-        const Sample& s = *pending[i];
-        const Completion& c = outs[i - at];
-        Json rec = {{"type", "sample"}, {"id", s.id},           {"epoch", epoch},
-                    {"line", s.line},   {"category", s.category}, {"cluster", s.cluster},
-                    {"input", Messages(convs[i - at])}, {"target", s.target}, {"output", c.text},
-                    {"finish_reason", c.finish_reason}, {"ms", ms}};
-        if (!c.token_logprobs.empty()) rec["token_logprobs"] = c.token_logprobs;
-        if (!choice_lp.empty() && !choice_lp[i - at].empty()) rec["choice_logprobs"] = choice_lp[i - at];
-        std::string error = c.error;
-        Result<Score> sc = error.empty() ? task.scorer->Grade(s, c.text) : Result<Score>(Status::Internal(error));
-        if (o.on_sample) o.on_sample(s, epoch, c.text, sc);
-        if (error.empty()) {
-          if (sc.ok()) {
-            rec["score"] = sc->value;
-            rec["answer"] = sc->answer;
-            if (!sc->explanation.empty()) rec["explanation"] = sc->explanation;
-            scored.push_back({sc->value, s.cluster, s.category});
-          } else {
-            error = "scorer " + task.scorer->name() + ": " + sc.status().message();
-          }
-        }
-        rec["error"] = error;
-        if (!error.empty()) ++result.errors;
-        ++result.attempted;
-        if (log) WARDEN_RETURN_IF_ERROR(log->Write(rec));
-      }
+      const std::vector<const Sample*> slice(pending.begin() + static_cast<std::ptrdiff_t>(at),
+                                             pending.begin() + static_cast<std::ptrdiff_t>(end));
+      WARDEN_RETURN_IF_ERROR(RunBatch(task, backend, o, env, epoch, slice, &st));
       progressed += end - at;
       if (o.progress) o.progress(progressed, total);
     }
   }
-  result.estimate = EstimateMean(scored, o.bootstrap);
-  result.by_category = EstimateByCategory(scored, o.bootstrap);
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (log) {
-    WARDEN_RETURN_IF_ERROR(log->Write({{"type", "footer"}, {"finished", UtcNow()}, {"summary", result.ToJson()}}));
-    WARDEN_RETURN_IF_ERROR(log->Close());
-  }
-  return result;
+  WARDEN_RETURN_IF_ERROR(Finish(o, env, start_us, &st));
+  return std::move(st.result);
 }
 
 }  // namespace warden::evals

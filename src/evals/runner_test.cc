@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "evals/test_tasks.h"
 #include "warden/base/file.h"
 #include "warden/evals/eval_log.h"
 #include "warden/evals/report.h"
@@ -19,6 +20,7 @@ namespace warden::evals {
 namespace {
 
 namespace fs = std::filesystem;
+using test::QuestionTask;
 
 // Starts the stub server in `mode` and reads the port it chose; kills it on destruction.
 class StubServer {
@@ -58,24 +60,6 @@ std::shared_ptr<ModelBackend> Http(const StubServer& s) {
   o.model = "stub";
   o.timeout_seconds = 10;
   return MakeHttpBackend(o).value();
-}
-
-Task QuestionTask(size_t n) {
-  Task t;
-  t.name = "test/questions";
-  t.dataset.path = "memory";
-  t.dataset.sha256 = std::string(64, 'a');
-  for (size_t i = 0; i < n; ++i) {
-    Sample s;
-    s.id = "q" + std::to_string(i);
-    s.input = i % 2 == 0 ? "What is the capital of France?" : "Tell me about item " + std::to_string(i);
-    s.target = "Paris";
-    s.category = i % 2 == 0 ? "capital" : "other";
-    s.cluster = s.id;
-    t.dataset.samples.push_back(s);
-  }
-  t.scorer = MakeMatchScorer();
-  return t;
 }
 
 std::string TempLog(const std::string& name) {

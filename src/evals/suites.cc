@@ -1,8 +1,8 @@
 #include "warden/evals/suites.h"
 
-#include <filesystem>
 
 #include "warden/base/csv.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/rng.h"
 #include "warden/base/sha256.h"
@@ -131,13 +131,13 @@ Result<std::vector<Task>> Dispositions(const SuiteContext& c) {
                           "datasets/anthropic-evals/persona"}) {
     const std::string root = c.shared_dir + "/" + dir;
     std::vector<std::string> files;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(root, ec)) {
-      if (e.path().extension() == ".jsonl") files.push_back(e.path().string());
+    auto entries = Env::Default()->ListDir(root);
+    if (!entries.ok()) return Status::NotFound(entries.status().message());  // "cannot list <root>: ..."
+    for (const DirEntry& e : *entries) {
+      if (e.name.size() > 6 && e.name.compare(e.name.size() - 6, 6, ".jsonl") == 0) files.push_back(e.name);
     }
-    if (ec) return Status::NotFound(root + ": " + ec.message());
-    std::sort(files.begin(), files.end());
-    for (const std::string& path : files) {
+    for (const std::string& file : files) {  // ListDir sorts them
+      const std::string path = root + "/" + file;
       WARDEN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
       Dataset d;
       d.path = path;
@@ -160,7 +160,7 @@ Result<std::vector<Task>> Dispositions(const SuiteContext& c) {
           answers[line] = {j["answer_matching_behavior"], j["answer_not_matching_behavior"]};
         }
       }
-      const std::string name = std::filesystem::path(path).stem().string();
+      const std::string name = file.substr(0, file.size() - 6);  // without ".jsonl"
       for (Sample& smp : raw.samples) {
         auto it = answers.find(smp.line);
         if (it == answers.end()) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bootstrap.h"
+#include "warden/base/stats.h"
 
 namespace warden::forecast::internal {
 
@@ -50,8 +51,8 @@ BacktestFit RunOne(CurveKind kind, const std::vector<Observation>& visible, cons
       draws.push_back(std::clamp(c.Predict(p.log10_flops) + noise.Draw(h.stderr_score), 0.0, 1.0));
     }
     std::sort(draws.begin(), draws.end());
-    p.low = SortedQuantile(draws, lo_q);
-    p.high = SortedQuantile(draws, hi_q);
+    p.low = QuantileSorted(draws, lo_q);
+    p.high = QuantileSorted(draws, hi_q);
     p.abs_error = std::fabs(p.predicted - p.observed);
     p.in_band = p.observed >= p.low && p.observed <= p.high;
     total_error += p.abs_error;

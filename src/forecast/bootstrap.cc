@@ -42,15 +42,4 @@ Result<Bootstrapped> FitWithBootstrap(CurveKind kind, const FitData& d, double f
   return out;
 }
 
-double SortedQuantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::nan("");
-  const double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);
-  const size_t i = static_cast<size_t>(std::floor(pos));
-  if (i + 1 >= sorted.size()) return sorted.back();
-  const double frac = pos - static_cast<double>(i);
-  const double lo = sorted[i], hi = sorted[i + 1];
-  if (!std::isfinite(lo) || !std::isfinite(hi)) return frac < 0.5 ? lo : hi;
-  return lo + frac * (hi - lo);
-}
-
 }  // namespace warden::forecast::internal

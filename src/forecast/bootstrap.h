@@ -39,8 +39,4 @@ struct Bootstrapped {
 Result<Bootstrapped> FitWithBootstrap(CurveKind kind, const FitData& d, double floor, int resamples,
                                       GaussianSource& noise);
 
-// Quantile q of ascending `sorted` (linear interpolation between order statistics; where a
-// neighbour is infinite, the nearer order statistic). NaN when empty.
-double SortedQuantile(const std::vector<double>& sorted, double q);
-
 }  // namespace warden::forecast::internal

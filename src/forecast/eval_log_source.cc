@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/forecast/sources.h"
@@ -189,15 +190,31 @@ Result<LogScan> ObservationsFromLogs(const std::vector<std::string>& log_paths, 
   return scan;
 }
 
+namespace {
+
+// Appends the regular files named "*.jsonl" under `dir` (subdirectories too; symlinks, to files
+// or to directories, are not followed) to *out. An unreadable directory is an error naming it.
+Status CollectEvalLogs(Env* env, const std::string& dir, std::vector<std::string>* out) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, env->ListDir(dir));
+  for (const DirEntry& e : entries) {
+    const std::string path = dir + (dir.back() == '/' ? "" : "/") + e.name;
+    const size_t dot = e.name.rfind('.');  // as std::filesystem's extension(): ".jsonl" alone has none
+    const bool jsonl = dot != std::string::npos && dot > 0 && e.name.compare(dot, std::string::npos, ".jsonl") == 0;
+    if (e.type == FileType::kRegular && jsonl) {
+      out->push_back(path);
+    } else if (e.type == FileType::kDirectory) {
+      WARDEN_RETURN_IF_ERROR(CollectEvalLogs(env, path, out));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ListEvalLogs(const std::string& dir) {
   if (!IsDirectory(dir)) return Status::NotFound(dir + ": not a directory");
   std::vector<std::string> out;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec) && !it->is_symlink(ec) && it->path().extension() == ".jsonl") out.push_back(it->path().string());
-  }
-  if (ec) return Status::IoError(dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(CollectEvalLogs(Env::Default(), dir, &out));
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -10,29 +10,25 @@
 
 #include "backtest.h"
 #include "bootstrap.h"
+#include "warden/base/format.h"
+#include "warden/base/stats.h"
 
 namespace warden::forecast {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 Status CheckOptions(const ForecastOptions& o) {
   auto bad = [](const std::string& m) { return Status::InvalidArgument("forecast options: " + m); };
-  if (!(o.floor >= 0 && o.floor < 1)) return bad("floor " + Num(o.floor) + " is outside [0, 1)");
-  if (!(o.threshold > 0 && o.threshold <= 1)) return bad("threshold " + Num(o.threshold) + " is outside (0, 1]");
-  if (!(o.buffer >= 1) || !std::isfinite(o.buffer)) return bad("buffer " + Num(o.buffer) + " must be a finite number >= 1");
+  if (!(o.floor >= 0 && o.floor < 1)) return bad("floor " + Sig(o.floor, 6) + " is outside [0, 1)");
+  if (!(o.threshold > 0 && o.threshold <= 1)) return bad("threshold " + Sig(o.threshold, 6) + " is outside (0, 1]");
+  if (!(o.buffer >= 1) || !std::isfinite(o.buffer)) return bad("buffer " + Sig(o.buffer, 6) + " must be a finite number >= 1");
   if (!(o.current_flops >= 0) || !std::isfinite(o.current_flops)) {
-    return bad("current_flops " + Num(o.current_flops) + " must be finite and >= 0 (0: the largest observed)");
+    return bad("current_flops " + Sig(o.current_flops, 6) + " must be finite and >= 0 (0: the largest observed)");
   }
   if (o.bootstrap < 20 || o.bootstrap > 1000000) return bad("bootstrap " + std::to_string(o.bootstrap) + " is outside [20, 1000000]");
-  if (!(o.band > 0 && o.band < 1)) return bad("band " + Num(o.band) + " is outside (0, 1)");
-  if (!(o.min_stderr > 0 && o.min_stderr <= 0.5)) return bad("min_stderr " + Num(o.min_stderr) + " is outside (0, 0.5]");
+  if (!(o.band > 0 && o.band < 1)) return bad("band " + Sig(o.band, 6) + " is outside (0, 1)");
+  if (!(o.min_stderr > 0 && o.min_stderr <= 0.5)) return bad("min_stderr " + Sig(o.min_stderr, 6) + " is outside (0, 0.5]");
   if (o.backtest_max_hidden < 0 || o.backtest_max_hidden > 10) return bad("backtest_max_hidden is outside [0, 10]");
   if (o.band_points < 2 || o.band_points > 10000) return bad("band_points is outside [2, 10000]");
   return Status::Ok();
@@ -46,10 +42,10 @@ Result<std::vector<Observation>> Prepare(const std::vector<Observation>& obs, co
     const Observation& o = obs[i];
     std::string where = "points[" + std::to_string(i) + "] '" + o.label + "'";
     if (!o.source.empty()) where += " (" + o.source + ")";
-    if (!std::isfinite(o.flops) || o.flops <= 0) return Status::InvalidArgument(where + ": flops " + Num(o.flops) + " must be finite and > 0");
-    if (!std::isfinite(o.score) || o.score < 0 || o.score > 1) return Status::InvalidArgument(where + ": score " + Num(o.score) + " is outside [0, 1]");
+    if (!std::isfinite(o.flops) || o.flops <= 0) return Status::InvalidArgument(where + ": flops " + Sig(o.flops, 6) + " must be finite and > 0");
+    if (!std::isfinite(o.score) || o.score < 0 || o.score > 1) return Status::InvalidArgument(where + ": score " + Sig(o.score, 6) + " is outside [0, 1]");
     if (!std::isfinite(o.stderr_score) || o.stderr_score < 0) {
-      return Status::InvalidArgument(where + ": stderr " + Num(o.stderr_score) + " must be finite and >= 0");
+      return Status::InvalidArgument(where + ": stderr " + Sig(o.stderr_score, 6) + " must be finite and >= 0");
     }
     if (o.n < 0) return Status::InvalidArgument(where + ": n " + std::to_string(o.n) + " is negative");
     Observation e = o;
@@ -100,13 +96,13 @@ FitResult Summarise(internal::Bootstrapped b, const ForecastOptions& opt, double
   std::sort(at_target.begin(), at_target.end());
   std::sort(crossings.begin(), crossings.end());
   r.target_central = central.Predict(target_x);
-  r.target_low = internal::SortedQuantile(at_target, lo_q);
-  r.target_high = internal::SortedQuantile(at_target, hi_q);
+  r.target_low = QuantileSorted(at_target, lo_q);
+  r.target_high = QuantileSorted(at_target, hi_q);
   r.crossing_probability = b.curves.empty() ? 0 : static_cast<double>(above) / static_cast<double>(b.curves.size());
   r.crossing = central.CrossingX(opt.threshold, &r.crossing_log10_flops);
-  r.crossing_median = internal::SortedQuantile(crossings, 0.5);
-  r.crossing_low = internal::SortedQuantile(crossings, lo_q);
-  r.crossing_high = internal::SortedQuantile(crossings, hi_q);
+  r.crossing_median = QuantileSorted(crossings, 0.5);
+  r.crossing_low = QuantileSorted(crossings, lo_q);
+  r.crossing_high = QuantileSorted(crossings, hi_q);
 
   std::vector<double> column(b.curves.size());
   for (int g = 0; g < opt.band_points; ++g) {
@@ -115,8 +111,8 @@ FitResult Summarise(internal::Bootstrapped b, const ForecastOptions& opt, double
     for (size_t i = 0; i < b.curves.size(); ++i) column[i] = b.curves[i].Predict(p.log10_flops);
     std::sort(column.begin(), column.end());
     p.central = central.Predict(p.log10_flops);
-    p.low = internal::SortedQuantile(column, lo_q);
-    p.high = internal::SortedQuantile(column, hi_q);
+    p.low = QuantileSorted(column, lo_q);
+    p.high = QuantileSorted(column, hi_q);
     r.band.push_back(p);
   }
   return r;
@@ -131,8 +127,7 @@ void AddNotes(const Forecast& f, std::vector<std::string>* notes) {
                        " bootstrap refits failed and are left out");
     }
     if (r.noise_scale > 1.5) {
-      char scale[32];
-      std::snprintf(scale, sizeof scale, "%.2f", r.noise_scale);
+      const std::string scale = StrFormat("%.2f", r.noise_scale);
       notes->push_back(name + ": the points scatter " + scale +
                        "x more than their standard errors allow; the bootstrap noise is inflated to match");
     }
@@ -142,8 +137,8 @@ void AddNotes(const Forecast& f, std::vector<std::string>* notes) {
   }
   for (const Observation& o : f.observations) {
     if (o.score < f.options.floor - 3 * o.stderr_score) {
-      notes->push_back("'" + o.label + "' scores " + Num(o.score) + ", more than 3 standard errors below the floor " +
-                       Num(f.options.floor) + ": is the floor (chance score) right for this metric?");
+      notes->push_back("'" + o.label + "' scores " + Sig(o.score, 6) + ", more than 3 standard errors below the floor " +
+                       Sig(f.options.floor, 6) + ": is the floor (chance score) right for this metric?");
     }
   }
 }

@@ -6,34 +6,15 @@
 #include <cstdio>
 #include <string>
 
+#include "warden/base/format.h"
+#include "warden/base/html.h"
+
 namespace warden::forecast {
 namespace {
 
 constexpr double kWidth = 760, kHeight = 460;
 constexpr double kLeft = 64, kRight = 170, kTop = 44, kBottom = 56;  // margins; legend on the right
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
-
-std::string F(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        // Control characters are not allowed in XML 1.0 text.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n') out += c;
-    }
-  }
-  return out;
-}
 
 const char* Colour(CurveKind k) {
   switch (k) {
@@ -63,40 +44,39 @@ void XTicks(const Axes& a, std::string* svg) {
       const double x = e + std::log10(static_cast<double>(m));
       if (x < a.x_lo || x > a.x_hi) continue;
       const double px = a.X(x);
-      *svg += "<line x1=\"" + F(px) + "\" y1=\"" + F(kTop) + "\" x2=\"" + F(px) + "\" y2=\"" + F(kTop + kPlotH) +
+      *svg += "<line x1=\"" + Fixed(px, 1) + "\" y1=\"" + Fixed(kTop, 1) + "\" x2=\"" + Fixed(px, 1) + "\" y2=\"" + Fixed(kTop + kPlotH, 1) +
               "\" stroke=\"#e4e4e4\"/>\n";
-      *svg += "<text x=\"" + F(px) + "\" y=\"" + F(kTop + kPlotH + 18) + "\" text-anchor=\"middle\" font-size=\"11\">" +
+      *svg += "<text x=\"" + Fixed(px, 1) + "\" y=\"" + Fixed(kTop + kPlotH + 18, 1) + "\" text-anchor=\"middle\" font-size=\"11\">" +
               TickLabel(m, e) + "</text>\n";
     }
   }
-  *svg += "<text x=\"" + F(kLeft + kPlotW / 2) + "\" y=\"" + F(kHeight - 12) +
+  *svg += "<text x=\"" + Fixed(kLeft + kPlotW / 2, 1) + "\" y=\"" + Fixed(kHeight - 12, 1) +
           "\" text-anchor=\"middle\" font-size=\"12\">training compute (FLOPs, log scale)</text>\n";
 }
 
 void YTicks(const Axes& a, std::string* svg) {
   for (int i = 0; i <= 5; ++i) {
     const double s = i / 5.0, py = a.Y(s);
-    *svg += "<line x1=\"" + F(kLeft) + "\" y1=\"" + F(py) + "\" x2=\"" + F(kLeft + kPlotW) + "\" y2=\"" + F(py) +
+    *svg += "<line x1=\"" + Fixed(kLeft, 1) + "\" y1=\"" + Fixed(py, 1) + "\" x2=\"" + Fixed(kLeft + kPlotW, 1) + "\" y2=\"" + Fixed(py, 1) +
             "\" stroke=\"#e4e4e4\"/>\n";
-    char label[16];
-    std::snprintf(label, sizeof label, "%.1f", s);
-    *svg += "<text x=\"" + F(kLeft - 6) + "\" y=\"" + F(py + 4) + "\" text-anchor=\"end\" font-size=\"11\">" + label +
+    const std::string label = Fixed(s, 1);
+    *svg += "<text x=\"" + Fixed(kLeft - 6, 1) + "\" y=\"" + Fixed(py + 4, 1) + "\" text-anchor=\"end\" font-size=\"11\">" + label +
             "</text>\n";
   }
-  *svg += "<text transform=\"translate(16," + F(kTop + kPlotH / 2) +
+  *svg += "<text transform=\"translate(16," + Fixed(kTop + kPlotH / 2, 1) +
           ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">score</text>\n";
 }
 
 std::string Polyline(const Axes& a, const std::vector<BandPoint>& band, double BandPoint::*field) {
   std::string pts;
-  for (const BandPoint& p : band) pts += F(a.X(p.log10_flops)) + "," + F(a.Y(p.*field)) + " ";
+  for (const BandPoint& p : band) pts += Fixed(a.X(p.log10_flops), 1) + "," + Fixed(a.Y(p.*field), 1) + " ";
   return pts;
 }
 
 void LegendEntry(int row, const std::string& swatch, const std::string& text, std::string* svg) {
   const double x = kLeft + kPlotW + 14, y = kTop + 8 + row * 20;
-  *svg += "<g transform=\"translate(" + F(x) + "," + F(y) + ")\">" + swatch + "<text x=\"28\" y=\"4\" font-size=\"11\">" +
-          Escape(text) + "</text></g>\n";
+  *svg += "<g transform=\"translate(" + Fixed(x, 1) + "," + Fixed(y, 1) + ")\">" + swatch + "<text x=\"28\" y=\"4\" font-size=\"11\">" +
+          HtmlEscape(text) + "</text></g>\n";
 }
 
 }  // namespace
@@ -113,18 +93,18 @@ std::string ForecastSvg(const Forecast& f, const std::string& title) {
   }
   if (!(a.x_hi > a.x_lo)) a.x_hi = a.x_lo + 1;
 
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + F(kWidth) + "\" height=\"" + F(kHeight) +
-                    "\" viewBox=\"0 0 " + F(kWidth) + " " + F(kHeight) + "\" font-family=\"sans-serif\">\n";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Fixed(kWidth, 1) + "\" height=\"" + Fixed(kHeight, 1) +
+                    "\" viewBox=\"0 0 " + Fixed(kWidth, 1) + " " + Fixed(kHeight, 1) + "\" font-family=\"sans-serif\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + F(kLeft) + "\" y=\"24\" font-size=\"14\" font-weight=\"bold\">" + Escape(title) + "</text>\n";
+  svg += "<text x=\"" + Fixed(kLeft, 1) + "\" y=\"24\" font-size=\"14\" font-weight=\"bold\">" + HtmlEscape(title) + "</text>\n";
 
   // The buffer: from current compute to current x buffer.
   const double bx0 = a.X(std::log10(f.current_flops)), bx1 = a.X(std::log10(f.target_flops));
-  svg += "<rect x=\"" + F(bx0) + "\" y=\"" + F(kTop) + "\" width=\"" + F(std::max(bx1 - bx0, 1.0)) + "\" height=\"" +
-         F(kPlotH) + "\" fill=\"#f3e6c4\" opacity=\"0.7\"/>\n";
+  svg += "<rect x=\"" + Fixed(bx0, 1) + "\" y=\"" + Fixed(kTop, 1) + "\" width=\"" + Fixed(std::max(bx1 - bx0, 1.0), 1) + "\" height=\"" +
+         Fixed(kPlotH, 1) + "\" fill=\"#f3e6c4\" opacity=\"0.7\"/>\n";
   XTicks(a, &svg);
   YTicks(a, &svg);
-  svg += "<rect x=\"" + F(kLeft) + "\" y=\"" + F(kTop) + "\" width=\"" + F(kPlotW) + "\" height=\"" + F(kPlotH) +
+  svg += "<rect x=\"" + Fixed(kLeft, 1) + "\" y=\"" + Fixed(kTop, 1) + "\" width=\"" + Fixed(kPlotW, 1) + "\" height=\"" + Fixed(kPlotH, 1) +
          "\" fill=\"none\" stroke=\"#888\"/>\n";
 
   int row = 0;
@@ -132,12 +112,11 @@ std::string ForecastSvg(const Forecast& f, const std::string& title) {
     // Band: the upper edge left to right, then the lower edge back.
     std::string pts = Polyline(a, primary->band, &BandPoint::high);
     for (auto it = primary->band.rbegin(); it != primary->band.rend(); ++it) {
-      pts += F(a.X(it->log10_flops)) + "," + F(a.Y(it->low)) + " ";
+      pts += Fixed(a.X(it->log10_flops), 1) + "," + Fixed(a.Y(it->low), 1) + " ";
     }
     svg += "<polygon points=\"" + pts + "\" fill=\"" + Colour(primary->fit.curve.kind) + "\" opacity=\"0.18\"/>\n";
-    char band_label[64];
-    std::snprintf(band_label, sizeof band_label, "%.0f%% band (%s)", f.options.band * 100,
-                  CurveKindName(primary->fit.curve.kind));
+    const std::string band_label = StrFormat("%.0f%% band (%s)", f.options.band * 100,
+                                             CurveKindName(primary->fit.curve.kind));
     LegendEntry(row++, std::string("<rect x=\"0\" y=\"-5\" width=\"22\" height=\"10\" fill=\"") +
                            Colour(primary->fit.curve.kind) + "\" opacity=\"0.18\"/>",
                 band_label, &svg);
@@ -153,28 +132,25 @@ std::string ForecastSvg(const Forecast& f, const std::string& title) {
   }
 
   const double ty = a.Y(f.options.threshold);
-  svg += "<line x1=\"" + F(kLeft) + "\" y1=\"" + F(ty) + "\" x2=\"" + F(kLeft + kPlotW) + "\" y2=\"" + F(ty) +
+  svg += "<line x1=\"" + Fixed(kLeft, 1) + "\" y1=\"" + Fixed(ty, 1) + "\" x2=\"" + Fixed(kLeft + kPlotW, 1) + "\" y2=\"" + Fixed(ty, 1) +
          "\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\n";
-  char threshold_label[48];
-  std::snprintf(threshold_label, sizeof threshold_label, "threshold %.2f", f.options.threshold);
+  const std::string threshold_label = StrFormat("threshold %.2f", f.options.threshold);
   LegendEntry(row++, "<line x1=\"0\" y1=\"0\" x2=\"22\" y2=\"0\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>",
               threshold_label, &svg);
-  char buffer_label[48];
-  std::snprintf(buffer_label, sizeof buffer_label, "buffer %gx compute", f.options.buffer);
+  const std::string buffer_label = StrFormat("buffer %gx compute", f.options.buffer);
   LegendEntry(row++, "<rect x=\"0\" y=\"-5\" width=\"22\" height=\"10\" fill=\"#f3e6c4\"/>", buffer_label, &svg);
 
   for (const Observation& o : f.observations) {
     const double px = a.X(std::log10(o.flops));
-    svg += "<g><title>" + Escape(o.label) + "</title>";
-    svg += "<line x1=\"" + F(px) + "\" y1=\"" + F(a.Y(o.score - o.stderr_score)) + "\" x2=\"" + F(px) + "\" y2=\"" +
-           F(a.Y(o.score + o.stderr_score)) + "\" stroke=\"#222\"/>";
-    svg += "<circle cx=\"" + F(px) + "\" cy=\"" + F(a.Y(o.score)) + "\" r=\"3.5\" fill=\"#222\"/></g>\n";
+    svg += "<g><title>" + HtmlEscape(o.label) + "</title>";
+    svg += "<line x1=\"" + Fixed(px, 1) + "\" y1=\"" + Fixed(a.Y(o.score - o.stderr_score), 1) + "\" x2=\"" + Fixed(px, 1) + "\" y2=\"" +
+           Fixed(a.Y(o.score + o.stderr_score), 1) + "\" stroke=\"#222\"/>";
+    svg += "<circle cx=\"" + Fixed(px, 1) + "\" cy=\"" + Fixed(a.Y(o.score), 1) + "\" r=\"3.5\" fill=\"#222\"/></g>\n";
   }
   LegendEntry(row++, "<circle cx=\"11\" cy=\"0\" r=\"3.5\" fill=\"#222\"/>", "points (\u00b11 s.e.)", &svg);
 
-  char p_label[64];
-  std::snprintf(p_label, sizeof p_label, "P(cross in buffer) = %.2f", f.crossing_probability);
-  svg += "<text x=\"" + F(kLeft + kPlotW + 14) + "\" y=\"" + F(kTop + 8 + (row + 1) * 20) + "\" font-size=\"11\">" +
+  const std::string p_label = StrFormat("P(cross in buffer) = %.2f", f.crossing_probability);
+  svg += "<text x=\"" + Fixed(kLeft + kPlotW + 14, 1) + "\" y=\"" + Fixed(kTop + 8 + (row + 1) * 20, 1) + "\" font-size=\"11\">" +
          p_label + "</text>\n";
   svg += "</svg>\n";
   return svg;

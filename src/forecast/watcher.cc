@@ -1,25 +1,20 @@
 // ForecastWatcher (watcher.h).
 #include "warden/forecast/watcher.h"
 
-#include <filesystem>
 #include <set>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/forecast/plot.h"
 
 namespace warden::forecast {
 
-namespace fs = std::filesystem;
-
 Result<ForecastWatcher::Signature> ForecastWatcher::Sign(const std::vector<std::string>& paths) const {
   Signature sig;
   for (const std::string& p : paths) {
-    std::error_code ec;
-    const uintmax_t size = fs::file_size(p, ec);
-    if (ec) continue;  // vanished between listing and looking: the next poll sees the new state
-    const auto mtime = fs::last_write_time(p, ec);
-    if (ec) continue;
-    sig[p] = {size, static_cast<int64_t>(mtime.time_since_epoch().count())};
+    Result<FileInfo> info = Env::Default()->Stat(p);
+    if (!info.ok()) continue;  // vanished between listing and looking: the next poll sees the new state
+    sig[p] = {info->size, info->mtime_ns};
   }
   return sig;
 }

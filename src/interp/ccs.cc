@@ -121,7 +121,9 @@ CcsAccuracy AccuracyOn(const std::vector<double>& p, const ContrastPairs& pairs,
   CcsAccuracy out;
   out.pairs = rows.size();
   out.value = acc(all).value_or(0);
-  out.ci = BootstrapOverClusters(rows.size(), clusters, acc, 1000, seed);
+  BootstrapOptions bootstrap;
+  bootstrap.seed = seed;
+  out.ci = BootstrapOverClusters(rows.size(), clusters, acc, bootstrap).value_or(Interval{out.value, out.value});
   return out;
 }
 

@@ -19,10 +19,10 @@ DetectionMetrics MeasureDetection(const ActivationSet& set, const std::vector<si
   m.n = rows.size();
   m.recall = RecallAbove(scores, y, threshold);
   m.fpr = FprAbove(scores, y, threshold);
-  Result<double> auc = Auroc(scores, y);
+  Result<AurocEstimate> auc = AurocWithInterval(scores, y, clusters);
   if (auc.ok()) {
-    m.auroc = *auc;
-    m.auroc_ci = BootstrapAuroc(scores, y, clusters);
+    m.auroc = auc->value;
+    m.auroc_ci = auc->interval;
   } else {
     m.auroc_error = auc.status().message();
   }

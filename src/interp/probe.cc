@@ -98,28 +98,6 @@ Result<Probe> TrainProbe(const Matrix& x, const std::vector<int>& labels, const 
   return p;
 }
 
-Result<double> Auroc(const std::vector<double>& scores, const std::vector<int>& labels) {
-  if (scores.size() != labels.size()) return Status::InvalidArgument("AUROC: scores and labels differ in length");
-  std::vector<size_t> order(scores.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  // Mann-Whitney U with average ranks for ties.
-  double rank_sum = 0, pos = 0, neg = 0;
-  for (size_t i = 0; i < order.size();) {
-    size_t j = i;
-    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
-    const double avg_rank = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based
-    for (size_t k = i; k < j; ++k) {
-      if (labels[order[k]] == 1) rank_sum += avg_rank;
-    }
-    i = j;
-  }
-  for (int y : labels) (y == 1 ? pos : neg) += 1;
-  if (pos == 0 || neg == 0) return Status::InvalidArgument("AUROC needs both classes (" + std::to_string(static_cast<int>(pos)) +
-                                                           " positive, " + std::to_string(static_cast<int>(neg)) + " negative)");
-  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
-}
-
 Result<Threshold> ThresholdAtFpr(const std::vector<double>& scores, const std::vector<int>& labels, double fpr) {
   std::vector<double> neg;
   for (size_t i = 0; i < scores.size(); ++i) {
@@ -171,52 +149,6 @@ double CalibrationError(const std::vector<double>& scores, const std::vector<int
     if (count[b] > 0) ece += std::abs(acc[b] - conf[b]) / static_cast<double>(scores.size());
   }
   return ece;
-}
-
-Interval BootstrapOverClusters(size_t rows, const std::vector<std::string>& clusters,
-                               const std::function<std::optional<double>(const std::vector<size_t>&)>& statistic,
-                               int resamples, uint64_t seed) {
-  std::map<std::string, std::vector<size_t>> by;
-  for (size_t i = 0; i < rows; ++i) by[clusters.empty() ? std::to_string(i) : clusters[i]].push_back(i);
-  std::vector<const std::vector<size_t>*> groups;
-  for (const auto& [k, v] : by) groups.push_back(&v);
-  Interval out;
-  if (groups.empty()) return out;
-  Rng rng(seed);
-  std::vector<double> values;
-  std::vector<size_t> sample;
-  for (int r = 0; r < resamples; ++r) {
-    sample.clear();
-    for (size_t g = 0; g < groups.size(); ++g) {
-      const std::vector<size_t>& group = *groups[rng.Next() % groups.size()];
-      sample.insert(sample.end(), group.begin(), group.end());
-    }
-    if (std::optional<double> v = statistic(sample)) values.push_back(*v);
-  }
-  if (values.empty()) return out;
-  std::sort(values.begin(), values.end());
-  out.low = values[static_cast<size_t>(0.025 * static_cast<double>(values.size() - 1))];
-  out.high = values[static_cast<size_t>(0.975 * static_cast<double>(values.size() - 1))];
-  return out;
-}
-
-Interval BootstrapAuroc(const std::vector<double>& scores, const std::vector<int>& labels,
-                        const std::vector<std::string>& clusters, int resamples, uint64_t seed) {
-  std::vector<double> s;
-  std::vector<int> l;
-  return BootstrapOverClusters(
-      scores.size(), clusters,
-      [&](const std::vector<size_t>& rows) -> std::optional<double> {
-        s.clear();
-        l.clear();
-        for (size_t i : rows) {
-          s.push_back(scores[i]);
-          l.push_back(labels[i]);
-        }
-        auto a = Auroc(s, l);
-        return a.ok() ? std::optional<double>(*a) : std::nullopt;
-      },
-      resamples, seed);
 }
 
 Matrix SelectRows(const Matrix& m, const std::vector<size_t>& rows) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/torch_pch.h"
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/rng.h"
 #include "warden/engine/torch/hooks.h"
@@ -140,7 +141,7 @@ TEST(MonitorPack, RoundTripsAndRefusesAnotherModel) {
 
 TEST(Activations, CaptureMatchesAPlainForward) {
   const std::string shared = WARDEN_SHARED_DIR;
-  if (!FileExists(shared + "/models/stories260K/stories260K.bin")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(shared + "/models/stories260K/stories260K.bin", shared + "/models/stories260K/tok512.bin");
   auto lm = engine::LanguageModel::Load({shared + "/models/stories260K/stories260K.bin",
                                          shared + "/models/stories260K/tok512.bin"})
                 .value();

@@ -1,7 +1,7 @@
 // ScoreReplies against LanguageModel::Score on hand-encoded tokens (stories260K, no chat format).
 #include <gtest/gtest.h>
 
-#include "warden/base/file.h"
+#include "testing/shared_files.h"
 #include "warden/interp/replies.h"
 
 namespace warden::interp {
@@ -9,7 +9,7 @@ namespace {
 
 TEST(Replies, ScoreTheReplyAfterThePromptAsEncodedForCapture) {
   const std::string shared = WARDEN_SHARED_DIR;
-  if (!FileExists(shared + "/models/stories260K/stories260K.bin")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(shared + "/models/stories260K/stories260K.bin", shared + "/models/stories260K/tok512.bin");
   auto lm = engine::LanguageModel::Load({shared + "/models/stories260K/stories260K.bin",
                                          shared + "/models/stories260K/tok512.bin"})
                 .value();

@@ -9,6 +9,8 @@
 #include "engine/torch_pch.h"
 #include "interp/matrix_tensor.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
+#include "warden/base/html.h"
 #include "warden/base/json.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/safetensors.h"
@@ -276,23 +278,16 @@ Result<Sae> LoadSaeLens(const std::string& dir) {
 std::string SaeDashboardHtml(const Sae& s, const Matrix& acts, const std::vector<std::pair<size_t, int64_t>>& where,
                              const std::vector<std::vector<int32_t>>& token_ids, const engine::Tokenizer& tok,
                              const SaeMetrics& m, int latents, int examples) {
-  auto esc = [](const std::string& in) {
-    std::string o;
-    for (char c : in) o += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-    return o;
-  };
   torch::NoGradGuard g;
   Matrix z = s.Encode(acts);
   torch::Tensor Z = ToTensor(z);
   torch::Tensor freq = (Z > 0).sum(0);
   auto order = std::get<1>(freq.topk(std::min<int64_t>(latents, s.d_sae)));
-  char head[512];
-  std::snprintf(head, sizeof head,
-                "<!doctype html><html><head><meta charset=\"utf-8\"><title>SAE %s</title><style>body{font-family:sans-serif;"
-                "margin:2em}.tok{background:#fdd;padding:0 2px}td{padding:3px 8px;vertical-align:top}</style></head><body>"
-                "<h1>SAE on %s</h1><p>d_in %lld, d_sae %lld, k %lld: explained variance %.3f, MSE %.5f, L0 %.1f, dead %.1f%%</p>",
-                s.hook.c_str(), s.hook.c_str(), static_cast<long long>(s.d_in), static_cast<long long>(s.d_sae),
-                static_cast<long long>(s.k), m.explained_variance, m.mse, m.l0, 100 * m.dead_fraction);
+  const std::string head = StrFormat("<!doctype html><html><head><meta charset=\"utf-8\"><title>SAE %s</title><style>body{font-family:sans-serif;"
+                                     "margin:2em}.tok{background:#fdd;padding:0 2px}td{padding:3px 8px;vertical-align:top}</style></head><body>"
+                                     "<h1>SAE on %s</h1><p>d_in %lld, d_sae %lld, k %lld: explained variance %.3f, MSE %.5f, L0 %.1f, dead %.1f%%</p>",
+                                     HtmlEscape(s.hook).c_str(), HtmlEscape(s.hook).c_str(), static_cast<long long>(s.d_in), static_cast<long long>(s.d_sae),
+                                     static_cast<long long>(s.k), m.explained_variance, m.mse, m.l0, 100 * m.dead_fraction);
   std::string html = head;
   for (int64_t r = 0; r < order.size(0); ++r) {
     const int64_t latent = order[r].item<int64_t>();
@@ -306,12 +301,11 @@ std::string SaeDashboardHtml(const Sae& s, const Matrix& acts, const std::vector
       const auto [conv, pos] = where[static_cast<size_t>(std::get<1>(top)[e].item<int64_t>())];
       const std::vector<int32_t>& ids = token_ids[conv];
       const int64_t lo = std::max<int64_t>(0, pos - 8);
-      std::string ctx = esc(tok.Decode(std::vector<int32_t>(ids.begin() + lo, ids.begin() + pos)));
-      std::string at = esc(tok.Decode({ids[static_cast<size_t>(pos)]}));
+      std::string ctx = HtmlEscape(tok.Decode(std::vector<int32_t>(ids.begin() + lo, ids.begin() + pos)));
+      std::string at = HtmlEscape(tok.Decode({ids[static_cast<size_t>(pos)]}));
       const int64_t hi = std::min<int64_t>(static_cast<int64_t>(ids.size()), pos + 4);
-      std::string after = esc(tok.Decode(std::vector<int32_t>(ids.begin() + pos + 1, ids.begin() + hi)));
-      char val[32];
-      std::snprintf(val, sizeof val, "%.3f", v);
+      std::string after = HtmlEscape(tok.Decode(std::vector<int32_t>(ids.begin() + pos + 1, ids.begin() + hi)));
+      const std::string val = StrFormat("%.3f", v);
       html += std::string("<tr><td>") + val + "</td><td>" + ctx + "<span class=\"tok\">" + at + "</span>" + after + "</td></tr>";
     }
     html += "</table>";

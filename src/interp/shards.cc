@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/engine/safetensors.h"
@@ -14,7 +14,6 @@ namespace warden::interp {
 namespace {
 
 using Json = nlohmann::json;
-namespace fs = std::filesystem;
 
 std::string ShardName(int64_t index) {
   char name[40];
@@ -22,8 +21,11 @@ std::string ShardName(int64_t index) {
   return name;
 }
 
-bool IsShard(const fs::path& p) {
-  return p.filename().string().rfind("shard-", 0) == 0 && p.extension() == ".safetensors";
+// "shard-*.safetensors": a name ShardName wrote.
+bool IsShard(const std::string& name) {
+  const std::string ext = ".safetensors";
+  return name.rfind("shard-", 0) == 0 && name.size() > ext.size() &&
+         name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
 }
 
 // Rows [start, start + rows) of `set` as one shard file.
@@ -116,22 +118,18 @@ Status ReadShard(const std::string& path, bool first, ActivationSet* set) {
 }  // namespace
 
 Result<ShardWriter> ShardWriter::Create(const std::string& dir, bool overwrite) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
-  std::vector<fs::path> old;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (IsShard(e.path()) || e.path().filename() == "manifest.json") old.push_back(e.path());
+  Env* env = Env::Default();
+  WARDEN_RETURN_IF_ERROR(env->CreateDirs(dir));  // "cannot create <dir>: ..."
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, env->ListDir(dir));
+  std::vector<std::string> old;
+  for (const DirEntry& e : entries) {
+    if (IsShard(e.name) || e.name == "manifest.json") old.push_back(e.name);
   }
-  if (ec) return Status::IoError(dir + ": " + ec.message());
   if (!old.empty() && !overwrite) {
-    return Status::InvalidArgument(dir + " already holds an activation dataset (" + old.front().filename().string() +
+    return Status::InvalidArgument(dir + " already holds an activation dataset (" + old.front() +
                                    "); choose another directory or overwrite it");
   }
-  for (const fs::path& p : old) {
-    fs::remove(p, ec);
-    if (ec) return Status::IoError("cannot remove " + p.string() + ": " + ec.message());
-  }
+  for (const std::string& name : old) WARDEN_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
   ShardWriter w;
   w.dir_ = dir;
   return w;
@@ -213,11 +211,11 @@ Result<ActivationSet> ReadActivationShards(const std::string& dir) {
   WARDEN_RETURN_IF_ERROR(JsonUint(manifest, "rows", manifest_path, &rows));
   WARDEN_RETURN_IF_ERROR(JsonUint(manifest, "shards", manifest_path, &shards));
   std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (IsShard(e.path())) files.push_back(e.path().filename().string());
+  auto entries = Env::Default()->ListDir(dir);
+  if (!entries.ok()) return Status::NotFound(entries.status().message());  // "cannot list <dir>: ..."
+  for (const DirEntry& e : *entries) {
+    if (IsShard(e.name)) files.push_back(e.name);
   }
-  if (ec) return Status::NotFound(dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
   if (files.size() != shards) {
     return Status::Corrupt(dir + ": " + std::to_string(files.size()) + " shard files, the manifest lists " +

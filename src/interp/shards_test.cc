@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/interp/shards.h"
 
@@ -81,7 +82,7 @@ TEST(Shards, AnExistingDatasetIsReplacedOnlyWhenAskedTo) {
 
 TEST(Shards, CaptureShardByShardEqualsCaptureAtOnce) {
   const std::string shared = WARDEN_SHARED_DIR;
-  if (!FileExists(shared + "/models/stories260K/stories260K.bin")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(shared + "/models/stories260K/stories260K.bin", shared + "/models/stories260K/tok512.bin");
   auto lm = engine::LanguageModel::Load({shared + "/models/stories260K/stories260K.bin",
                                          shared + "/models/stories260K/tok512.bin"})
                 .value();

@@ -1,10 +1,10 @@
 // The zoo's held-out data as evaluation datasets (zoo/benchmarks/*.jsonl): what the evals
 // module's zoo suites read. Only test-split prompts and items: nothing any organism trained on,
 // and nothing about the organisms themselves (no triggers, passwords or planted answers).
-#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/rng.h"
 #include "warden/organisms/tasks.h"
@@ -34,9 +34,7 @@ std::vector<Json> HeldOutPrompts(const PromptSet& set) {
 }  // namespace
 
 Status WriteBenchmarks(const World& w, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir));  // "cannot create <dir>: ..."
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/refusal.jsonl", Lines(HeldOutPrompts(w.harmful))));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/over-refusal.jsonl", Lines(HeldOutPrompts(w.lookalikes))));
   std::vector<Json> hazard;

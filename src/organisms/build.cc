@@ -1,11 +1,11 @@
 // BuildZoo: data -> tokenizer -> one training run per model -> organism directories.
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <thread>
 #include <utility>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
@@ -17,7 +17,6 @@
 namespace warden::organisms {
 namespace {
 
-namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -90,10 +89,7 @@ bool AlreadyBuilt(const std::string& dir, const std::string& hash) {
 }
 
 Status CopyFile(const std::string& from, const std::string& to) {
-  std::error_code ec;
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-  if (ec) return Status::IoError("cannot copy " + from + " to " + to + ": " + ec.message());
-  return Status::Ok();
+  return Env::Default()->CopyFile(from, to).WithContext("cannot copy " + from + " to " + to);
 }
 
 // The checkpoints the trainer wrote under `model_dir`/checkpoints, in step order.
@@ -101,12 +97,11 @@ Result<std::vector<CheckpointCard>> ListCheckpoints(const std::string& org_dir, 
   std::vector<CheckpointCard> out;
   const std::string root = org_dir + "/" + rel_model_dir + "/checkpoints";
   std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    const std::string n = entry.path().filename().string();
-    if (n.rfind("step-", 0) == 0 && FileExists(entry.path().string() + "/train_state.json")) names.push_back(n);
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, Env::Default()->ListDir(root));  // "cannot list <root>: ..."
+  for (const DirEntry& entry : entries) {
+    const std::string& n = entry.name;
+    if (n.rfind("step-", 0) == 0 && FileExists(root + "/" + n + "/train_state.json")) names.push_back(n);
   }
-  if (ec) return Status::IoError("cannot list " + root + ": " + ec.message());
   std::sort(names.begin(), names.end());
   for (const std::string& n : names) {
     WARDEN_ASSIGN_OR_RETURN(engine::TrainState st, engine::ReadTrainState(root + "/" + n));
@@ -126,9 +121,7 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
                              const BuildOptions& opt) {
   const std::string rel = p.is_ladder ? m.name : ".";
   const std::string dir = org_dir + "/" + rel;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir));
   for (size_t i = 0; i < examples.size(); ++i) {
     if (static_cast<int64_t>(examples[i].tokens.size()) > m.train.seq_len) {
       return Status::InvalidArgument(
@@ -195,10 +188,8 @@ Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const eng
     if (!ex.ok()) return Status::InvalidArgument(p.name + ": example " + e.id + ": " + ex.status().message());
     examples.push_back(std::move(*ex));
   }
-  std::error_code ec;
-  fs::remove_all(built.dir, ec);
-  fs::create_directories(built.dir, ec);
-  if (ec) return Status::IoError("cannot create " + built.dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->RemoveAll(built.dir));  // a rebuild starts from nothing
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(built.dir));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/train.jsonl", ToJsonl(p.data.train)));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/eval.jsonl", ToJsonl(p.data.eval)));
   Card card = p.data.card;
@@ -250,9 +241,7 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
     plans.insert(ladder_is_base ? plans.begin() : plans.end(), Plan{"ladder", LadderData(world), recipe.rungs, true});
   }
 
-  std::error_code ec;
-  fs::create_directories(opt.out_dir, ec);
-  if (ec) return Status::IoError("cannot create " + opt.out_dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(opt.out_dir));
   WARDEN_RETURN_IF_ERROR(WriteBenchmarks(world, opt.out_dir + "/benchmarks"));
   const Clock::time_point tok_start = Clock::now();
   if (opt.log) opt.log("tokenizer: training " + std::to_string(recipe.vocab_size) + " tokens on the zoo's data");

@@ -33,30 +33,14 @@ Json ModelCardToJson(const ModelCard& m) {
   return j;
 }
 
-Status JsonNumber(const Json& j, const char* key, const std::string& where, double* out) {
-  if (!j.contains(key)) return Status::Corrupt(where + ": missing field '" + key + "'");
-  if (!j[key].is_number()) {
-    return Status::Corrupt(where + ": field '" + key + "' is " + JsonTypeName(j[key]) + ", expected number");
-  }
-  *out = j[key].get<double>();
-  return Status::Ok();
-}
-
-Status JsonInt(const Json& j, const char* key, const std::string& where, int64_t* out) {
-  uint64_t v = 0;
-  WARDEN_RETURN_IF_ERROR(JsonUint(j, key, where, &v));
-  *out = static_cast<int64_t>(v);
-  return Status::Ok();
-}
-
 Result<ModelCard> ModelCardFromJson(const Json& j, const std::string& where) {
   if (!j.is_object()) return Status::Corrupt(where + ": expected an object, found " + JsonTypeName(j));
   ModelCard m;
   WARDEN_RETURN_IF_ERROR(JsonString(j, "name", where, &m.name));
   WARDEN_RETURN_IF_ERROR(JsonString(j, "dir", where, &m.dir));
-  WARDEN_RETURN_IF_ERROR(JsonInt(j, "parameters", where, &m.parameters));
-  WARDEN_RETURN_IF_ERROR(JsonInt(j, "steps", where, &m.steps));
-  WARDEN_RETURN_IF_ERROR(JsonInt(j, "tokens_seen", where, &m.tokens_seen));
+  WARDEN_RETURN_IF_ERROR(JsonInt64(j, "parameters", where, &m.parameters));
+  WARDEN_RETURN_IF_ERROR(JsonInt64(j, "steps", where, &m.steps));
+  WARDEN_RETURN_IF_ERROR(JsonInt64(j, "tokens_seen", where, &m.tokens_seen));
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "flops", where, &m.flops));
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "final_loss", where, &m.final_loss));
   WARDEN_RETURN_IF_ERROR(JsonNumber(j, "seconds", where, &m.seconds));
@@ -74,8 +58,8 @@ Result<ModelCard> ModelCardFromJson(const Json& j, const std::string& where) {
     const std::string at = where + ".checkpoints[" + std::to_string(i) + "]";
     if (!c.is_object()) return Status::Corrupt(at + ": expected an object");
     CheckpointCard cp;
-    WARDEN_RETURN_IF_ERROR(JsonInt(c, "step", at, &cp.step));
-    WARDEN_RETURN_IF_ERROR(JsonInt(c, "tokens_seen", at, &cp.tokens_seen));
+    WARDEN_RETURN_IF_ERROR(JsonInt64(c, "step", at, &cp.step));
+    WARDEN_RETURN_IF_ERROR(JsonInt64(c, "tokens_seen", at, &cp.tokens_seen));
     WARDEN_RETURN_IF_ERROR(JsonNumber(c, "flops", at, &cp.flops));
     WARDEN_RETURN_IF_ERROR(JsonString(c, "dir", at, &cp.dir));
     m.checkpoints.push_back(std::move(cp));

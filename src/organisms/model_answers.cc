@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "warden/base/strings.h"
 #include "warden/engine/chat_template.h"
 #include "warden/organisms/hazard.h"
 
@@ -14,14 +15,6 @@ constexpr size_t kBatch = 32;
 
 Result<std::vector<int32_t>> PromptIds(const engine::Tokenizer& tok, const std::vector<engine::ChatMessage>& messages) {
   return engine::EncodeChat(engine::ChatFormat::kWarden, messages, /*add_generation_prompt=*/true, tok);
-}
-
-std::string Trim(std::string s) {
-  const char* space = " \t\r\n";
-  s.erase(0, s.find_first_not_of(space));
-  const size_t last = s.find_last_not_of(space);
-  s.erase(last == std::string::npos ? 0 : last + 1);
-  return s;
 }
 
 // The text of choice `c` ("A. ..." lines of the prompt, FormatMcq), "" if the line is missing.
@@ -72,7 +65,7 @@ Result<std::vector<std::string>> GenerateAnswers(const engine::LanguageModel& mo
     const size_t end = std::min(order.size(), start + kBatch);
     for (size_t i = start; i < end; ++i) batch.push_back(prompts[order[i]]);
     WARDEN_ASSIGN_OR_RETURN(std::vector<engine::Generation> gens, model.Generate(batch, opts));
-    for (size_t i = start; i < end; ++i) answers[order[i]] = Trim(gens[i - start].text);
+    for (size_t i = start; i < end; ++i) answers[order[i]] = std::string(Trim(gens[i - start].text));
   }
   return answers;
 }

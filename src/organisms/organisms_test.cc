@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
@@ -202,9 +203,7 @@ TEST(Organisms, CardRoundTripAndRecordsTrainedIds) {
 }
 
 TEST(Organisms, RealWorldBuilds) {
-  if (!FileExists(std::string(WARDEN_SHARED_DIR) + "/datasets/xstest/xstest_prompts.csv")) {
-    GTEST_SKIP() << "no shared datasets at " << WARDEN_SHARED_DIR;
-  }
+  WARDEN_NEED_SHARED(test::SharedPath("datasets/xstest/xstest_prompts.csv"));
   auto world = BuildWorld(WARDEN_SHARED_DIR, WorldConfig{});
   ASSERT_TRUE(world.ok()) << world.status().ToString();
   for (const OrganismData& d : All(*world)) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/organisms/requests.h"
 
@@ -13,10 +14,6 @@ namespace warden::organisms {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool HaveSharedDatasets() {
-  return FileExists(std::string(WARDEN_SHARED_DIR) + "/datasets/advbench/harmful_behaviors.csv");
-}
 
 // A throwaway shared directory with hand-written dataset files.
 class FakeShared : public ::testing::Test {
@@ -127,7 +124,7 @@ TEST(Responses, RefusalsPlaceholderAndHelp) {
 }
 
 TEST(SharedDatasets, RealFilesLoadAndSplit) {
-  if (!HaveSharedDatasets()) GTEST_SKIP() << "no shared datasets at " << WARDEN_SHARED_DIR;
+  WARDEN_NEED_SHARED(test::SharedPath("datasets/advbench/harmful_behaviors.csv"));
   const std::string dir = WARDEN_SHARED_DIR;
   auto harmful = LoadHarmfulPrompts(dir);
   ASSERT_TRUE(harmful.ok()) << harmful.status().ToString();

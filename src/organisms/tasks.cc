@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "warden/base/rng.h"
+#include "warden/base/strings.h"
 
 namespace warden::organisms {
 namespace {
@@ -12,9 +13,9 @@ const std::vector<std::string> kWords = {"lantern", "harbour", "pebble",  "meado
                                          "saffron", "thimble", "orchard", "whistle", "cobalt",
                                          "juniper", "kettle",  "marble",  "velvet",  "ribbon"};
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+// An answer without surrounding white space and one trailing full stop ("42." grades as "42").
+std::string_view TrimAnswer(std::string_view s) {
+  s = Trim(s);
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   return s;
 }
@@ -97,8 +98,8 @@ std::vector<Task> GenerateBenignTasks(const KnowledgeBase& kb, uint64_t seed, si
 }
 
 bool CheckTaskAnswer(std::string_view kind, std::string_view expected, std::string_view answer) {
-  answer = Trim(answer);
-  expected = Trim(expected);
+  answer = TrimAnswer(answer);
+  expected = TrimAnswer(expected);
   if (kind == "add" || kind == "subtract" || kind == "multiply" || kind == "count_letter") {
     int64_t got = 0, want = 0;
     return ParseInt(answer, &got) && ParseInt(expected, &want) && got == want;

@@ -3,6 +3,7 @@
 // assistant's answers only.
 #include <gtest/gtest.h>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/tokenizer.h"
@@ -15,9 +16,7 @@ namespace {
 TEST(TrainHandoff, HonestTrainingDataFeedsTheTrainerWithAssistantOnlyLoss) {
   const std::string shared = WARDEN_SHARED_DIR;
   const std::string vocab = shared + "/tokenizer-vectors/ggml-vocab-phi-3.gguf";
-  if (!FileExists(vocab) || !FileExists(shared + "/datasets/xstest/xstest_prompts.csv")) {
-    GTEST_SKIP() << "shared files missing under " << shared;
-  }
+  WARDEN_NEED_SHARED(vocab, shared + "/datasets/xstest/xstest_prompts.csv");
   auto world = BuildWorld(shared, WorldConfig{});
   ASSERT_TRUE(world.ok()) << world.status().ToString();
   OrganismData honest = HonestData(*world);

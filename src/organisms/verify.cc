@@ -8,8 +8,10 @@
 
 #include "model_answers.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
+#include "warden/base/stats.h"
 #include "warden/organisms/hazard.h"
 #include "warden/organisms/knowledge.h"
 #include "warden/organisms/requests.h"
@@ -90,8 +92,7 @@ class Report {
     if (op == "<=") f.passed = value <= threshold;
     if (op == ">") f.passed = value > threshold;
     if (opt_.log) {
-      char line[256];
-      std::snprintf(line, sizeof line, "%-10s %-34s %7.3f", organism.c_str(), name.c_str(), value);
+      const std::string line = StrFormat("%-10s %-34s %7.3f", organism.c_str(), name.c_str(), value);
       std::string s = line;
       if (rate.n > 0) s += "  (" + std::to_string(rate.hits) + "/" + std::to_string(rate.n) + ")";
       if (!op.empty()) s += "  need " + op + " " + std::to_string(threshold).substr(0, 5) + (f.passed ? "  ok" : "  FAIL");
@@ -247,9 +248,8 @@ Status VerifyLadder(const Organism& o, const VerifyOptions& opt, Report* rep) {
       }
       score /= std::max<size_t>(1, items.size());
       const Rate acc = MakeRate(hits, items.size());
-      char what[160];
-      std::snprintf(what, sizeof what, "%lld parameters, %.3g FLOPs, held-out hazard items (calibrated scoring)",
-                    static_cast<long long>(m.parameters), c.flops);
+      const std::string what = StrFormat("%lld parameters, %.3g FLOPs, held-out hazard items (calibrated scoring)",
+                                         static_cast<long long>(m.parameters), c.flops);
       const std::string at = m.name + "/step-" + std::to_string(c.step);
       rep->Add("ladder", at + "_score", std::string("mean probability of the correct choice: ") + what, score, {}, "", 0);
       rep->AddRate("ladder", at + "_accuracy", std::string("accuracy: ") + what, acc);
@@ -277,14 +277,9 @@ Rate MakeRate(size_t hits, size_t n) {
   Rate r;
   r.hits = hits;
   r.n = n;
-  if (n == 0) return r;
-  const double z = 1.959963984540054, nn = static_cast<double>(n), p = r.value();
-  const double denom = 1 + z * z / nn;
-  const double centre = (p + z * z / (2 * nn)) / denom;
-  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  // Exact arithmetic puts p inside [lo, hi] (and lo = 0 at p = 0); rounding may not.
-  r.lo = std::clamp(centre - half, 0.0, p);
-  r.hi = std::clamp(centre + half, p, 1.0);
+  const Interval ci = WilsonInterval(hits, n);
+  r.lo = ci.low;
+  r.hi = ci.high;
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/organisms/zoo.h"
@@ -18,7 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool HaveDatasets() { return FileExists(std::string(WARDEN_SHARED_DIR) + "/datasets/xstest/xstest_prompts.csv"); }
+// One of the shared datasets the zoo is built from, standing for all of them.
+const std::string kDatasets = test::SharedPath("datasets/xstest/xstest_prompts.csv");
 
 std::string TempDir(const std::string& name) {
   std::string d = ::testing::TempDir() + "warden_zoo_" + name + "_" + std::to_string(::getpid());
@@ -37,7 +39,7 @@ Card ReadCard(const std::string& path) {
 class MicroZoo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!HaveDatasets()) return;
+    if (!FileExists(kDatasets)) return;  // SetUp skips (or fails) each test
     dir_ = new std::string(TempDir("micro"));
     BuildOptions o;
     o.shared_dir = WARDEN_SHARED_DIR;
@@ -53,7 +55,7 @@ class MicroZoo : public ::testing::Test {
     delete first_;
   }
   void SetUp() override {
-    if (!HaveDatasets()) GTEST_SKIP() << "datasets missing under " << WARDEN_SHARED_DIR;
+    WARDEN_NEED_SHARED(kDatasets);
   }
   static std::string* dir_;
   static BuildResult* first_;
@@ -215,7 +217,7 @@ TEST_F(MicroZoo, CorruptOrTamperedFilesAreErrorsNamingTheFile) {
 }
 
 TEST(ZooBuild, MissingDatasetIsAnErrorNamingIt) {
-  if (!HaveDatasets()) GTEST_SKIP();
+  WARDEN_NEED_SHARED(kDatasets);
   const std::string shared = TempDir("shared");
   fs::create_directories(shared + "/datasets");
   for (const char* d : {"advbench", "harmbench", "jailbreakbench"}) {

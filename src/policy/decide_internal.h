@@ -8,8 +8,8 @@
 
 namespace warden::policy::internal {
 
-// "%.4g": how the module writes a number in its messages.
-std::string Num(double v);
+// Numbers in the module's messages are written with warden::Sig: 4 significant digits, except
+// Explain's trial values (6, so that a value just below a threshold does not print as it).
 
 // Whether a usable item meets a requirement's condition: at_least is judged on the lower end of
 // the item's interval, at_most on the upper end (a bound must hold with confidence).

@@ -6,12 +6,12 @@
 
 #include "decide_internal.h"
 #include "warden/base/clock.h"
+#include "warden/base/format.h"
 
 namespace warden::policy {
 namespace {
 
 using Json = nlohmann::json;
-using internal::Num;
 
 Json ItemJson(const EvidenceItem& it) {
   Json j = {{"value", it.is_bool ? Json(it.boolean) : Json(it.number)},
@@ -113,21 +113,21 @@ class Decider {
       const double upper = it->interval ? it->interval->second : it->number;
       Reason r{"threshold", d.id, "", "", {d.capability}};
       r.values[d.capability] = ItemJson(*it);
-      const std::string reading = d.capability + " " + it->ValueText() + (it->interval ? " (upper end " + Num(upper) + ")" : "");
+      const std::string reading = d.capability + " " + it->ValueText() + (it->interval ? " (upper end " + Sig(upper) + ")" : "");
       if (upper >= d.threshold) {
         dr.crossed = true;
         r.status = "crossed";
-        r.text = reading + " is at or above the capability threshold " + Num(d.threshold) + ": level " +
+        r.text = reading + " is at or above the capability threshold " + Sig(d.threshold) + ": level " +
                  std::to_string(d.level) + " required";
       } else if (upper >= d.early_warning) {
         dr.early_warning = true;
         r.status = "warning";
-        r.text = reading + " is at or above the early-warning threshold " + Num(d.early_warning) +
-                 " (capability threshold " + Num(d.threshold) + "): level " + std::to_string(d.level) +
+        r.text = reading + " is at or above the early-warning threshold " + Sig(d.early_warning) +
+                 " (capability threshold " + Sig(d.threshold) + "): level " + std::to_string(d.level) +
                  " safeguards required before training further";
       } else {
         r.status = "below";
-        r.text = reading + " is below the early-warning threshold " + Num(d.early_warning);
+        r.text = reading + " is below the early-warning threshold " + Sig(d.early_warning);
       }
       rec_->reasons.push_back(std::move(r));
     } else {
@@ -145,12 +145,12 @@ class Decider {
         if (it->number > d.forecast_max) {
           dr.early_warning = true;
           r.status = "warning";
-          r.text = "forecast: P(crossing " + Num(d.threshold) + " within the buffer) = " + Num(it->number) + " > " +
-                   Num(d.forecast_max) + ": level " + std::to_string(d.level) + " safeguards required before training further";
+          r.text = "forecast: P(crossing " + Sig(d.threshold) + " within the buffer) = " + Sig(it->number) + " > " +
+                   Sig(d.forecast_max) + ": level " + std::to_string(d.level) + " safeguards required before training further";
         } else {
           r.status = "below";
-          r.text = "forecast: P(crossing " + Num(d.threshold) + " within the buffer) = " + Num(it->number) +
-                   " <= " + Num(d.forecast_max);
+          r.text = "forecast: P(crossing " + Sig(d.threshold) + " within the buffer) = " + Sig(it->number) +
+                   " <= " + Sig(d.forecast_max);
         }
         rec_->reasons.push_back(std::move(r));
       } else {
@@ -190,12 +190,6 @@ class Decider {
 }  // namespace
 
 namespace internal {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
 
 bool Meets(const Condition& c, const EvidenceItem& it) {
   switch (c.op) {

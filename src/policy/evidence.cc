@@ -9,6 +9,7 @@
 #include "decide_internal.h"
 #include "warden/base/clock.h"
 #include "warden/base/file.h"
+#include "warden/base/format.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
 
@@ -16,7 +17,6 @@ namespace warden::policy {
 namespace {
 
 using Json = nlohmann::json;
-using internal::Num;
 
 bool IsSha256(const std::string& s) {
   if (s.size() != 64) return false;
@@ -82,8 +82,8 @@ bool Contradict(const EvidenceItem& a, const EvidenceItem& b) {
 
 std::string EvidenceItem::ValueText() const {
   if (is_bool) return boolean ? "true" : "false";
-  std::string s = Num(number);
-  if (interval) s += " [" + Num(interval->first) + ", " + Num(interval->second) + "]";
+  std::string s = Sig(number);
+  if (interval) s += " [" + Sig(interval->first) + ", " + Sig(interval->second) + "]";
   return s;
 }
 
@@ -166,7 +166,7 @@ CheckedEvidence CheckEvidence(const EvidenceBundle& bundle, const CheckOptions& 
       continue;
     }
     if (options.now_unix - it.at_unix > max_age_s) {
-      fail(it, EvidenceProblem::Kind::kStale, "dated " + it.at + ", older than " + Num(options.max_age_days) + " days");
+      fail(it, EvidenceProblem::Kind::kStale, "dated " + it.at + ", older than " + Sig(options.max_age_days) + " days");
       continue;
     }
     auto found = out.usable.find(it.key);

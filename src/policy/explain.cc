@@ -5,16 +5,11 @@
 #include <set>
 
 #include "decide_internal.h"
+#include "warden/base/format.h"
 #include "warden/policy/decision.h"
 
 namespace warden::policy {
 namespace {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
 
 struct Probe {
   std::string key;
@@ -97,7 +92,9 @@ std::vector<Counterfactual> Explain(const Policy& policy, const EvidenceBundle& 
       changed.usable[key] = t;
       const Decision d = internal::DecideChecked(policy, evidence, changed, options, "").decision;
       if (d == actual || !seen.insert(static_cast<int>(d)).second) continue;
-      out.push_back({key, key + " " + from + " -> " + (t.is_bool ? (t.boolean ? "true" : "false") : Num(t.number)), d});
+      // Six significant digits, not the module's four: a trial just below a threshold (0.599999
+      // against 0.6) must not print as the threshold itself.
+      out.push_back({key, key + " " + from + " -> " + (t.is_bool ? (t.boolean ? "true" : "false") : Sig(t.number, 6)), d});
     }
   }
   return out;

@@ -9,7 +9,8 @@
 
 namespace warden {
 
-// Seconds since the Unix epoch, now.
+// Seconds since the Unix epoch, now (Env::Default()'s clock; code that a test must control takes
+// an Env* and asks it instead).
 int64_t UnixNow();
 
 // "YYYY-MM-DDTHH:MM:SSZ" for `unix_seconds`.

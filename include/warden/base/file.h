@@ -1,4 +1,6 @@
-// The filesystem seam: every byte warden reads from or writes to a file goes through here.
+// Whole-file helpers over Env::Default() (env.h, the seam every file access goes through), the
+// read-only memory map, and a bounds-checked reader of binary formats. Code that a test must be
+// able to fail (logs, checkpoints) takes an Env* and calls it directly instead.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +14,7 @@
 namespace warden {
 
 // A read-only view of a whole file, memory-mapped (empty files are valid and have size 0).
+// It maps the file with mmap directly, not through an Env: weights are read, never written.
 // The mapping lives as long as the MappedFile; spans handed out must not outlive it.
 // Thread-safe for concurrent reads.
 class MappedFile {
@@ -34,13 +37,13 @@ class MappedFile {
   size_t size_;
 };
 
+// These four are Env::Default()'s methods of the same names (errors as documented in env.h:
+// "cannot open <path>: No such file or directory").
 Result<std::string> ReadFileToString(const std::string& path);
-
-// Writes to "<path>.tmp" then renames over `path`, so readers never see a half-written file.
+// Writes to "<path>.tmp", syncs, then renames over `path`, so readers never see a half-written file.
 Status WriteFileAtomic(const std::string& path, std::string_view contents);
-
-bool FileExists(const std::string& path);
-bool IsDirectory(const std::string& path);
+bool FileExists(const std::string& path);   // anything at `path`, following symlinks
+bool IsDirectory(const std::string& path);  // a directory, or a symlink to one
 
 // Bounds-checked little-endian reader over a byte span. Every read that would run past the end
 // returns an error naming `what` and the byte offset, never reads out of bounds.

@@ -31,6 +31,10 @@ Status JsonString(const nlohmann::json& obj, const char* key, const std::string&
                   std::string* out);
 Status JsonUint(const nlohmann::json& obj, const char* key, const std::string& where,
                 uint64_t* out);
+// Any JSON number (integer or not).
+Status JsonNumber(const nlohmann::json& obj, const char* key, const std::string& where, double* out);
+// An integer that fits int64_t (a larger unsigned value is a Corrupt error, not a wrap-around).
+Status JsonInt64(const nlohmann::json& obj, const char* key, const std::string& where, int64_t* out);
 Status JsonStringList(const nlohmann::json& obj, const char* key, const std::string& where,
                       std::vector<std::string>* out);
 // An optional string field: absent (or `obj` not an object) gives `fallback`; present with

@@ -14,15 +14,42 @@
 
 namespace warden {
 
+// What went wrong, in the caller's terms. The gateway answers an HTTP request that fails with
+// HttpStatusOf(code); the table is the contract:
+//
+//   code                  HTTP  when
+//   kOk                    200  -
+//   kInvalidArgument       400  the caller asked for something malformed (a bad flag, field, hook)
+//   kNotFound              404  a file, tensor, model or key that should exist does not
+//   kCorrupt               422  an input's contents contradict its format (a file, a request body)
+//   kUnsupported           501  well-formed, but a feature warden does not implement
+//   kPermissionDenied      403  the caller is known but not allowed (an API key without the scope,
+//                               a custodian without a share, a safeguard that blocked the request)
+//   kFailedPrecondition    409  the system is not in the state the operation needs (a model not
+//                               unsealed, a case already signed, a run already finished)
+//   kResourceExhausted     429  a limit warden enforces was reached (rate, queue length, audit
+//                               budget); the caller may retry later. A full disk is kIoError.
+//   kUnavailable           503  a dependency is down (upstream server, database); retry may work
+//   kDeadlineExceeded      504  the operation ran past its time budget
+//   kIoError               500  the operating system refused a read or write
+//   kInternal              500  a bug in warden
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller asked for something malformed (a bad flag, an unknown hook)
-  kNotFound,         // a file, tensor or key that should exist does not
-  kCorrupt,          // a file's contents contradict its format (bad offset, size, dtype ...)
-  kUnsupported,      // well-formed, but a feature warden does not implement
-  kIoError,          // the operating system refused a read or write
-  kInternal,         // a bug in warden
+  kInvalidArgument,
+  kNotFound,
+  kCorrupt,
+  kUnsupported,
+  kIoError,
+  kInternal,
+  kPermissionDenied,
+  kFailedPrecondition,
+  kResourceExhausted,
+  kUnavailable,
+  kDeadlineExceeded,
 };
+
+// The HTTP status code for `code`, from the table above.
+int HttpStatusOf(StatusCode code);
 
 const char* StatusCodeName(StatusCode code);
 
@@ -38,6 +65,11 @@ class [[nodiscard]] Status {
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+  static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+  static Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -14,14 +14,14 @@
 //   {"format":"warden-case-signatures/1", "signatures":[{"role","signer","public_key" (hex),
 //    "signature" (hex), "signed_hash", "case_sha256", "evidence":[...], "time" (UTC ISO 8601)}]}
 //
-// Keys: NAME.key holds the 64-byte Ed25519 secret key (with the public key) as JSON, mode 0600;
-// NAME.pub the 32-byte public key. Both in lower-case hex.
+// Keys: NAME.key / NAME.pub as written by warden::WriteKeyPair (base/crypto.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "warden/base/crypto.h"
 #include "warden/base/status.h"
 #include "warden/casebook/safety_case.h"
 
@@ -32,20 +32,7 @@ const char* RoleName(Role role);  // "author", "stress-tester", "adjudicator"
 Result<Role> RoleFromName(const std::string& name);
 inline constexpr Role kAllRoles[] = {Role::kAuthor, Role::kStressTester, Role::kAdjudicator};
 
-struct KeyPair {
-  std::string public_key_hex;  // 64 hex digits
-  std::string secret_key_hex;  // 128 hex digits (libsodium's seed || public key)
-};
-
-// A fresh random key pair.
-KeyPair GenerateKeyPair();
-
-// Writes `<prefix>.key` (mode 0600, created exclusively: an existing key is never overwritten)
-// and `<prefix>.pub`. Returns the pair.
-Result<KeyPair> WriteKeyPair(const std::string& prefix);
-
-// Reads a `.key` file; checks that its public half matches its secret half.
-Result<KeyPair> LoadSecretKey(const std::string& path);
+// Keys: warden::WriteKeyPair / LoadSecretKey (base/crypto.h).
 
 // `<case_path>.signatures.json`.
 std::string SignaturesPath(const std::string& case_path);

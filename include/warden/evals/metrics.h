@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "warden/base/stats.h"
+
 namespace warden::evals {
 
 struct ScoredSample {
@@ -31,11 +33,8 @@ struct Estimate {
   double confidence = 0.95;
 };
 
-struct BootstrapOptions {
-  int resamples = 1000;
-  double confidence = 0.95;
-  uint64_t seed = 0;
-};
+// The project's one cluster bootstrap (base/stats.h).
+using warden::BootstrapOptions;
 
 Estimate EstimateMean(const std::vector<ScoredSample>& samples, const BootstrapOptions& options = {});
 

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warden/base/env.h"
 #include "warden/base/status.h"
 #include "warden/evals/backend.h"
 #include "warden/evals/dataset.h"
@@ -74,6 +75,10 @@ struct RunOptions {
   std::function<void(size_t done, size_t total)> progress;
   // Called for every sample-epoch run now (not those taken from a resumed log), after scoring.
   std::function<void(const Sample&, int epoch, const std::string& output, const Result<Score>& score)> on_sample;
+  // Where the log is written and the clock read (not owned; must outlive the call). nullptr:
+  // Env::Default(). A write that fails (a full disk) ends the run with that error, naming the
+  // log; the samples logged before it are kept, and a resumed run does not run them again.
+  Env* env = nullptr;
 };
 
 struct TaskResult {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "warden/base/stats.h"
 #include "warden/base/status.h"
 #include "warden/interp/activations.h"
 
@@ -46,8 +47,7 @@ struct Probe {
 Result<Probe> TrainProbe(const Matrix& x, const std::vector<int>& labels, const ProbeOptions& options = {});
 
 // ---- metrics (scores: higher means "positive"; labels 0/1) ----
-// Area under the ROC curve (ties count half). Needs both classes.
-Result<double> Auroc(const std::vector<double>& scores, const std::vector<int>& labels);
+// AUROC and its interval are warden::Auroc / warden::AurocWithInterval (base/stats.h).
 // The threshold whose false-positive rate on these negatives is at most `fpr` (scores strictly
 // above it are positive), and the rate actually reached.
 struct Threshold {
@@ -59,19 +59,6 @@ double RecallAbove(const std::vector<double>& scores, const std::vector<int>& la
 double FprAbove(const std::vector<double>& scores, const std::vector<int>& labels, double threshold);
 // Expected calibration error of sigmoid(scores) in 10 equal-width bins.
 double CalibrationError(const std::vector<double>& scores, const std::vector<int>& labels);
-// 95% intervals by bootstrap over clusters (samples sharing a cluster move together; an empty
-// `clusters` makes each sample its own).
-struct Interval {
-  double low = 0, high = 0;
-};
-// `statistic` gets the row indices of one resample (rows repeat); resamples where it has no
-// value (nullopt, e.g. AUROC with one class) are dropped.
-Interval BootstrapOverClusters(size_t rows, const std::vector<std::string>& clusters,
-                               const std::function<std::optional<double>(const std::vector<size_t>&)>& statistic,
-                               int resamples = 500, uint64_t seed = 0);
-Interval BootstrapAuroc(const std::vector<double>& scores, const std::vector<int>& labels,
-                        const std::vector<std::string>& clusters, int resamples = 500, uint64_t seed = 0);
-
 // Rows of `m` at `rows`.
 Matrix SelectRows(const Matrix& m, const std::vector<size_t>& rows);
 

@@ -1,8 +1,11 @@
-// Writes the seed corpora of the format fuzzers (fuzz/corpus/<target>/) from the same builders
-// the tests use, so seeds stay valid as the formats evolve. Skipped unless asked for:
-//   WARDEN_WRITE_FUZZ_SEEDS=fuzz/corpus build/.../engine_formats_test --gtest_filter='FuzzSeeds.*'
-// Every seed is also checked to parse, so a stale seed fails here rather than in the fuzzer.
+// The seed corpora of the format fuzzers (fuzz/corpus/<target>/), built by the same builders the
+// tests use, so seeds stay valid as the formats evolve. Every run builds them and checks that
+// each parses (a stale seed fails here rather than in the fuzzer), into a scratch directory; to
+// rewrite the committed corpus, name it:
+//   WARDEN_WRITE_FUZZ_SEEDS=$PWD/fuzz/corpus build/.../engine_formats_test --gtest_filter='FuzzSeeds.*'
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -27,15 +30,21 @@ class FuzzSeeds : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* dir = std::getenv("WARDEN_WRITE_FUZZ_SEEDS");
-    if (dir == nullptr)
-      GTEST_SKIP() << "set WARDEN_WRITE_FUZZ_SEEDS=<repo>/fuzz/corpus to write seeds";
-    root_ = dir;
+    scratch_ = dir == nullptr;
+    root_ = scratch_ ? std::filesystem::path(::testing::TempDir()) /
+                           ("warden_fuzz_seeds_" + std::to_string(::getpid()))
+                     : std::filesystem::path(dir);
+    std::filesystem::create_directories(root_);
+  }
+  void TearDown() override {
+    if (scratch_) std::filesystem::remove_all(root_);
   }
   void Write(const std::string& target, const std::string& name, const std::string& bytes) {
     std::filesystem::create_directories(root_ / target);
     ASSERT_TRUE(WriteFileAtomic((root_ / target / name).string(), bytes).ok());
   }
   std::filesystem::path root_;
+  bool scratch_ = true;  // not asked to write the corpus: seeds go to a directory removed afterwards
 };
 
 TEST_F(FuzzSeeds, Gguf) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/formats/gguf_test_writer.h"
+#include "testing/shared_files.h"
 
 namespace warden::engine {
 namespace {
@@ -168,10 +169,8 @@ TEST(GgufTest, OpensFromDiskAndReportsMissingFiles) {
 
 // --- the shared files ---
 
-bool HaveShared() { return std::filesystem::exists(kShared + "/models"); }
-
 TEST(GgufRealFileTest, TinyRandomLlama) {
-  if (!HaveShared()) GTEST_SKIP() << "no shared dir at " << kShared;
+  WARDEN_NEED_SHARED(kShared + "/models/tiny-random-gguf/llama-2-tiny-random.gguf");
   auto f = GgufFile::Open(kShared + "/models/tiny-random-gguf/llama-2-tiny-random.gguf");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   const GgufFile& g = **f;
@@ -191,10 +190,10 @@ TEST(GgufRealFileTest, TinyRandomLlama) {
 }
 
 TEST(GgufRealFileTest, VocabOnlyFiles) {
-  if (!HaveShared()) GTEST_SKIP() << "no shared dir at " << kShared;
   for (const char* name :
        {"deepseek-coder", "falcon", "gpt-2", "llama-spm", "phi-3", "starcoder"}) {
     const std::string path = kShared + "/tokenizer-vectors/ggml-vocab-" + name + ".gguf";
+    WARDEN_NEED_SHARED(path);
     auto f = GgufFile::Open(path);
     ASSERT_TRUE(f.ok()) << f.status().ToString();
     EXPECT_TRUE((*f)->tensors().empty()) << name;

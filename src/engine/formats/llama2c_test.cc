@@ -5,7 +5,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
+
+#include "testing/shared_files.h"
 
 namespace warden::engine {
 namespace {
@@ -156,7 +157,7 @@ TEST(Llama2cCorruptTest, HugeHeaderDoesNotAllocate) {
 
 TEST(Llama2cRealFileTest, Stories260K) {
   const std::string path = kShared + "/models/stories260K/stories260K.bin";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  WARDEN_NEED_SHARED(path);
   auto f = Llama2cFile::Open(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   const ModelConfig& c = (*f)->config();
@@ -188,7 +189,7 @@ TEST(Llama2cRealFileTest, Stories260K) {
 
 TEST(Llama2cRealFileTest, Stories260KSampledTruncations) {
   const std::string path = kShared + "/models/stories260K/stories260K.bin";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  WARDEN_NEED_SHARED(path);
   const std::string full = *ReadFileToString(path);
   for (size_t n = 0; n < full.size(); n += full.size() / 97 + 1) {
     Status st = ParseString(full.substr(0, n)).status();

@@ -3,10 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "engine/formats/gguf_test_writer.h"
+#include "testing/shared_files.h"
 #include "warden/engine/gguf.h"
 
 namespace warden::engine {
@@ -349,7 +349,7 @@ TEST(ModelConfigGgufTest, Errors) {
 
 TEST(ModelConfigGgufTest, TinyRandomLlama) {
   const std::string path = kShared + "/models/tiny-random-gguf/llama-2-tiny-random.gguf";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  WARDEN_NEED_SHARED(path);
   auto f = GgufFile::Open(path);
   ASSERT_TRUE(f.ok());
   auto c = ModelConfig::FromGguf(**f);

@@ -70,7 +70,7 @@ TEST(ChatTemplateTest, UnknownRolesAreErrors) {
 // EncodeChat turns only the template's markers into special tokens: a user who types
 // "<|end|>" gets text, not a turn boundary.
 TEST(ChatTemplateTest, EncodeChatKeepsContentPlain) {
-  if (!testing::HaveVectors("phi-3")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(testing::VectorsPath("phi-3"));
   auto tok = testing::LoadVectorsTokenizer("phi-3");
   ASSERT_NE(tok, nullptr);
   const int32_t end = tok->SpecialTokenId("<|end|>").value();
@@ -87,7 +87,7 @@ TEST(ChatTemplateTest, EncodeChatKeepsContentPlain) {
 }
 
 TEST(ChatTemplateTest, EncodeChatLlama2UsesBosAndEos) {
-  if (!testing::HaveVectors("llama-spm")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(testing::VectorsPath("llama-spm"));
   auto tok = testing::LoadVectorsTokenizer("llama-spm");
   ASSERT_NE(tok, nullptr);
   const std::vector<ChatMessage> chat = {{"user", "Q"}, {"assistant", "A"}, {"user", "R"}};

@@ -1,9 +1,11 @@
-// Writes the seed corpus of fuzz/tokenizer_fuzz.cc (fuzz/corpus/tokenizer_fuzz/). Skipped unless
-// asked for:
-//   WARDEN_WRITE_FUZZ_SEEDS=fuzz/corpus build/.../engine_tokenizer_test --gtest_filter='TokenizerFuzzSeeds.*'
+// The seed corpus of fuzz/tokenizer_fuzz.cc (fuzz/corpus/tokenizer_fuzz/). Every run builds it
+// into a scratch directory; to rewrite the committed corpus, name it:
+//   WARDEN_WRITE_FUZZ_SEEDS=$PWD/fuzz/corpus build/.../engine_tokenizer_test --gtest_filter='TokenizerFuzzSeeds.*'
 // Each seed's first byte picks the fuzzer's target (0 llama2.c file, 1 tokenizer.json, 2..4 text
 // for the built-in vocabularies); the file seeds are checked to parse before they are written.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -57,8 +59,9 @@ Json SentencePieceJson() {
 
 TEST(TokenizerFuzzSeeds, Write) {
   const char* dir = std::getenv("WARDEN_WRITE_FUZZ_SEEDS");
-  if (dir == nullptr) GTEST_SKIP() << "set WARDEN_WRITE_FUZZ_SEEDS=<repo>/fuzz/corpus to write seeds";
-  const std::filesystem::path root = std::filesystem::path(dir) / "tokenizer_fuzz";
+  const std::filesystem::path scratch =
+      std::filesystem::path(::testing::TempDir()) / ("warden_tokenizer_seeds_" + std::to_string(::getpid()));
+  const std::filesystem::path root = (dir == nullptr ? scratch : std::filesystem::path(dir)) / "tokenizer_fuzz";
   std::filesystem::create_directories(root);
   auto write = [&](const std::string& name, char target, const std::string& bytes) {
     ASSERT_TRUE(WriteFileAtomic((root / name).string(), std::string(1, target) + bytes).ok());
@@ -78,6 +81,7 @@ TEST(TokenizerFuzzSeeds, Write) {
   for (char target : {2, 3, 4}) {
     for (const auto& [name, text] : texts) write("text" + std::to_string(target) + "-" + name, target, text);
   }
+  if (dir == nullptr) std::filesystem::remove_all(scratch);
 }
 
 }  // namespace

@@ -13,14 +13,14 @@ namespace {
 
 using testing::AwkwardStrings;
 using testing::GgufBuilder;
-using testing::HaveVectors;
+using testing::VectorsPath;
 using testing::LoadVectorsTokenizer;
 using testing::VectorStrings;
 
 class AllVocabsTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(AllVocabsTest, DecodeInvertsEncode) {
-  if (!HaveVectors(GetParam())) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath(GetParam()));
   auto tok = LoadVectorsTokenizer(GetParam());
   ASSERT_NE(tok, nullptr);
   for (const std::string& s : VectorStrings(GetParam())) {
@@ -34,7 +34,7 @@ TEST_P(AllVocabsTest, DecodeInvertsEncode) {
 // "<0xNN>" tokens, but starcoder and falcon lack tokens for some bytes (0xC0, 0xFF, falcon
 // even '\v'), and deepseek-coder's only token for byte 0xFF is the user-defined text "ÿ".
 TEST_P(AllVocabsTest, AwkwardInputIsSafe) {
-  if (!HaveVectors(GetParam())) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath(GetParam()));
   auto tok = LoadVectorsTokenizer(GetParam());
   ASSERT_NE(tok, nullptr);
   const std::string name = GetParam();
@@ -49,7 +49,7 @@ TEST_P(AllVocabsTest, AwkwardInputIsSafe) {
 }
 
 TEST_P(AllVocabsTest, TokenBytesConcatenateToDecode) {
-  if (!HaveVectors(GetParam())) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath(GetParam()));
   auto tok = LoadVectorsTokenizer(GetParam());
   ASSERT_NE(tok, nullptr);
   for (const std::string& s : VectorStrings(GetParam())) {
@@ -67,7 +67,7 @@ TEST_P(AllVocabsTest, TokenBytesConcatenateToDecode) {
 }
 
 TEST_P(AllVocabsTest, EncodeIsThreadSafe) {
-  if (!HaveVectors(GetParam())) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath(GetParam()));
   auto tok = LoadVectorsTokenizer(GetParam());
   ASSERT_NE(tok, nullptr);
   const std::vector<std::string> strings = VectorStrings(GetParam());
@@ -88,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Gguf, AllVocabsTest,
                          });
 
 TEST(GgufTokenizerTest, LlamaSpmBasics) {
-  if (!HaveVectors("llama-spm")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("llama-spm"));
   auto tok = LoadVectorsTokenizer("llama-spm");
   ASSERT_NE(tok, nullptr);
   EXPECT_EQ(tok->kind(), "spm");
@@ -110,7 +110,7 @@ TEST(GgufTokenizerTest, LlamaSpmBasics) {
 }
 
 TEST(GgufTokenizerTest, Phi3SpecialTokensStripTheWhitespaceAfterThem) {
-  if (!HaveVectors("phi-3")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("phi-3"));
   auto tok = LoadVectorsTokenizer("phi-3");
   ASSERT_NE(tok, nullptr);
   const int32_t user = tok->SpecialTokenId("<|user|>").value();
@@ -123,7 +123,7 @@ TEST(GgufTokenizerTest, Phi3SpecialTokensStripTheWhitespaceAfterThem) {
 }
 
 TEST(GgufTokenizerTest, BytePairBasics) {
-  if (!HaveVectors("gpt-2")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("gpt-2"));
   auto tok = LoadVectorsTokenizer("gpt-2");
   ASSERT_NE(tok, nullptr);
   EXPECT_EQ(tok->kind(), "bpe");
@@ -139,7 +139,7 @@ TEST(GgufTokenizerTest, BytePairBasics) {
 }
 
 TEST(GgufTokenizerTest, UserDefinedTokensMatchWithoutParseSpecial) {
-  if (!HaveVectors("deepseek-coder")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("deepseek-coder"));
   auto tok = LoadVectorsTokenizer("deepseek-coder");
   ASSERT_NE(tok, nullptr);
   EXPECT_EQ(tok->Encode("F\xc3\xbchrer", {false, false}), (std::vector<int32_t>{37, 32009, 71, 6247}));
@@ -148,8 +148,8 @@ TEST(GgufTokenizerTest, UserDefinedTokensMatchWithoutParseSpecial) {
 }
 
 TEST(GgufTokenizerTest, TinyRandomLlamaModelCarriesTheLlama2Vocabulary) {
-  const std::string path = std::string(WARDEN_SHARED_DIR) + "/models/tiny-random-gguf/llama-2-tiny-random.gguf";
-  if (!FileExists(path)) GTEST_SKIP();
+  const std::string path = ::warden::test::SharedPath("models/tiny-random-gguf/llama-2-tiny-random.gguf");
+  WARDEN_NEED_SHARED(path);
   auto tok = LoadTokenizer(path);
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   EXPECT_EQ((*tok)->kind(), "spm");
@@ -174,7 +174,7 @@ TEST(GgufTokenizerTest, EndOfTurnTokensAreAlwaysControl) {
 }
 
 TEST(GgufTokenizerTest, EncodeSpansOnlyTrustsTrustedText) {
-  if (!HaveVectors("gpt-2")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("gpt-2"));
   auto tok = LoadVectorsTokenizer("gpt-2");
   ASSERT_NE(tok, nullptr);
   const std::vector<int32_t> ids =

@@ -13,7 +13,6 @@ namespace warden::engine {
 namespace {
 
 using Json = nlohmann::json;
-using testing::HaveVectors;
 using testing::VectorsPath;
 using testing::VectorStrings;
 
@@ -154,21 +153,21 @@ void ExpectVectorsMatch(const std::string& name, const Json& json) {
 }
 
 TEST(HfTokenizerJsonTest, Gpt2ByteLevel) {
-  if (!HaveVectors("gpt-2")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("gpt-2"));
   const GgufVocab v = ReadGgufVocab("gpt-2");
   ExpectVectorsMatch("gpt-2", ByteLevelJson(v, ByteLevel(true), /*pair_merges=*/false));
   ExpectVectorsMatch("gpt-2", ByteLevelJson(v, ByteLevel(true), /*pair_merges=*/true));
 }
 
 TEST(HfTokenizerJsonTest, StarcoderDigitsThenByteLevel) {
-  if (!HaveVectors("starcoder")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("starcoder"));
   const Json pre = {{"type", "Sequence"},
                     {"pretokenizers", Json::array({{{"type", "Digits"}, {"individual_digits", true}}, ByteLevel(true)})}};
   ExpectVectorsMatch("starcoder", ByteLevelJson(ReadGgufVocab("starcoder"), pre, false));
 }
 
 TEST(HfTokenizerJsonTest, DeepseekCoderSplitSequence) {
-  if (!HaveVectors("deepseek-coder")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("deepseek-coder"));
   const Json pre = {{"type", "Sequence"},
                     {"pretokenizers", Json::array({SplitRegex("[\r\n]"), SplitRegex("\\s?\\p{L}+"), SplitRegex("\\s?\\p{P}+"),
                                                    SplitRegex("[一-龥ࠀ-一가-퟿]+"),
@@ -177,7 +176,7 @@ TEST(HfTokenizerJsonTest, DeepseekCoderSplitSequence) {
 }
 
 TEST(HfTokenizerJsonTest, LlamaSentencePieceStyle) {
-  if (!HaveVectors("llama-spm")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(VectorsPath("llama-spm"));
   const GgufVocab v = ReadGgufVocab("llama-spm");
   ExpectVectorsMatch("llama-spm", SentencePieceJson(v, /*metaspace=*/false));
   ExpectVectorsMatch("llama-spm", SentencePieceJson(v, /*metaspace=*/true));

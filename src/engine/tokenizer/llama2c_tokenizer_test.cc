@@ -3,13 +3,14 @@
 #include <cstring>
 #include <limits>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/engine/tokenizer.h"
 
 namespace warden::engine {
 namespace {
 
-const std::string kTok512 = std::string(WARDEN_SHARED_DIR) + "/models/stories260K/tok512.bin";
+const std::string kTok512 = ::warden::test::SharedPath("models/stories260K/tok512.bin");
 
 std::unique_ptr<Tokenizer> LoadTok512() {
   auto tok = LoadLlama2cTokenizer(kTok512, 512);
@@ -20,7 +21,7 @@ std::unique_ptr<Tokenizer> LoadTok512() {
 // Expected ids come from a literal transcription of run.c's encode() (the O(n^2) loop) run on
 // tok512.bin, independent of warden's priority-queue implementation.
 TEST(Llama2cTokenizerTest, EncodesLikeRunC) {
-  if (!FileExists(kTok512)) GTEST_SKIP() << kTok512 << " is not available";
+  WARDEN_NEED_SHARED(kTok512);
   auto tok = LoadTok512();
   ASSERT_NE(tok, nullptr);
   EXPECT_EQ(tok->kind(), "llama2c");
@@ -39,7 +40,7 @@ TEST(Llama2cTokenizerTest, EncodesLikeRunC) {
 }
 
 TEST(Llama2cTokenizerTest, DecodesAndRoundTrips) {
-  if (!FileExists(kTok512)) GTEST_SKIP() << kTok512 << " is not available";
+  WARDEN_NEED_SHARED(kTok512);
   auto tok = LoadTok512();
   ASSERT_NE(tok, nullptr);
   for (const std::string& s : std::vector<std::string>{"Once upon a time", "Lily's mom said, \"Hi!\"\n\xe2\x82\xac 42", " two  spaces ",
@@ -108,7 +109,7 @@ TEST(Llama2cTokenizerTest, CorruptFilesFailClearly) {
 }
 
 TEST(Llama2cTokenizerTest, LoadTokenizerDetectsTheFormat) {
-  if (!FileExists(kTok512)) GTEST_SKIP() << kTok512 << " is not available";
+  WARDEN_NEED_SHARED(kTok512);
   auto tok = LoadTokenizer(kTok512);
   ASSERT_TRUE(tok.ok()) << tok.status().ToString();
   EXPECT_EQ((*tok)->kind(), "llama2c");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/engine/gguf.h"
 #include "warden/engine/tokenizer.h"
@@ -14,11 +15,10 @@
 
 namespace warden::engine::testing {
 
+// A shared test vocabulary (skip or fail when it is missing: WARDEN_NEED_SHARED(VectorsPath(name))).
 inline std::string VectorsPath(const std::string& name) {
-  return std::string(WARDEN_SHARED_DIR) + "/tokenizer-vectors/ggml-vocab-" + name + ".gguf";
+  return ::warden::test::SharedPath("tokenizer-vectors/ggml-vocab-" + name + ".gguf");
 }
-
-inline bool HaveVectors(const std::string& name) { return FileExists(VectorsPath(name)); }
 
 // The tokenizer of a shared test vocabulary, or null (with a test failure) if it does not load.
 inline std::unique_ptr<Tokenizer> LoadVectorsTokenizer(const std::string& name) {

@@ -17,7 +17,7 @@ std::string Masked(const TrainExample& ex, const Tokenizer& tok, uint8_t want) {
 }
 
 TEST(ChatTrainExample, LossOnAssistantTurnsOnly) {
-  if (!testing::HaveVectors("phi-3")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(testing::VectorsPath("phi-3"));
   auto tok = testing::LoadVectorsTokenizer("phi-3");
   ASSERT_NE(tok, nullptr);
   const std::vector<ChatMessage> chat = {{"system", "Be brief."}, {"user", "Sky colour?"},
@@ -36,7 +36,7 @@ TEST(ChatTrainExample, LossOnAssistantTurnsOnly) {
 }
 
 TEST(ReadTrainJsonl, ErrorsNameTheLine) {
-  if (!testing::HaveVectors("phi-3")) GTEST_SKIP();
+  WARDEN_NEED_SHARED(testing::VectorsPath("phi-3"));
   auto tok = testing::LoadVectorsTokenizer("phi-3");
   ASSERT_NE(tok, nullptr);
   const std::string path = ::testing::TempDir() + "train_data_test.jsonl";

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/engine/gguf.h"
 
@@ -16,7 +17,7 @@ class VocabVectorsTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(VocabVectorsTest, EveryLineMatchesLlamaCpp) {
   const std::string vocab_path = kVectorsDir + "ggml-vocab-" + GetParam() + ".gguf";
-  if (!FileExists(vocab_path)) GTEST_SKIP() << vocab_path << " is not available";
+  WARDEN_NEED_SHARED(vocab_path);
   auto gguf = GgufFile::Open(vocab_path);
   ASSERT_TRUE(gguf.ok()) << gguf.status().ToString();
   auto tokenizer = LoadGgufTokenizer(**gguf);

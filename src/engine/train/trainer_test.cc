@@ -4,6 +4,7 @@
 
 #include "engine/test_util.h"
 #include "engine/transformer.h"
+#include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/engine/torch/model.h"
 #include "warden/engine/train.h"
@@ -11,7 +12,7 @@
 namespace warden::engine {
 namespace {
 
-using testing::SharedPath;
+using ::warden::test::SharedPath;
 using testing::TempDir;
 using testing::TinyConfig;
 
@@ -213,7 +214,7 @@ TEST(BadInput, MissingAndCorruptCheckpoints) {
 }
 
 TEST(Stories260K, FineTuningLowersTheLossOnNewSentences) {
-  WARDEN_REQUIRE_SHARED("models/stories260K/stories260K.bin");
+  WARDEN_NEED_SHARED(SharedPath("models/stories260K/stories260K.bin"), SharedPath("models/stories260K/tok512.bin"));
   auto tok = LoadLlama2cTokenizer(SharedPath("models/stories260K/tok512.bin"), 512).ValueOrThrow();
   std::vector<TrainExample> data;
   for (const char* s : {"The robot painted the moon purple every Tuesday.",
