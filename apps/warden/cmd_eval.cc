@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "flags.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/shared_dir.h"
 #include "warden/evals/consistency.h"
@@ -118,9 +119,7 @@ void PrintResult(const evals::TaskResult& r) {
 void RunRun(const RunArgs& a) {
   std::vector<evals::Task> tasks = TasksFor(a);
   std::shared_ptr<evals::ModelBackend> backend = MakeBackend(a.model, a.url, a.api_model, a.api_key_env, a.chat);
-  std::error_code ec;
-  std::filesystem::create_directories(a.out, ec);
-  if (ec) throw Error(Status::IoError("cannot create " + a.out + ": " + ec.message()));
+  Env::Default()->CreateDirs(a.out).ThrowIfError();
   Json all = Json::array();
   for (const evals::Task& t : tasks) {
     evals::RunOptions o;
@@ -192,8 +191,7 @@ void RunSandbagging(const SandbagArgs& a) {
   o.progress = [&a](const std::string& line) { std::fprintf(stderr, "%s: %s\n", a.model.model.c_str(), line.c_str()); };
   const evals::SandbaggingVerdict v =
       evals::CheckSandbagging(*lm, a.model.model, tasks[0], calibration, o, a.gap_threshold).ValueOrThrow();
-  std::error_code ec;
-  std::filesystem::create_directories(a.out, ec);
+  Env::Default()->CreateDirs(a.out).ThrowIfError();
   const std::string stem = a.out + "/sandbagging-" + std::filesystem::path(a.model.model).filename().string();
   WriteFileAtomic(stem + ".svg", evals::NoiseSweepSvg(v)).ThrowIfError();
   WriteFileAtomic(stem + ".json", v.ToJson().dump(2) + "\n").ThrowIfError();

@@ -4,12 +4,12 @@
 //   apply  runs an evaluation suite without and with the vector at each scale, and prints how
 //          far the measured behaviour moved
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
 #include "flags.h"
+#include "warden/base/env.h"
 #include "warden/base/shared_dir.h"
 #include "warden/evals/suites.h"
 #include "warden/interp/steering.h"
@@ -71,7 +71,7 @@ void RunApply(const ApplyArgs& a) {
   bo.name = a.model.model;
   bo.chat_format = a.chat;
   auto backend = evals::MakeEngineBackend(view, bo).ValueOrThrow();
-  if (!a.out.empty()) std::filesystem::create_directories(a.out);
+  if (!a.out.empty()) Env::Default()->CreateDirs(a.out).ThrowIfError();
   // What is measured at each scale: every task of the suite, one log per scale and task.
   Json rows = Json::array();
   auto measure = [&](double scale) -> Status {

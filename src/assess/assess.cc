@@ -11,6 +11,7 @@
 #include "report.h"
 #include "subject.h"
 #include "warden/base/clock.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/format.h"
 #include "warden/base/sha256.h"
@@ -44,14 +45,16 @@ Status ZooSubjects(const std::string& zoo, std::vector<Subject>* subjects, std::
     subjects->push_back({organism, dir});
   }
   std::vector<std::pair<int, std::string>> rungs;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(zoo + "/ladder", ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("rung-", 0) == 0 && FileExists(e.path().string() + "/model.safetensors")) {
-      rungs.push_back({std::atoi(n.c_str() + 5), e.path().string()});
+  Result<std::vector<DirEntry>> entries = Env::Default()->ListDir(zoo + "/ladder");
+  if (entries.ok()) {
+    for (const DirEntry& e : *entries) {
+      const std::string path = zoo + "/ladder/" + e.name;
+      if (e.name.rfind("rung-", 0) == 0 && FileExists(path + "/model.safetensors")) {
+        rungs.push_back({std::atoi(e.name.c_str() + 5), path});
+      }
     }
   }
-  if (ec || rungs.empty()) return Status::NotFound(zoo + "/ladder: no rungs");
+  if (!entries.ok() || rungs.empty()) return Status::NotFound(zoo + "/ladder: no rungs");
   std::sort(rungs.begin(), rungs.end());
   for (const auto& r : rungs) ladder->push_back(r.second);
   subjects->push_back({"ladder/rung-" + std::to_string(rungs.back().first), rungs.back().second});
@@ -255,17 +258,25 @@ Result<SubjectResult> Conclude(const Subject& sub, const std::string& dir,
   return r;
 }
 
+// The regular files under `dir`, as paths relative to `root` ("" for `dir` itself), in
+// directory order (sorted by name at each level); symlinks are not followed.
+Status ListFilesUnder(const std::string& root, const std::string& rel, std::vector<std::string>* out) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, Env::Default()->ListDir(rel.empty() ? root : root + "/" + rel));
+  for (const DirEntry& e : entries) {
+    const std::string child = rel.empty() ? e.name : rel + "/" + e.name;
+    if (e.type == FileType::kDirectory) WARDEN_RETURN_IF_ERROR(ListFilesUnder(root, child, out));
+    if (e.type == FileType::kRegular) out->push_back(child);
+  }
+  return Status::Ok();
+}
+
 Status WriteManifest(const std::string& out) {
   Json files = Json::object();
   std::vector<std::string> paths;
-  for (const auto& e : fs::recursive_directory_iterator(out)) {
-    if (e.is_regular_file()) paths.push_back(e.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  for (const std::string& p : paths) {
-    const std::string rel = fs::relative(p, out).string();
+  WARDEN_RETURN_IF_ERROR(ListFilesUnder(out, "", &paths));
+  for (const std::string& rel : paths) {
     if (rel == "manifest.json") continue;
-    WARDEN_ASSIGN_OR_RETURN(std::string sha, Sha256File(p));
+    WARDEN_ASSIGN_OR_RETURN(std::string sha, Sha256File(out + "/" + rel));
     files[rel] = sha;
   }
   return WriteFileAtomic(out + "/manifest.json", Json{{"format", "warden-manifest/1"}, {"sha256", files}}.dump(1) + "\n");
@@ -374,9 +385,7 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   WARDEN_RETURN_IF_ERROR(CollectSubjects(o, &subjects, &series_dirs));
   WARDEN_ASSIGN_OR_RETURN(internal::MonitorData monitor_data, LoadMonitorData(o));
 
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec) return Status::IoError(o.out_dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(o.out_dir));
 
   evals::SuiteContext sc;
   sc.shared_dir = o.shared_dir;

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/sha256.h"
 #include "warden/engine/language_model.h"
@@ -156,8 +157,7 @@ Result<SandbagCalibration> CalibrateSandbagging(const std::vector<std::string>& 
 Result<evals::TaskResult> MeasureHazard(const std::string& model_dir, const std::string& log_path,
                                         const SuiteTasks& tasks, const AssessOptions& o) {
   WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<engine::LanguageModel> lm, LoadModel(model_dir, o));
-  std::error_code ec;
-  fs::create_directories(fs::path(log_path).parent_path(), ec);
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(fs::path(log_path).parent_path().string()));
   return Run(tasks.hazard, *BackendFor(*lm, model_dir), log_path, o);
 }
 
@@ -167,9 +167,7 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<engine::LanguageModel> lm, LoadModel(model_dir, o));
   Measured m;
   WARDEN_ASSIGN_OR_RETURN(m.model_sha256, lm->WeightsSha256());
-  std::error_code ec;
-  fs::create_directories(dir + "/logs", ec);
-  if (ec) return Status::IoError(dir + "/logs: " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir + "/logs"));
   std::shared_ptr<evals::ModelBackend> backend = BackendFor(*lm, model_dir);
 
   // An evaluation that fails leaves its evidence missing: the policy then fails closed.

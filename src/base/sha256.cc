@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "warden/base/crypto.h"
 #include "warden/base/env.h"
 
 namespace warden {
@@ -13,15 +14,6 @@ static_assert(sizeof(crypto_hash_sha256_state) <= 128, "state buffer too small")
 namespace {
 crypto_hash_sha256_state* State(unsigned char* buf) {
   return reinterpret_cast<crypto_hash_sha256_state*>(buf);
-}
-std::string ToHex(const unsigned char* digest, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 15];
-  }
-  return out;
 }
 }  // namespace
 
@@ -37,7 +29,7 @@ void Sha256::Update(const void* data, size_t size) {
 std::string Sha256::HexDigest() {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(State(state_), digest);
-  return ToHex(digest, sizeof digest);
+  return HexEncode({reinterpret_cast<const char*>(digest), sizeof digest});
 }
 
 std::string Sha256Hex(std::string_view bytes) {

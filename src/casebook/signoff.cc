@@ -10,6 +10,7 @@
 
 #include "warden/base/clock.h"
 #include "warden/base/crypto.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
@@ -180,8 +181,7 @@ Json SignoffStatement(const SafetyCase& c, const std::string& base_dir, Role rol
   for (const Node* n : solutions) {
     const std::string path = (std::filesystem::path(base_dir) / n->evidence.path).string();
     std::string sha;
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(path, ec)) {
+    if (Result<FileInfo> info = Env::Default()->Stat(path); info.ok() && info->type == FileType::kRegular) {
       auto h = Sha256File(path);
       if (h.ok()) sha = *h;
     }

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <functional>
 #include <numeric>
 
 #include "engine/torch_pch.h"
 #include "interp/matrix_tensor.h"
+#include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/format.h"
 #include "warden/base/html.h"
@@ -210,9 +210,7 @@ Result<SplicedLoss> MeasureSplicedLoss(const engine::LanguageModel& lm, const Sa
 }
 
 Status SaveSaeLens(const Sae& s, const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError("cannot create " + dir + ": " + ec.message());
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir));
   Json cfg = {{"architecture", "topk"}, {"d_in", s.d_in},         {"d_sae", s.d_sae},
               {"activation_fn_str", "topk"}, {"activation_fn_kwargs", {{"k", s.k}}},
               {"hook_name", s.hook},     {"hook_layer", -1},      {"dtype", "float32"},
