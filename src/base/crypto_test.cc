@@ -3,9 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
-#include <filesystem>
-
+#include "testing/temp_dir.h"
 #include "warden/base/file.h"
 
 namespace warden {
@@ -45,28 +43,19 @@ TEST(Ed25519, SignsAndVerifies) {
   EXPECT_FALSE(CheckEd25519KeyPair({other.public_key_hex, kp.secret_key_hex}, "mixed").ok());
 }
 
-class KeyFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/warden-crypto-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
-};
-
-TEST_F(KeyFiles, WritesExclusivelyAndLoadsBack) {
-  const Ed25519KeyPair kp = WriteKeyPair(dir_ + "/alice").ValueOrThrow();
+TEST(KeyFiles, WritesExclusivelyAndLoadsBack) {
+  const test::TempDir tmp("crypto");
+  const std::string& dir = tmp.path();
+  const Ed25519KeyPair kp = WriteKeyPair(dir + "/alice").ValueOrThrow();
   struct stat st {};
-  ASSERT_EQ(stat((dir_ + "/alice.key").c_str(), &st), 0);
+  ASSERT_EQ(stat((dir + "/alice.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(LoadSecretKey(dir_ + "/alice.key")->secret_key_hex, kp.secret_key_hex);
-  EXPECT_EQ(*LoadPublicKey(dir_ + "/alice.pub"), kp.public_key_hex);
-  EXPECT_FALSE(WriteKeyPair(dir_ + "/alice").ok());
-  EXPECT_FALSE(LoadSecretKey(dir_ + "/alice.pub").ok());
-  ASSERT_TRUE(WriteFileAtomic(dir_ + "/bad.pub", R"({"format":"warden-ed25519-public-key/1","public_key":"00"})").ok());
-  const auto bad = LoadPublicKey(dir_ + "/bad.pub");
+  EXPECT_EQ(LoadSecretKey(dir + "/alice.key")->secret_key_hex, kp.secret_key_hex);
+  EXPECT_EQ(*LoadPublicKey(dir + "/alice.pub"), kp.public_key_hex);
+  EXPECT_FALSE(WriteKeyPair(dir + "/alice").ok());
+  EXPECT_FALSE(LoadSecretKey(dir + "/alice.pub").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir + "/bad.pub", R"({"format":"warden-ed25519-public-key/1","public_key":"00"})").ok());
+  const auto bad = LoadPublicKey(dir + "/bad.pub");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.pub: public_key"), std::string::npos);
 }

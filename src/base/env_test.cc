@@ -4,29 +4,24 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <set>
 
+#include "testing/temp_dir.h"
 #include "warden/base/fault_env.h"
 #include "warden/base/file.h"
 
 namespace warden {
 namespace {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it afterwards.
+// A fresh directory (test::TempDir); TearDown removes it through the Env under test.
 class EnvTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/warden-env-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
   void TearDown() override { EXPECT_TRUE(env_->RemoveAll(dir_).ok()); }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
   Env* env_ = Env::Default();
-  std::string dir_;
+  test::TempDir tmp_{"env"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(EnvTest, DefaultIsOneProcessWideEnv) { EXPECT_EQ(Env::Default(), Env::Default()); }

@@ -8,30 +8,20 @@
 #include <filesystem>
 #include <string>
 
+#include "testing/temp_dir.h"
 #include "warden/base/file.h"
 #include "warden/base/sha256.h"
 
 namespace warden::casebook::testing {
 
-class TempDir {
+// test::TempDir with the helpers the case tests use: write an artifact, hash it.
+class TempDir : public test::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "casebook-test-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+  TempDir() : test::TempDir("casebook") {}
   void Write(const std::string& name, const std::string& contents) const {
     if (!WriteFileAtomic(Join(name), contents).ok()) std::abort();
   }
   std::string Sha(const std::string& name) const { return Sha256File(Join(name)).ValueOrThrow(); }
-
- private:
-  std::string path_;
 };
 
 // G1 <- S1 <- {G2 <- Sn1 (decision.json), G3 <- {Sn2 (eval.jsonl footer), Sn3 (notes.txt)}};
