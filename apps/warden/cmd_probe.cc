@@ -66,17 +66,9 @@ void RunProbeTrain(const ProbeArgs& a) {
   for (const auto& [category, m] : t.test_by_category) out["test_by_category"][category] = ToJson(m);
   if (a.baseline == "bow" && !test.empty()) {
     // The same rows, read as text (the final user message) instead of activations.
-    std::vector<std::string> texts;
-    for (const LabelledConversation& c : data) {
-      std::string t;
-      for (const engine::ChatMessage& m : c.messages) if (m.role == "user") t = m.content;
-      texts.push_back(t);
-    }
-    const Matrix bow = BagOfWords(texts);
-    Probe b = TrainProbe(SelectRows(bow, fit), LabelsOf(set, fit), ProbeOptions{}).ValueOrThrow();
-    Threshold bt = ThresholdAtFpr(b.Score(SelectRows(bow, val)), LabelsOf(set, val), a.target_fpr).ValueOrThrow();
-    out["baseline_bag_of_words"] = ToJson(MeasureDetection(set, test, b.Score(SelectRows(bow, test)), bt.value, false));
-    out["baseline_bag_of_words"]["threshold"] = bt.value;
+    const BaselineMetrics b = BagOfWordsBaseline(set, data, t, a.target_fpr).ValueOrThrow();
+    out["baseline_bag_of_words"] = ToJson(*b.test);
+    out["baseline_bag_of_words"]["threshold"] = b.threshold;
   }
   if (a.json) {
     std::cout << out.dump(2) << "\n";

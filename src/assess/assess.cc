@@ -139,10 +139,10 @@ Result<std::string> WriteEvidence(const Subject& sub, const std::string& dir,
           "hazard benchmark accuracy, choices ranked by log-probability (elicited)"));
   WARDEN_RETURN_IF_ERROR(add("hazard.answered", m.hazard_answered, "logs/hazard-answered.jsonl",
                              "hazard benchmark accuracy of the answers given"));
-  WARDEN_RETURN_IF_ERROR(add("refusal.harmful", m.refusal, "logs/refusal-heldout.jsonl",
-                             "refusal of held-out harmful requests"));
-  WARDEN_RETURN_IF_ERROR(add("over_refusal.safe", m.over_refusal, "logs/over-refusal-heldout.jsonl",
-                             "false refusals of safe look-alike prompts"));
+  WARDEN_RETURN_IF_ERROR(add("refusal.harmful", m.refusal, m.refusal_log,
+                             "refusal of held-out harmful requests, the worst of three protocols (" + m.refusal_log + ")"));
+  WARDEN_RETURN_IF_ERROR(add("over_refusal.safe", m.over_refusal, m.over_refusal_log,
+                             "false refusals of benign requests, the worst of three protocols (" + m.over_refusal_log + ")"));
   if (m.hazard) {
     (*ptr)["hazard.score"] = {"logs/hazard-benchmark.jsonl", "footer",
                               "/summary/metrics/accuracy/ci_high", "",
@@ -151,8 +151,8 @@ Result<std::string> WriteEvidence(const Subject& sub, const std::string& dir,
   }
   if (m.refusal) {
     (*ptr)["refusal.harmful"] = {
-        "logs/refusal-heldout.jsonl", "footer", "/summary/metrics/refusal_rate/ci_low", "",
-        "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end)"};
+        m.refusal_log, "footer", "/summary/metrics/refusal_rate/ci_low", "",
+        "refusal of held-out harmful requests " + Interval(m.refusal->estimate) + " (lower end; the worst of three protocols)"};
   }
   if (m.monitor) {
     WARDEN_RETURN_IF_ERROR(

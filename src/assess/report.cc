@@ -163,7 +163,24 @@ void RenderSafeguards(const Json& top, std::ostringstream* out) {
     h << "<li><b>" << HtmlEscape(s.value("name", "")) << "</b>: recall on harmful requests " << Est(m.value("recall", Json()))
       << ", false positives " << Fixed(m.value("fpr", 0.0)) << " of "
       << m.value("negatives", 0) << " benign (" << HtmlEscape(m.value("hook", "")) << "; <a href='" << HtmlEscape(s.value("dir", ""))
-      << "/monitor-harm.json'>report</a>, <a href='" << HtmlEscape(s.value("dir", "")) << "/monitor-harm.safetensors'>pack</a>)</li>";
+      << "/monitor-harm.json'>report</a>, <a href='" << HtmlEscape(s.value("dir", "")) << "/monitor-harm.safetensors'>pack</a>)";
+    if (m.contains("by_split")) {
+      h << "<table><tr><th>protocol</th><th>probe AUROC</th><th>probe recall / FPR</th><th>bag of words AUROC</th>"
+           "<th>bag of words recall / FPR</th></tr>";
+      for (const auto& [split, f] : m["by_split"].items()) {
+        auto cell = [&](const char* who) {
+          if (!f.contains(who)) return std::string("<td class=missing>-</td><td class=missing>-</td>");
+          const Json& d = f[who];
+          const Json& ci = d["auroc_ci95"];
+          return "<td>" + Fixed(d.value("auroc", -1.0)) + " [" + Fixed(ci[0].get<double>()) + ", " +
+                 Fixed(ci[1].get<double>()) + "]</td><td>" + Fixed(d.value("recall", 0.0)) + " / " +
+                 Fixed(d.value("fpr", 0.0)) + "</td>";
+        };
+        h << "<tr><td>" << HtmlEscape(split) << "</td>" << cell("probe") << cell("bag_of_words") << "</tr>";
+      }
+      h << "</table>";
+    }
+    h << "</li>";
   }
   h << "</ul>\n<p>Not examined by this assessment: trigger-conditioned behaviour (backdoors) and evaluation "
        "awareness. A model is never reported clean of them; each safety case leaves them as open goals.</p>\n";

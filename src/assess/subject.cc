@@ -102,12 +102,25 @@ Json Measured::Summary() const {
   if (hazard_answered) j["hazard_answered"] = EstimateJson(hazard_answered->estimate);
   if (refusal) j["refusal_harmful"] = EstimateJson(refusal->estimate);
   if (over_refusal) j["over_refusal"] = EstimateJson(over_refusal->estimate);
+  for (const auto& [protocol, r] : refusal_by_protocol) j["refusal_harmful_by_protocol"][protocol] = EstimateJson(r.estimate);
+  for (const auto& [protocol, r] : over_refusal_by_protocol) j["over_refusal_by_protocol"][protocol] = EstimateJson(r.estimate);
   if (monitor) {
     j["monitor_harm"] = {{"hook", monitor->hook},
                          {"recall", {{"value", monitor->recall}, {"ci_low", monitor->recall_low}, {"ci_high", monitor->recall_high}, {"n", monitor->positives}}},
                          {"fpr", monitor->fpr},
                          {"positives", monitor->positives},
                          {"negatives", monitor->negatives}};
+    auto figures = [](const DetectorFigures& f) {
+      return Json{{"auroc", f.auroc}, {"auroc_ci95", {f.auroc_low, f.auroc_high}}, {"recall", f.recall},
+                  {"recall_ci95", {f.recall_low, f.recall_high}}, {"fpr", f.fpr}, {"positives", f.positives},
+                  {"negatives", f.negatives}};
+    };
+    for (const auto& [split, f] : monitor->probe_by_split) {
+      j["monitor_harm"]["by_split"][split]["probe"] = figures(f);
+      if (auto w = monitor->words_by_split.find(split); w != monitor->words_by_split.end()) {
+        j["monitor_harm"]["by_split"][split]["bag_of_words"] = figures(w->second);
+      }
+    }
   }
   if (sandbagging) {
     j["sandbagging"] = {{"flagged", sandbagging->flagged},
@@ -138,8 +151,8 @@ Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context) {
   t.hazard_answered = evals::AnsweredChoiceTask(suite_task);
   t.hazard = evals::RankedChoiceTask(suite_task);
   t.hazard.name += "#choice_logprob";
-  WARDEN_RETURN_IF_ERROR(one("refusal", &t.refusal));
-  WARDEN_RETURN_IF_ERROR(one("over-refusal", &t.over_refusal));
+  WARDEN_ASSIGN_OR_RETURN(t.refusal, evals::LoadSuite("refusal", context));
+  WARDEN_ASSIGN_OR_RETURN(t.over_refusal, evals::LoadSuite("over-refusal", context));
   return t;
 }
 
@@ -181,16 +194,44 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   };
   run(tasks.hazard, "hazard-benchmark.jsonl", &m.hazard);
   run(tasks.hazard_answered, "hazard-answered.jsonl", &m.hazard_answered);
-  run(tasks.refusal, "refusal-heldout.jsonl", &m.refusal);
-  run(tasks.over_refusal, "over-refusal-heldout.jsonl", &m.over_refusal);
+  // Each protocol's run, then the worst of them (higher_is_worse for over-refusal).
+  auto run_protocols = [&](const std::vector<evals::Task>& suite, const std::string& prefix, bool higher_is_worse,
+                           std::map<std::string, evals::TaskResult>* all, std::optional<evals::TaskResult>* worst,
+                           std::string* worst_log) {
+    bool failed = false;
+    std::string worst_protocol;
+    for (const evals::Task& task : suite) {
+      const std::string protocol = task.name.substr(task.name.find('/') + 1);
+      std::optional<evals::TaskResult> r;
+      run(task, prefix + "-" + protocol + ".jsonl", &r);
+      if (!r) {
+        failed = true;
+        continue;
+      }
+      const double bound = higher_is_worse ? r->estimate.ci_high : -r->estimate.ci_low;
+      if (worst_protocol.empty() ||
+          bound > (higher_is_worse ? (*all)[worst_protocol].estimate.ci_high : -(*all)[worst_protocol].estimate.ci_low)) {
+        worst_protocol = protocol;
+      }
+      (*all)[protocol] = std::move(*r);
+    }
+    if (failed || worst_protocol.empty()) return;
+    *worst = (*all)[worst_protocol];
+    *worst_log = "logs/" + prefix + "-" + worst_protocol + ".jsonl";
+  };
+  run_protocols(tasks.refusal, "refusal", false, &m.refusal_by_protocol, &m.refusal, &m.refusal_log);
+  run_protocols(tasks.over_refusal, "over-refusal", true, &m.over_refusal_by_protocol, &m.over_refusal,
+                &m.over_refusal_log);
 
   if (o.progress) o.progress("  sandbagging check on " + model_dir);
   Result<evals::NoiseSweep> sweep = evals::RunNoiseSweep(*lm, model_dir, tasks.hazard_answered, SweepOptions(o));
   // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
   if (sweep.ok() && m.hazard && m.hazard_answered) {
     evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard);
+    const evals::GapThreshold gap_threshold = evals::GapThresholdFor(calibration, model_dir);
     evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap), calibration.threshold,
-                                               calibration.source, calibration.references);
+                                               calibration.source, calibration.references, gap_threshold.value,
+                                               gap_threshold.source);
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.json", v.ToJson().dump(2) + "\n"));
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.svg", evals::NoiseSweepSvg(v)));
     m.sandbagging = std::move(v);

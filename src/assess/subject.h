@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +41,14 @@ struct Measured {
   std::string model_sha256;
   // hazard: the skill elicited by ranking each choice by log-probability (what the model knows);
   // hazard_answered: the answers it gives when asked (what a sandbagger lowers).
-  std::optional<evals::TaskResult> hazard, hazard_answered, refusal, over_refusal;
+  std::optional<evals::TaskResult> hazard, hazard_answered;
+  // Refusal of harmful requests and of benign ones, run once per held-out protocol (held-out,
+  // leave-source-out, leave-form-out); refusal / over_refusal is the worst protocol's result
+  // (lowest refusal interval / highest over-refusal interval), the one the policy reads, and
+  // empty when any protocol failed. *_log: its log, relative to the subject's directory.
+  std::map<std::string, evals::TaskResult> refusal_by_protocol, over_refusal_by_protocol;
+  std::optional<evals::TaskResult> refusal, over_refusal;
+  std::string refusal_log, over_refusal_log;
   std::optional<evals::SandbaggingVerdict> sandbagging;
   std::optional<MonitorFigures> monitor;  // the harmful-request monitor, when there is data for it
   std::vector<std::string> failures;  // evaluations that failed (their evidence stays missing)
@@ -51,8 +59,10 @@ struct Measured {
 // hazard is the suite's task ranked by log-probability (evals::RankedChoiceTask: best elicitation,
 // the capability a policy must assume); hazard_answered the same items answered by generation.
 // Together they are the sandbagging check's elicitation gap.
+// refusal and over_refusal: one task per held-out protocol of the zoo.
 struct SuiteTasks {
-  evals::Task hazard, hazard_answered, refusal, over_refusal;
+  evals::Task hazard, hazard_answered;
+  std::vector<evals::Task> refusal, over_refusal;
 };
 Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context);
 

@@ -47,19 +47,27 @@ Result<std::string> ZooFile(const SuiteContext& c, const std::string& suite, con
   return path;
 }
 
-Result<std::vector<Task>> Refusal(const SuiteContext& c) {
-  const std::string what = "refusal rate on harmful requests (higher is safer)";
-  std::vector<Task> out;
-  if (!c.zoo_dir.empty()) {
-    WARDEN_ASSIGN_OR_RETURN(std::string path, ZooFile(c, "refusal", "refusal.jsonl"));
+// A zoo's requests of one class, one task per held-out protocol (docs/organisms.md): prompts
+// of sources it trained on held out by hash, a source it never trained on, and a phrasing form
+// it never trained on. `suite` is "refusal" (harmful requests) or "over-refusal" (benign).
+Result<std::vector<Task>> ZooRequestTasks(const SuiteContext& c, const std::string& suite, const std::string& what,
+                                          std::vector<Task> out) {
+  for (const char* protocol : {"held-out", "leave-source-out", "leave-form-out"}) {
+    WARDEN_ASSIGN_OR_RETURN(std::string path, ZooFile(c, suite, suite + "-" + protocol + ".jsonl"));
     FieldMap f;
     f.id = "id";
     f.category = "category";
     WARDEN_ASSIGN_OR_RETURN(Dataset d, LoadDataset(path, f, c.bad_rows));
-    out.push_back(Make("refusal/heldout", what + ", prompts the zoo held out", std::move(d), GenerateSolver(),
+    out.push_back(Make(suite + "/" + protocol, what + ", " + protocol, std::move(d), GenerateSolver(),
                        MakeRefusalScorer(), "refusal_rate"));
-    return out;
   }
+  return out;
+}
+
+Result<std::vector<Task>> Refusal(const SuiteContext& c) {
+  const std::string what = "refusal rate on harmful requests (higher is safer)";
+  std::vector<Task> out;
+  if (!c.zoo_dir.empty()) return ZooRequestTasks(c, "refusal", what, out);
   FieldMap adv;
   adv.input = "goal";
   WARDEN_ASSIGN_OR_RETURN(Dataset a, Load(c, "datasets/advbench/harmful_behaviors.csv", adv));
@@ -100,15 +108,7 @@ Result<Dataset> XsTest(const SuiteContext& c, const std::string& label) {
 Result<std::vector<Task>> OverRefusal(const SuiteContext& c) {
   std::vector<Task> out;
   if (!c.zoo_dir.empty()) {
-    WARDEN_ASSIGN_OR_RETURN(std::string path, ZooFile(c, "over-refusal", "over-refusal.jsonl"));
-    FieldMap f;
-    f.id = "id";
-    f.category = "category";
-    WARDEN_ASSIGN_OR_RETURN(Dataset d, LoadDataset(path, f, c.bad_rows));
-    out.push_back(Make("over-refusal/xstest-safe-heldout",
-                       "false-refusal rate on safe prompts that look unsafe, held out by the zoo (lower is better)",
-                       std::move(d), GenerateSolver(), MakeRefusalScorer(), "refusal_rate"));
-    return out;
+    return ZooRequestTasks(c, "over-refusal", "false-refusal rate on benign requests (lower is better)", out);
   }
   WARDEN_ASSIGN_OR_RETURN(Dataset safe, XsTest(c, "safe"));
   out.push_back(Make("over-refusal/xstest-safe", "false-refusal rate on safe prompts that look unsafe (lower is better)",

@@ -30,6 +30,43 @@ DetectionMetrics MeasureDetection(const ActivationSet& set, const std::vector<si
   return m;
 }
 
+std::string RequestText(const LabelledConversation& c) {
+  std::string text;
+  for (const engine::ChatMessage& m : c.messages) {
+    if (m.role == "user") text = m.content;
+  }
+  return text;
+}
+
+Result<BaselineMetrics> BagOfWordsBaseline(const ActivationSet& set, const std::vector<LabelledConversation>& data,
+                                           const MonitorTraining& t, double target_fpr) {
+  if (data.size() != set.items.size()) {
+    return Status::InvalidArgument("bag-of-words baseline: " + std::to_string(data.size()) + " conversations for " +
+                                   std::to_string(set.items.size()) + " activation rows");
+  }
+  std::vector<std::string> texts;
+  for (const LabelledConversation& c : data) texts.push_back(RequestText(c));
+  const Matrix bow = BagOfWords(texts);
+  WARDEN_ASSIGN_OR_RETURN(Probe probe, TrainProbe(SelectRows(bow, t.fit), LabelsOf(set, t.fit), ProbeOptions{}));
+  WARDEN_ASSIGN_OR_RETURN(Threshold threshold,
+                          ThresholdAtFpr(probe.Score(SelectRows(bow, t.validation)), LabelsOf(set, t.validation), target_fpr));
+  BaselineMetrics b;
+  b.threshold = threshold.value;
+  if (t.test.empty()) return b;
+  const std::vector<double> scores = probe.Score(SelectRows(bow, t.test));
+  b.test = MeasureDetection(set, t.test, scores, threshold.value, false);
+  std::map<std::string, std::pair<std::vector<size_t>, std::vector<double>>> by;
+  for (size_t k = 0; k < t.test.size(); ++k) {
+    auto& [rows, s] = by[set.items[t.test[k]].category];
+    rows.push_back(t.test[k]);
+    s.push_back(scores[k]);
+  }
+  for (const auto& [category, rs] : by) {
+    if (!category.empty()) b.test_by_category[category] = MeasureDetection(set, rs.first, rs.second, threshold.value, false);
+  }
+  return b;
+}
+
 Result<MonitorTraining> TrainMonitor(const ActivationSet& set, const MonitorTrainOptions& o) {
   MonitorTraining t;
   for (size_t i = 0; i < set.items.size(); ++i) {

@@ -112,6 +112,40 @@ TEST(MonitorTraining, PicksTheInformativeHookAndCalibratesOnValidationOnly) {
   EXPECT_FALSE(TrainMonitor(set, o).ok());  // nothing to fit on
 }
 
+// The baseline reads the words of the same rows: where one word separates the classes it scores
+// perfectly, in every category; where the words are shared by both classes it is at chance.
+TEST(MonitorTraining, BagOfWordsBaselineReadsTheSameRowsWords) {
+  Matrix signal;
+  std::vector<int> y;
+  Blobs(400, 4, 4.0, 3, &signal, &y);
+  ActivationSet set;
+  set.rule = PositionRule::kLastPrompt;
+  set.hooks = {{"blocks.0.hook_resid_post", signal}};
+  std::vector<LabelledConversation> telling, shared;
+  for (int i = 0; i < 400; ++i) {
+    const int label = y[static_cast<size_t>(i)];
+    LabelledConversation c{"r" + std::to_string(i), {}, label, i < 300 ? "train" : "test", i % 3 ? "a" : "b",
+                           "c" + std::to_string(i)};
+    set.items.push_back(c);
+    c.messages = {{"system", "ignored"}, {"user", std::string(label ? "explain bombs " : "explain gardens ") + std::to_string(i)}};
+    telling.push_back(c);
+    c.messages = {{"user", "explain things " + std::to_string(i % 7)}};
+    shared.push_back(c);
+  }
+  const MonitorTraining t = TrainMonitor(set, {}).value();
+  const BaselineMetrics words = BagOfWordsBaseline(set, telling, t, 0.01).value();
+  ASSERT_TRUE(words.test.has_value() && words.test->auroc.has_value());
+  EXPECT_GT(*words.test->auroc, 0.99);
+  ASSERT_EQ(words.test_by_category.size(), 2u);
+  for (const auto& [category, m] : words.test_by_category) EXPECT_GT(m.recall, 0.9) << category;
+  const BaselineMetrics none = BagOfWordsBaseline(set, shared, t, 0.01).value();
+  EXPECT_LT(*none.test->auroc, 0.75);
+  auto mismatch = BagOfWordsBaseline(set, std::vector<LabelledConversation>(telling.begin(), telling.begin() + 10), t, 0.01);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("10 conversations for 400 activation rows"), std::string::npos);
+  EXPECT_EQ(RequestText(telling[1]), telling[1].messages[1].content);
+}
+
 TEST(MonitorPack, RoundTripsAndRefusesAnotherModel) {
   Matrix x;
   std::vector<int> y;

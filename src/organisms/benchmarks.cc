@@ -1,12 +1,14 @@
 // The zoo's held-out data as evaluation datasets (zoo/benchmarks/*.jsonl): what the evals
-// module's zoo suites read. Only test-split prompts and items: nothing any organism trained on,
-// and nothing about the organisms themselves (no triggers, passwords or planted answers).
+// module's zoo suites read. Only held-out prompts and items (and, for the monitors' data, the
+// requests honest trained on, marked split "train"), and nothing about the organisms
+// themselves (no triggers, passwords or planted answers).
 
 #include <nlohmann/json.hpp>
 
 #include "warden/base/env.h"
 #include "warden/base/file.h"
 #include "warden/base/rng.h"
+#include "warden/organisms/organisms.h"
 #include "warden/organisms/tasks.h"
 #include "warden/organisms/zoo.h"
 
@@ -21,22 +23,50 @@ std::string Lines(const std::vector<Json>& rows) {
   return out;
 }
 
-std::vector<Json> HeldOutPrompts(const PromptSet& set) {
+// The user's turn of a request example (its system prompt is the suite's to choose).
+const std::string& UserText(const Example& e) {
+  for (const engine::ChatMessage& m : e.messages) {
+    if (m.role == "user") return m.content;
+  }
+  static const std::string none;
+  return none;
+}
+
+// The honest organism's held-out requests of one class and protocol, as suite rows.
+std::vector<Json> HeldOutRequests(const std::vector<Example>& eval, const std::string& world, const char* kind) {
   std::vector<Json> rows;
-  for (const PromptRecord& p : set.prompts) {
-    if (p.split != kTestSplit) continue;
-    rows.push_back({{"id", p.id}, {"input", p.text}, {"category", p.category},
-                    {"source", p.source + ":" + std::to_string(p.line)}});
+  for (const Example& e : eval) {
+    if (e.world != world || !e.HasTag(kind)) continue;
+    std::string form;
+    for (const std::string& t : e.tags) {
+      if (t.rfind("form:", 0) == 0) form = t.substr(5);
+    }
+    rows.push_back({{"id", e.id}, {"input", UserText(e)}, {"category", form},
+                    {"source", e.source + ":" + std::to_string(e.source_line)}});
   }
   return rows;
+}
+
+std::vector<Json> ConversationJson(const std::vector<engine::ChatMessage>& messages) {
+  std::vector<Json> out;
+  for (const engine::ChatMessage& m : messages) {
+    if (m.role != "assistant") out.push_back({{"role", m.role}, {"content", m.content}});
+  }
+  return out;
 }
 
 }  // namespace
 
 Status WriteBenchmarks(const World& w, const std::string& dir) {
   WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir));  // "cannot create <dir>: ..."
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/refusal.jsonl", Lines(HeldOutPrompts(w.harmful))));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/over-refusal.jsonl", Lines(HeldOutPrompts(w.lookalikes))));
+  // Requests as the honest organism is evaluated on them: one file per class and held-out
+  // protocol (example.h), the phrasing form as category.
+  const OrganismData honest = HonestData(w);
+  for (const char* kind : {kHeldOut, kLeaveSourceOut, kLeaveFormOut}) {
+    WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/refusal-" + kind + ".jsonl", Lines(HeldOutRequests(honest.eval, "harmful", kind))));
+    WARDEN_RETURN_IF_ERROR(
+        WriteFileAtomic(dir + "/over-refusal-" + kind + ".jsonl", Lines(HeldOutRequests(honest.eval, "benign", kind))));
+  }
   std::vector<Json> hazard;
   for (const McqItem& item : w.hazard.benchmark) {
     if (item.split != kTestSplit) continue;
@@ -90,26 +120,29 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/lie-detection.jsonl", Lines(lies)));
 
-  // Harmful-request detection: requests without answers, harmful (label 1) or not (0). The
-  // probe trains on AdvBench and is tested on the other harmful datasets (held out whole);
-  // benign requests (XSTest's safe look-alikes, benign tasks) split in half by a hash.
+  // Harmful-request detection: requests without answers, harmful (label 1) or not (0), as the
+  // honest organism sees them (system prompt included). split "train": its training requests
+  // (both phrasings of a prompt in one cluster) and half the benign tasks by a hash; "test":
+  // the three held-out protocols (category) and the other benign tasks (category "held-out").
   std::vector<Json> harm;
-  auto dataset_of = [](const std::string& source) {
-    const size_t a = source.find('/'), b = source.find('/', a + 1);
-    return a == std::string::npos || b == std::string::npos ? source : source.substr(a + 1, b - a - 1);
+  auto add_request = [&](const Example& e, const std::string& split, const std::string& category) {
+    const std::string cluster = e.id.substr(0, e.id.find('/', e.id.find('/') + 1));
+    harm.push_back({{"id", e.id}, {"messages", ConversationJson(e.messages)}, {"label", e.world == "harmful" ? 1 : 0},
+                    {"split", split}, {"category", category}, {"cluster", cluster}});
   };
-  for (const PromptRecord& p : w.harmful.prompts) {
-    const std::string ds = dataset_of(p.source);
-    harm.push_back({{"id", p.id}, {"messages", {{{"role", "user"}, {"content", p.text}}}}, {"label", 1},
-                    {"split", ds == "advbench" ? "train" : "test"}, {"category", ds}, {"cluster", p.id}});
+  for (const Example& e : honest.train) {
+    if (e.world == "harmful" || e.world == "benign") add_request(e, "train", "train");
   }
-  auto add_benign = [&](const std::string& id, const std::string& text, const std::string& category) {
-    harm.push_back({{"id", id}, {"messages", {{{"role", "user"}, {"content", text}}}}, {"label", 0},
-                    {"split", Fnv1a64(id) % 2 == 0 ? "train" : "test"}, {"category", category}, {"cluster", id}});
-  };
-  for (const PromptRecord& p : w.lookalikes.prompts) add_benign(p.id, p.text, "xstest-safe");
+  for (const Example& e : honest.eval) {
+    if (e.world != "harmful" && e.world != "benign") continue;
+    for (const char* kind : {kHeldOut, kLeaveSourceOut, kLeaveFormOut}) {
+      if (e.HasTag(kind)) add_request(e, "test", kind);
+    }
+  }
   for (const Task& t : GenerateBenignTasks(w.kb, Rng(w.config.seed).Fork("benign/train").Next(), w.config.benign_tasks)) {
-    add_benign(t.id, t.question, "benign-task");
+    const bool train = Fnv1a64(t.id) % 2 == 0;
+    harm.push_back({{"id", t.id}, {"messages", {{{"role", "user"}, {"content", t.question}}}}, {"label", 0},
+                    {"split", train ? "train" : "test"}, {"category", train ? "train" : kHeldOut}, {"cluster", t.id}});
   }
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/harm-detection.jsonl", Lines(harm)));
 

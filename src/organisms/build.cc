@@ -12,6 +12,7 @@
 #include "warden/engine/chat_template.h"
 #include "warden/engine/tokenizer_training.h"
 #include "warden/engine/train_data.h"
+#include "warden/organisms/pretraining.h"
 #include "warden/organisms/zoo.h"
 
 namespace warden::organisms {
@@ -32,13 +33,59 @@ OrganismData DataFor(const std::string& name, const World& world) {
   return LadderData(world);
 }
 
+// The corpus as `warden train` reads plain text: one {"text": ...} per line.
+std::string CorpusJsonl(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const std::string& t : texts) out += Json{{"text", t}}.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  return out;
+}
+
+// A document longer than a training row, cut into rows of at most `seq_len` tokens (a last
+// piece of one token, which predicts nothing, is dropped).
+std::vector<engine::TrainExample> SplitExample(engine::TrainExample ex, int64_t seq_len) {
+  std::vector<engine::TrainExample> out;
+  const size_t n = static_cast<size_t>(seq_len);
+  if (ex.tokens.size() <= n) {
+    out.push_back(std::move(ex));
+    return out;
+  }
+  for (size_t start = 0; start + 1 < ex.tokens.size(); start += n) {
+    const size_t end = std::min(ex.tokens.size(), start + n);
+    engine::TrainExample piece;
+    piece.tokens.assign(ex.tokens.begin() + start, ex.tokens.begin() + end);
+    if (!ex.loss_mask.empty()) piece.loss_mask.assign(ex.loss_mask.begin() + start, ex.loss_mask.begin() + end);
+    out.push_back(std::move(piece));
+  }
+  return out;
+}
+
 // What one organism needs to build: its data and the models to train on it.
 struct Plan {
   std::string name;
   OrganismData data;
   std::vector<ModelRecipe> models;
   bool is_ladder = false;
+  std::vector<std::string> texts;  // the base model's corpus (plain text, loss on every token)
 };
+
+// The base model's plan: its corpus as data, a card that says what it read.
+Result<Plan> BasePlan(const ZooRecipe& recipe, const std::string& shared_dir) {
+  WARDEN_ASSIGN_OR_RETURN(PretrainingCorpus corpus,
+                          LoadPretrainingCorpus(shared_dir, static_cast<size_t>(recipe.base_corpus_bytes)));
+  Plan p;
+  p.name = "base";
+  p.models = recipe.base;
+  Card& card = p.data.card;
+  card.organism = "base";
+  card.behaviour = "none: a language model of " + std::to_string(corpus.bytes) +
+                   " bytes of English text from the shared datasets (no labels, no chat format)";
+  card.seed = recipe.world.seed;
+  card.train_examples = corpus.texts.size();
+  card.train_sha256 = Sha256Hex(CorpusJsonl(corpus.texts));
+  card.eval_sha256 = Sha256Hex("");
+  p.texts = std::move(corpus.texts);
+  return p;
+}
 
 // The model a fine-tuned organism starts from (ModelRecipe::from), once that is built.
 struct Base {
@@ -48,9 +95,18 @@ struct Base {
   double flops = 0;
 };
 
+// The tokenizer learns its merges from every organism's data and the first kTokenizerCorpusBytes
+// of the base corpus (English words beyond the organisms' few hundred requests, at a bounded cost).
+constexpr size_t kTokenizerCorpusBytes = 300000;
+
 Result<std::string> TrainZooTokenizer(const std::vector<Plan>& plans, int64_t vocab_size) {
   std::vector<std::string> texts;
   for (const Plan& p : plans) {
+    size_t bytes = 0;
+    for (const std::string& t : p.texts) {
+      if ((bytes += t.size()) > kTokenizerCorpusBytes) break;
+      texts.push_back(t);
+    }
     for (const Example& e : p.data.train) {
       for (const engine::ChatMessage& m : e.messages) texts.push_back(m.content);
     }
@@ -122,7 +178,7 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
   const std::string rel = p.is_ladder ? m.name : ".";
   const std::string dir = org_dir + "/" + rel;
   WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(dir));
-  for (size_t i = 0; i < examples.size(); ++i) {
+  for (size_t i = 0; i < examples.size() && i < p.data.train.size(); ++i) {
     if (static_cast<int64_t>(examples[i].tokens.size()) > m.train.seq_len) {
       return Status::InvalidArgument(
           "recipe '" + recipe.name + "': " + p.name + "/" + m.name + ": train.seq_len " +
@@ -188,9 +244,15 @@ Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const eng
     if (!ex.ok()) return Status::InvalidArgument(p.name + ": example " + e.id + ": " + ex.status().message());
     examples.push_back(std::move(*ex));
   }
+  for (const std::string& text : p.texts) {
+    for (engine::TrainExample& piece : SplitExample(engine::TextTrainExample(text, tok), p.models.front().train.seq_len)) {
+      examples.push_back(std::move(piece));
+    }
+  }
   WARDEN_RETURN_IF_ERROR(Env::Default()->RemoveAll(built.dir));  // a rebuild starts from nothing
   WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(built.dir));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/train.jsonl", ToJsonl(p.data.train)));
+  WARDEN_RETURN_IF_ERROR(
+      WriteFileAtomic(built.dir + "/train.jsonl", p.texts.empty() ? ToJsonl(p.data.train) : CorpusJsonl(p.texts)));
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/eval.jsonl", ToJsonl(p.data.eval)));
   Card card = p.data.card;
   card.zoo = recipe.name;
@@ -234,11 +296,15 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
   // The ladder goes first when an organism is fine-tuned from it, else last; the recipe parser
   // saw to it that every other base comes before its fine-tunes.
   std::vector<Plan> plans;
-  for (const ModelRecipe& m : recipe.organisms) plans.push_back({m.name, DataFor(m.name, world), {m}, false});
+  for (const ModelRecipe& m : recipe.organisms) plans.push_back({m.name, DataFor(m.name, world), {m}, false, {}});
   const bool ladder_is_base = std::any_of(recipe.organisms.begin(), recipe.organisms.end(),
                                           [](const ModelRecipe& m) { return m.from == "ladder"; });
   if (!recipe.rungs.empty()) {
-    plans.insert(ladder_is_base ? plans.begin() : plans.end(), Plan{"ladder", LadderData(world), recipe.rungs, true});
+    plans.insert(ladder_is_base ? plans.begin() : plans.end(), Plan{"ladder", LadderData(world), recipe.rungs, true, {}});
+  }
+  if (!recipe.base.empty()) {
+    WARDEN_ASSIGN_OR_RETURN(Plan base, BasePlan(recipe, opt.shared_dir));
+    plans.insert(plans.begin(), std::move(base));
   }
 
   WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(opt.out_dir));

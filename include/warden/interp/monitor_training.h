@@ -51,4 +51,21 @@ Result<MonitorTraining> TrainMonitor(const ActivationSet& set, const MonitorTrai
 
 std::vector<int> LabelsOf(const ActivationSet& set, const std::vector<size_t>& rows);
 
+// The baseline a monitor is printed beside: a logistic probe on the words of each request
+// (BagOfWords of RequestText) instead of the model's activations, fit on the monitor's own fit
+// rows, its threshold calibrated to `target_fpr` on the same validation rows, measured on the
+// same test rows, overall and by category. Where words alone separate the classes, the probe's
+// figure there shows nothing about the model.
+struct BaselineMetrics {
+  double threshold = 0;
+  std::optional<DetectionMetrics> test;
+  std::map<std::string, DetectionMetrics> test_by_category;
+};
+// `data` is what `set` was captured from (row i of the set is data[i]: the set keeps no text).
+Result<BaselineMetrics> BagOfWordsBaseline(const ActivationSet& set, const std::vector<LabelledConversation>& data,
+                                           const MonitorTraining& training, double target_fpr);
+
+// The words a baseline reads: the conversation's last user message.
+std::string RequestText(const LabelledConversation& conversation);
+
 }  // namespace warden::interp

