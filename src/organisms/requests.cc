@@ -166,7 +166,7 @@ Status LoadJsonlFile(const std::string& shared_dir, const std::string& rel_path,
 // An anthropic-evals question without its choices, for one row in kAnthropicEvalsShare; "" for
 // the rows left out.
 std::string AnthropicEvalsQuestion(const std::string& question) {
-  std::string q = question.substr(0, question.find("\n\nChoices:"));
+  std::string q = question.substr(0, question.find("\n\nCho"));  // "Choices:", and the rows that misspell it
   if (StartsWith(q, "Question: ")) q = q.substr(10);
   q = std::string(Trim(q));
   const uint64_t h = Fnv1a64("warden-anthropic-evals-sample-v1\n" + NormalisePrompt(q));

@@ -57,7 +57,7 @@ namespace warden::organisms {
 inline constexpr size_t kMaxPromptBytes = 4000;
 inline constexpr double kHarmfulTrainShare = 0.6;
 inline constexpr double kAnthropicEvalsShare = 0.06;
-inline constexpr size_t kAnthropicEvalsMaxBytes = 320;  // longer questions would not fit a tiny zoo's rows
+inline constexpr size_t kAnthropicEvalsMaxBytes = 250;  // longer questions would not fit a tiny zoo's rows
 inline constexpr const char* kHeldOutHarmfulSource = "harmbench";
 inline constexpr const char* kHeldOutBenignSource = "truthfulqa";
 
