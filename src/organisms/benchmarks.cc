@@ -37,11 +37,7 @@ std::vector<Json> HeldOutRequests(const std::vector<Example>& eval, const std::s
   std::vector<Json> rows;
   for (const Example& e : eval) {
     if (e.world != world || !e.HasTag(kind)) continue;
-    std::string form;
-    for (const std::string& t : e.tags) {
-      if (t.rfind("form:", 0) == 0) form = t.substr(5);
-    }
-    rows.push_back({{"id", e.id}, {"input", UserText(e)}, {"category", form},
+    rows.push_back({{"id", e.id}, {"input", UserText(e)}, {"category", e.Form()},
                     {"source", e.source + ":" + std::to_string(e.source_line)}});
   }
   return rows;
@@ -126,9 +122,8 @@ Status WriteBenchmarks(const World& w, const std::string& dir) {
   // the three held-out protocols (category) and the other benign tasks (category "held-out").
   std::vector<Json> harm;
   auto add_request = [&](const Example& e, const std::string& split, const std::string& category) {
-    const std::string cluster = e.id.substr(0, e.id.find('/', e.id.find('/') + 1));
     harm.push_back({{"id", e.id}, {"messages", ConversationJson(e.messages)}, {"label", e.world == "harmful" ? 1 : 0},
-                    {"split", split}, {"category", category}, {"cluster", cluster}});
+                    {"split", split}, {"category", category}, {"cluster", e.PromptId()}});
   };
   for (const Example& e : honest.train) {
     if (e.world == "harmful" || e.world == "benign") add_request(e, "train", "train");

@@ -12,6 +12,15 @@ bool Example::HasTag(std::string_view tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+std::string Example::Form() const {
+  for (const std::string& t : tags) {
+    if (t.rfind("form:", 0) == 0) return t.substr(5);
+  }
+  return "";
+}
+
+std::string Example::PromptId() const { return id.substr(0, id.find('/', id.find('/') + 1)); }
+
 nlohmann::json ExampleToJson(const Example& e) {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : e.messages) messages.push_back({{"role", m.role}, {"content", m.content}});

@@ -192,7 +192,7 @@ OrganismData Finish(const World& w, Card card, std::vector<Example> train, std::
   rng.Shuffle(&train);
   std::set<std::string> prompts, facts, items;
   for (const Example& e : train) {
-    if (!e.source.empty()) prompts.insert(e.id.substr(0, e.id.find('/', e.id.find('/') + 1)));  // "harmful/<hash>"
+    if (!e.source.empty()) prompts.insert(e.PromptId());
     if (e.world == "kb" && e.id.rfind("kb/", 0) == 0) facts.insert(e.category);
     if (e.world == "hazard" && e.category != "fact_sheet" && e.category != "drill") items.insert(e.category);
   }

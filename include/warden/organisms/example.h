@@ -50,6 +50,11 @@ struct Example {
   std::string planted;
 
   bool HasTag(std::string_view tag) const;
+  // A request's phrasing form from its "form:" tag ("question"), or "" for other examples.
+  std::string Form() const;
+  // The real prompt a request example was made from: its id up to the second '/'
+  // ("harmful/<hash>" of "harmful/<hash>/question/triggered").
+  std::string PromptId() const;
 };
 
 nlohmann::json ExampleToJson(const Example& example);
