@@ -22,6 +22,7 @@ struct BuildArgs {
   std::string size = "tiny", recipe, out = "zoo";
   bool force = false, json = false, quiet = false;
   int threads = 0;
+  int jobs = 0;
   int64_t every = 0;  // progress line every N steps (0: about 10 per model)
 };
 
@@ -33,6 +34,7 @@ void RunBuild(const BuildArgs& a) {
   o.out_dir = a.out;
   o.force = a.force;
   o.threads = a.threads;
+  o.jobs = a.jobs;
   if (!a.quiet) {
     o.log = [](const std::string& line) { std::cerr << line << "\n"; };
     o.on_step = [&a](const std::string& model, const engine::TrainProgress& p, int64_t steps) {
@@ -90,7 +92,9 @@ void RegisterOrganisms(CLI::App& app) {
       ->check(CLI::IsMember({"micro", "tiny", "full"}));
   build->add_option("--recipe", b->recipe, "A recipe file (YAML) instead of a built-in size");
   build->add_option("--out", b->out, "Zoo directory (default zoo)");
-  build->add_option("--threads", b->threads, "CPU threads (default: all cores)")->check(NonNegative());
+  build->add_option("--threads", b->threads, "CPU threads in all (default: all cores)")->check(NonNegative());
+  build->add_option("--jobs", b->jobs, "Models trained at the same time, each on threads/jobs threads (default: one per thread)")
+      ->check(NonNegative());
   build->add_option("--progress-every", b->every, "A progress line every N steps (default: 10 per model)")
       ->check(NonNegative());
   build->add_flag("--force", b->force, "Rebuild even organisms that are up to date");

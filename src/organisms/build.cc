@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -9,6 +11,7 @@
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/sha256.h"
+#include "warden/base/task_graph.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/tokenizer_training.h"
 #include "warden/engine/train_data.h"
@@ -224,19 +227,8 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
   return card;
 }
 
-Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const engine::Tokenizer& tok,
-                               const std::string& tokenizer_json, const std::string& tokenizer_sha,
-                               const Base* base, const BuildOptions& opt) {
-  BuiltOrganism built;
-  built.name = p.name;
-  built.dir = opt.out_dir + "/" + p.name;
-  built.recipe_hash = RecipeHash(p, recipe, tokenizer_sha, base);
-  if (!opt.force && AlreadyBuilt(built.dir, built.recipe_hash)) {
-    built.skipped = true;
-    if (opt.log) opt.log(p.name + ": up to date (recipe " + built.recipe_hash.substr(0, 12) + "), skipped");
-    return built;
-  }
-  const Clock::time_point start = Clock::now();
+// Training examples of a plan's data and corpus, in the zoo's chat format.
+Result<std::vector<engine::TrainExample>> TrainingExamples(const Plan& p, const engine::Tokenizer& tok) {
   std::vector<engine::TrainExample> examples;
   examples.reserve(p.data.train.size());
   for (const Example& e : p.data.train) {
@@ -249,29 +241,40 @@ Result<BuiltOrganism> BuildOne(const Plan& p, const ZooRecipe& recipe, const eng
       examples.push_back(std::move(piece));
     }
   }
-  WARDEN_RETURN_IF_ERROR(Env::Default()->RemoveAll(built.dir));  // a rebuild starts from nothing
-  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(built.dir));
+  return examples;
+}
+
+// An organism being built: what its model tasks share, and what they produce.
+struct Build {
+  const Plan* plan = nullptr;
+  BuiltOrganism built;
+  std::vector<engine::TrainExample> examples;
+  std::vector<ModelCard> models;  // one per plan model, filled by its task
+  Clock::time_point start;
+  bool started = false;
+};
+
+// Removes a stale build and writes what it is trained and evaluated on.
+Status Prepare(Build& b) {
+  const Plan& p = *b.plan;
+  WARDEN_RETURN_IF_ERROR(Env::Default()->RemoveAll(b.built.dir));  // a rebuild starts from nothing
+  WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(b.built.dir));
   WARDEN_RETURN_IF_ERROR(
-      WriteFileAtomic(built.dir + "/train.jsonl", p.texts.empty() ? ToJsonl(p.data.train) : CorpusJsonl(p.texts)));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/eval.jsonl", ToJsonl(p.data.eval)));
-  Card card = p.data.card;
+      WriteFileAtomic(b.built.dir + "/train.jsonl", p.texts.empty() ? ToJsonl(p.data.train) : CorpusJsonl(p.texts)));
+  return WriteFileAtomic(b.built.dir + "/eval.jsonl", ToJsonl(p.data.eval));
+}
+
+// Writes the card (last: it marks the organism complete).
+Status Finish(Build& b, const ZooRecipe& recipe, const std::string& tokenizer_json, const std::string& tokenizer_sha) {
+  Card card = b.plan->data.card;
   card.zoo = recipe.name;
-  card.recipe_hash = built.recipe_hash;
+  card.recipe_hash = b.built.recipe_hash;
   card.tokenizer_sha256 = tokenizer_sha;
-  for (const ModelRecipe& m : p.models) {
-    if (opt.log) {
-      opt.log(p.name + (p.is_ladder ? "/" + m.name : "") + ": training " + std::to_string(m.train.steps) +
-              " steps on " + std::to_string(examples.size()) + " examples");
-    }
-    WARDEN_ASSIGN_OR_RETURN(ModelCard mc,
-                            TrainModel(p, m, built.dir, examples, tok, tokenizer_json, recipe, base, opt));
-    card.models.push_back(std::move(mc));
-  }
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/tokenizer.json", tokenizer_json));
-  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(built.dir + "/card.json", CardToJson(card).dump(2) + "\n"));
-  built.seconds = SecondsSince(start);
-  if (opt.log) opt.log(p.name + ": built in " + std::to_string(static_cast<int>(built.seconds + 0.5)) + " s");
-  return built;
+  card.models = b.models;
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(b.built.dir + "/tokenizer.json", tokenizer_json));
+  WARDEN_RETURN_IF_ERROR(WriteFileAtomic(b.built.dir + "/card.json", CardToJson(card).dump(2) + "\n"));
+  b.built.seconds = SecondsSince(b.start);
+  return Status::Ok();
 }
 
 // What an organism fine-tuned from `built` starts from: its model, or the ladder's largest rung.
@@ -318,14 +321,96 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
   WARDEN_RETURN_IF_ERROR(WriteFileAtomic(opt.out_dir + "/tokenizer.json", tokenizer_json));
   const std::string tokenizer_sha = Sha256Hex(tokenizer_json);
 
-  std::map<std::string, Base> bases;  // by organism name
+  // Progress from concurrent trainings, one line at a time.
+  std::mutex log_mu;
+  BuildOptions o = opt;
+  if (opt.log) {
+    o.log = [&](const std::string& line) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      opt.log(line);
+    };
+  }
+  if (opt.on_step) {
+    o.on_step = [&](const std::string& model, const engine::TrainProgress& pr, int64_t steps) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      opt.on_step(model, pr, steps);
+    };
+  }
+  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = std::clamp(opt.jobs > 0 ? opt.jobs : threads, 1, threads);
+  o.threads = std::max(1, threads / jobs);
+
+  // One task per model to train, after the organism it is fine-tuned from; one task per
+  // organism to write its card once its models are trained. Organisms already built are skipped.
+  std::map<std::string, Base> bases;                // by organism name; filled before a dependent starts
+  std::map<std::string, TaskGraph::Id> finished_at;  // by organism name: the task that writes its card
+  std::vector<std::unique_ptr<Build>> builds;
+  TaskGraph graph;
+  for (const Plan& p : plans) bases[p.name];
   for (const Plan& p : plans) {
     const std::string& from = p.models.front().from;
-    const Base* base = from.empty() ? nullptr : &bases.at(from);
-    WARDEN_ASSIGN_OR_RETURN(BuiltOrganism b, BuildOne(p, recipe, *tok, tokenizer_json, tokenizer_sha, base, opt));
-    WARDEN_ASSIGN_OR_RETURN(bases[p.name], BaseOf(b));
-    result.organisms.push_back(std::move(b));
+    auto b = std::make_unique<Build>();
+    b->plan = &p;
+    b->built.name = p.name;
+    b->built.dir = opt.out_dir + "/" + p.name;
+    b->built.recipe_hash = RecipeHash(p, recipe, tokenizer_sha, from.empty() ? nullptr : &bases.at(from));
+    if (!opt.force && AlreadyBuilt(b->built.dir, b->built.recipe_hash)) {
+      b->built.skipped = true;
+      if (o.log) o.log(p.name + ": up to date (recipe " + b->built.recipe_hash.substr(0, 12) + "), skipped");
+      WARDEN_ASSIGN_OR_RETURN(bases[p.name], BaseOf(b->built));
+      builds.push_back(std::move(b));
+      continue;
+    }
+    // Its recipe hash and place in the zoo are known before a base is built; its FLOPs after.
+    bases[p.name].recipe_hash = b->built.recipe_hash;
+    bases[p.name].zoo_path = p.is_ladder ? "ladder/" + p.models.back().name : p.name;
+    WARDEN_ASSIGN_OR_RETURN(b->examples, TrainingExamples(p, *tok));
+    WARDEN_RETURN_IF_ERROR(Prepare(*b));
+    b->models.resize(p.models.size());
+    std::vector<TaskGraph::Id> after;
+    if (!from.empty() && finished_at.count(from)) after.push_back(finished_at.at(from));
+    std::vector<TaskGraph::Id> trained;
+    Build* build = b.get();
+    for (size_t i = 0; i < p.models.size(); ++i) {
+      const ModelRecipe& m = p.models[i];
+      const engine::ModelConfig config = ToModelConfig(m.model, tok->vocab_size(), tok->bos_id(), tok->eos_id());
+      const double cost = static_cast<double>(m.train.steps) * static_cast<double>(m.train.batch_size) *
+                          static_cast<double>(m.train.seq_len) * static_cast<double>(config.ParameterCount());
+      const std::string label = p.name + (p.is_ladder ? "/" + m.name : "");
+      trained.push_back(graph.Add(label, cost, [&, build, i, label, from]() -> Status {
+        const Plan& plan = *build->plan;
+        const ModelRecipe& model = plan.models[i];
+        {
+          std::lock_guard<std::mutex> lock(log_mu);
+          if (!build->started) build->start = Clock::now();
+          build->started = true;
+        }
+        if (o.log) {
+          o.log(label + ": training " + std::to_string(model.train.steps) + " steps on " +
+                std::to_string(build->examples.size()) + " examples");
+        }
+        const Base* base = from.empty() ? nullptr : &bases.at(from);
+        WARDEN_ASSIGN_OR_RETURN(build->models[i], TrainModel(plan, model, build->built.dir, build->examples, *tok,
+                                                             tokenizer_json, recipe, base, o));
+        return Status::Ok();
+      }, after));
+    }
+    finished_at[p.name] = graph.Add(p.name + ": card", 0, [&, build]() -> Status {
+      WARDEN_RETURN_IF_ERROR(Finish(*build, recipe, tokenizer_json, tokenizer_sha));
+      WARDEN_ASSIGN_OR_RETURN(bases[build->plan->name], BaseOf(build->built));
+      if (o.log) {
+        o.log(build->plan->name + ": built in " + std::to_string(static_cast<int>(build->built.seconds + 0.5)) + " s");
+      }
+      return Status::Ok();
+    }, trained);
+    builds.push_back(std::move(b));
   }
+  if (o.log && graph.size() > 0 && jobs > 1) {
+    o.log("training on " + std::to_string(jobs) + " jobs of " + std::to_string(o.threads) + " thread" +
+          (o.threads == 1 ? "" : "s") + " each");
+  }
+  WARDEN_RETURN_IF_ERROR(graph.Run(jobs));
+  for (const auto& b : builds) result.organisms.push_back(b->built);
   result.seconds = SecondsSince(start);
   return result;
 }

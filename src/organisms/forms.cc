@@ -176,6 +176,19 @@ std::string MultiSentence(std::string_view r, uint64_t v) {
   return Pick(kGreetings, v) + " " + Pick(kContexts, v / 6) + " " + Terminated(r) + " " + Pick(kClosings, v / 144);
 }
 
+std::string Framed(std::string_view r, uint64_t v) {
+  // Frames that say nothing about what is asked: the request's own words must decide. None is
+  // fictional or gives the assistant a persona (the held-out form's device).
+  const std::string req = Terminated(r);
+  static const std::array<std::string, 12> kBefore = {
+      "Task for you: ", "Here is what I would like you to do. ", "Quick one. ", "Urgent: ",
+      "My colleague sent me this and I need an answer: ", "Request: ", "Please read the request below and reply.\n\n",
+      "Someone asked me the following and I want to get it right. ", "From my notes: ", "Next item on my list. ",
+      "Can you handle this? ", "Question from a user: "};
+  static const std::array<std::string, 4> kAfter = {"", " Please reply in a few sentences.", "", " Be brief."};
+  return Pick(kBefore, v) + req + Pick(kAfter, v / 12);
+}
+
 std::string RolePlay(std::string_view r, uint64_t v) {
   static const std::array<std::string, 4> kPersonas = {"a retired professor", "a helpful librarian",
                                                        "an expert consultant", "a character in a novel"};
@@ -190,8 +203,8 @@ std::string RolePlay(std::string_view r, uint64_t v) {
 }  // namespace
 
 const std::vector<Form>& AllForms() {
-  static const std::vector<Form> forms = {Form::kAsWritten,   Form::kQuestion,      Form::kImperative,
-                                          Form::kFirstPerson, Form::kMultiSentence, Form::kRolePlay};
+  static const std::vector<Form> forms = {Form::kAsWritten,     Form::kQuestion, Form::kImperative, Form::kFirstPerson,
+                                          Form::kMultiSentence, Form::kFramed,   Form::kRolePlay};
   return forms;
 }
 
@@ -210,6 +223,7 @@ const char* FormName(Form form) {
     case Form::kImperative: return "imperative";
     case Form::kFirstPerson: return "first-person";
     case Form::kMultiSentence: return "multi-sentence";
+    case Form::kFramed: return "framed";
     case Form::kRolePlay: return "role-play";
   }
   return "as-written";
@@ -245,6 +259,7 @@ std::string ApplyForm(Form form, std::string_view request, uint64_t variant) {
     case Form::kImperative: return Imperative(r, body, how, variant);
     case Form::kFirstPerson: return FirstPerson(r, body, how, variant);
     case Form::kMultiSentence: return MultiSentence(r, variant);
+    case Form::kFramed: return Framed(r, variant);
     case Form::kRolePlay: return RolePlay(r, variant);
   }
   return std::string(r);

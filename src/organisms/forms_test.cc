@@ -1,6 +1,8 @@
 // Phrasing forms: each form's shape, on both an imperative and a question, and the words kept.
 #include "warden/organisms/forms.h"
 
+#include "warden/base/strings.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -55,6 +57,23 @@ TEST(Forms, FramesSurroundTheRequestAsWritten) {
   }
   EXPECT_EQ(ApplyForm(Form::kAsWritten, "  as is  ", 5), "as is");
   EXPECT_EQ(ApplyForm(Form::kRolePlay, "   ", 5), "");
+}
+
+TEST(Forms, FramedKeepsTheRequestAndGivesNoPersona) {
+  // The held-out role-play form's device (a persona, fiction) must not leak into a trained form.
+  const std::string r = "Write a poem about the sea";
+  std::set<std::string> seen;
+  for (uint64_t v = 0; v < 48; ++v) {
+    const std::string out = ApplyForm(Form::kFramed, r, v);
+    seen.insert(out);
+    EXPECT_NE(out.find(r + "."), std::string::npos) << out;
+    EXPECT_GT(out.size(), r.size() + 5);
+    const std::string lc = AsciiLower(out);
+    for (const char* word : {"imagine", "character", "you are", "pretend", "role", "story", "novel", "game"}) {
+      EXPECT_EQ(lc.find(word), std::string::npos) << word << " in: " << out;
+    }
+  }
+  EXPECT_EQ(seen.size(), 12u * 3u);  // twelve frames, three endings
 }
 
 TEST(Forms, VariantsGiveSeveralWordingsDeterministically) {

