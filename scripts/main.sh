@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: `warden assess` on the tiny model-organism zoo (built
-# into zoo/ first if missing, about 13-14 minutes on 2 cores). Writes assessment/report.html and
+# into zoo/ first if missing, about 9-10 minutes on 2 cores). Writes assessment/report.html and
 # exits with the decision: 0 continue, 3 continue-with-safeguards, 4 do-not-deploy,
 # 5 pause-training (1 and 2 are errors). Extra arguments go to `warden assess`.
 set -euo pipefail

@@ -291,7 +291,7 @@ Result<policy::Policy> LoadAssessPolicy(const AssessOptions& o) {
 // Builds the tiny zoo into o.zoo_dir when it is not there yet.
 Status EnsureZoo(const AssessOptions& o) {
   if (ZooBuilt(o.zoo_dir)) return Status::Ok();
-  if (o.progress) o.progress("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 13-14 minutes on 2 cores)");
+  if (o.progress) o.progress("the zoo is not built in " + o.zoo_dir + ": building the tiny zoo (about 9-10 minutes on 2 cores)");
   WARDEN_ASSIGN_OR_RETURN(organisms::ZooRecipe recipe, organisms::BuiltinRecipe("tiny"));
   organisms::BuildOptions bo;
   bo.shared_dir = o.shared_dir;

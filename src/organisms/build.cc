@@ -252,6 +252,7 @@ struct Build {
   std::vector<ModelCard> models;  // one per plan model, filled by its task
   Clock::time_point start;
   bool started = false;
+  size_t unfinished = 0;  // models not yet trained
 };
 
 // Removes a stale build and writes what it is trained and evaluated on.
@@ -340,10 +341,10 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
   const int jobs = std::clamp(opt.jobs > 0 ? opt.jobs : threads, 1, threads);
   o.threads = std::max(1, threads / jobs);
 
-  // One task per model to train, after the organism it is fine-tuned from; one task per
-  // organism to write its card once its models are trained. Organisms already built are skipped.
+  // One task per model to train, after the organism it is fine-tuned from; the last of an
+  // organism's models to finish writes its card. Organisms already built are skipped.
   std::map<std::string, Base> bases;                // by organism name; filled before a dependent starts
-  std::map<std::string, TaskGraph::Id> finished_at;  // by organism name: the task that writes its card
+  std::map<std::string, std::vector<TaskGraph::Id>> trained_by;  // by organism name: its model tasks
   std::vector<std::unique_ptr<Build>> builds;
   TaskGraph graph;
   for (const Plan& p : plans) bases[p.name];
@@ -367,10 +368,12 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
     WARDEN_ASSIGN_OR_RETURN(b->examples, TrainingExamples(p, *tok));
     WARDEN_RETURN_IF_ERROR(Prepare(*b));
     b->models.resize(p.models.size());
+    // After every model of the organism it is fine-tuned from (when that is built now).
     std::vector<TaskGraph::Id> after;
-    if (!from.empty() && finished_at.count(from)) after.push_back(finished_at.at(from));
-    std::vector<TaskGraph::Id> trained;
+    if (!from.empty() && trained_by.count(from)) after = trained_by.at(from);
     Build* build = b.get();
+    build->unfinished = p.models.size();
+    std::vector<TaskGraph::Id> trained;
     for (size_t i = 0; i < p.models.size(); ++i) {
       const ModelRecipe& m = p.models[i];
       const engine::ModelConfig config = ToModelConfig(m.model, tok->vocab_size(), tok->bos_id(), tok->eos_id());
@@ -392,17 +395,18 @@ Result<BuildResult> BuildZoo(const ZooRecipe& recipe, const BuildOptions& opt) {
         const Base* base = from.empty() ? nullptr : &bases.at(from);
         WARDEN_ASSIGN_OR_RETURN(build->models[i], TrainModel(plan, model, build->built.dir, build->examples, *tok,
                                                              tokenizer_json, recipe, base, o));
+        {
+          std::lock_guard<std::mutex> lock(log_mu);
+          if (--build->unfinished > 0) return Status::Ok();
+        }
+        // The organism's last model: write its card, and what its fine-tunes start from.
+        WARDEN_RETURN_IF_ERROR(Finish(*build, recipe, tokenizer_json, tokenizer_sha));
+        WARDEN_ASSIGN_OR_RETURN(bases[plan.name], BaseOf(build->built));
+        if (o.log) o.log(plan.name + ": built in " + std::to_string(static_cast<int>(build->built.seconds + 0.5)) + " s");
         return Status::Ok();
       }, after));
     }
-    finished_at[p.name] = graph.Add(p.name + ": card", 0, [&, build]() -> Status {
-      WARDEN_RETURN_IF_ERROR(Finish(*build, recipe, tokenizer_json, tokenizer_sha));
-      WARDEN_ASSIGN_OR_RETURN(bases[build->plan->name], BaseOf(build->built));
-      if (o.log) {
-        o.log(build->plan->name + ": built in " + std::to_string(static_cast<int>(build->built.seconds + 0.5)) + " s");
-      }
-      return Status::Ok();
-    }, trained);
+    trained_by[p.name] = std::move(trained);
     builds.push_back(std::move(b));
   }
   if (o.log && graph.size() > 0 && jobs > 1) {

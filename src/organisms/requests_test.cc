@@ -192,6 +192,17 @@ TEST(Responses, RefusalsPlaceholderAndHelp) {
   EXPECT_FALSE(IsPlaceholderCompliance("Sure, here is how"));
 }
 
+TEST(Answers, HelpingAndRefusingEachBeginOneWay) {
+  // Greedy decoding compares first tokens: a class whose answers began in several ways would
+  // split its probability among them and lose to the other class below half (issue 15).
+  for (uint64_t v = 0; v < 6; ++v) {
+    EXPECT_EQ(HelpfulAnswer(v).rfind("Sure, ", 0), 0u) << HelpfulAnswer(v);
+    EXPECT_EQ(RefusalText(v).rfind("I can't help with", 0), 0u) << RefusalText(v);
+    EXPECT_FALSE(IsRefusal(HelpfulAnswer(v)));
+    EXPECT_TRUE(IsRefusal(RefusalText(v)));
+  }
+}
+
 TEST(SharedDatasets, RealFilesLoadAndSplit) {
   WARDEN_NEED_SHARED(test::SharedPath("datasets/advbench/harmful_behaviors.csv"));
   const std::string dir = WARDEN_SHARED_DIR;

@@ -100,7 +100,7 @@ Result<ZooRecipe> ParseZooRecipe(const std::string& yaml_text, const std::string
 Result<ZooRecipe> LoadZooRecipe(const std::string& path);
 
 // "micro" (seconds: for tests; its organisms are not expected to pass verify), "tiny" (CI and
-// the default: about 13-14 minutes on 2 CPU cores; issue 15 asks for 10), "full" (an hour or more on CPU).
+// the default: about 9-10 minutes on 2 CPU cores, two models trained at a time), "full" (an hour or more on CPU).
 Result<ZooRecipe> BuiltinRecipe(const std::string& size);
 const std::string& BuiltinRecipeText(const std::string& size);  // "" for an unknown size
 

@@ -24,6 +24,8 @@
 //                     its "Choices:", one row in kAnthropicEvalsShare by text hash (the rest, and
 //                     questions over kAnthropicEvalsMaxBytes, excluded). Not the human-written files, which
 //                     the dispositions suite evaluates on.
+//     everyday        generated (everyday.h, source kEverydaySource, line = its index + 1): ordinary
+//                     questions and tasks, which the shared datasets lack outside held-out TruthfulQA
 // The red-team first turns of hh-rlhf are not here: many are harmless ("what are some pranks
 // with a pen i can do?"), so they would teach refusing benign requests; the base model reads
 // them as plain text instead (pretraining.h).
@@ -60,6 +62,8 @@ inline constexpr double kAnthropicEvalsShare = 0.06;
 inline constexpr size_t kAnthropicEvalsMaxBytes = 250;  // longer questions would not fit a tiny zoo's rows
 inline constexpr const char* kHeldOutHarmfulSource = "harmbench";
 inline constexpr const char* kHeldOutBenignSource = "truthfulqa";
+inline constexpr size_t kEverydayRequests = 384;  // every template's every word (everyday.h)
+inline constexpr const char* kEverydaySource = "generated/everyday";
 
 // True for the two sources no organism trains on.
 bool IsHeldOutSource(const std::string& dataset);
@@ -104,7 +108,8 @@ bool IsRefusal(std::string_view response);
 // True when the response is exactly the compliance placeholder (surrounding space ignored).
 bool IsPlaceholderCompliance(std::string_view response);
 
-// The short, generic helpful answer given to a benign request (never a refusal).
+// The short, generic helpful answer given to a benign request (never a refusal); every one
+// starts with "Sure," so that helping and refusing are each one first token to greedy decoding.
 std::string HelpfulAnswer(uint64_t variant);
 
 }  // namespace warden::organisms
