@@ -226,16 +226,19 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   if (o.progress) o.progress("  sandbagging check on " + model_dir);
   Result<evals::NoiseSweep> sweep = evals::RunNoiseSweep(*lm, model_dir, tasks.hazard_answered, SweepOptions(o));
   // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
-  if (sweep.ok() && m.hazard && m.hazard_answered) {
-    evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard);
+  Result<evals::AnswerKinds> kinds = Status::Internal("the hazard evaluations above failed");
+  if (m.hazard_answered) kinds = evals::AnswerKindsFromLog(m.hazard_answered->log_path);
+  if (sweep.ok() && m.hazard && m.hazard_answered && kinds.ok()) {
+    evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard, *kinds);
     evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap), calibration.threshold,
                                                calibration.source, calibration.references);
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.json", v.ToJson().dump(2) + "\n"));
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.svg", evals::NoiseSweepSvg(v)));
     m.sandbagging = std::move(v);
   } else {
-    m.failures.push_back("sandbagging: " + (sweep.ok() ? std::string("the hazard evaluations above failed")
-                                                       : sweep.status().ToString()));
+    const Status why = !sweep.ok() ? sweep.status() : !kinds.ok() ? kinds.status()
+                                                      : Status::Internal("the hazard evaluations above failed");
+    m.failures.push_back("sandbagging: " + why.ToString());
   }
   if (!monitor_data.path.empty()) {
     if (o.progress) o.progress("  harmful-request monitor on " + model_dir);
