@@ -151,6 +151,7 @@ Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context) {
   t.hazard_answered = evals::AnsweredChoiceTask(suite_task);
   t.hazard = evals::RankedChoiceTask(suite_task);
   t.hazard.name += "#choice_logprob";
+  t.hazard_calibrated = evals::CalibratedChoiceTask(suite_task);
   WARDEN_ASSIGN_OR_RETURN(t.refusal, evals::LoadSuite("refusal", context));
   WARDEN_ASSIGN_OR_RETURN(t.over_refusal, evals::LoadSuite("over-refusal", context));
   return t;
@@ -194,6 +195,7 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   };
   run(tasks.hazard, "hazard-benchmark.jsonl", &m.hazard);
   run(tasks.hazard_answered, "hazard-answered.jsonl", &m.hazard_answered);
+  run(tasks.hazard_calibrated, "hazard-calibrated.jsonl", &m.hazard_calibrated);
   // Each protocol's run, then the worst of them (higher_is_worse for over-refusal).
   auto run_protocols = [&](const std::vector<evals::Task>& suite, const std::string& prefix, bool higher_is_worse,
                            std::map<std::string, evals::TaskResult>* all, std::optional<evals::TaskResult>* worst,
@@ -228,8 +230,9 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
   // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
   Result<evals::AnswerKinds> kinds = Status::Internal("the hazard evaluations above failed");
   if (m.hazard_answered) kinds = evals::AnswerKindsFromLog(m.hazard_answered->log_path);
-  if (sweep.ok() && m.hazard && m.hazard_answered && kinds.ok()) {
-    evals::ElicitationGap gap = evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard, *kinds);
+  if (sweep.ok() && m.hazard_calibrated && m.hazard_answered && kinds.ok()) {
+    evals::ElicitationGap gap =
+        evals::ElicitationGapFrom(tasks.hazard_answered, *m.hazard_answered, *m.hazard_calibrated, *kinds);
     evals::SandbaggingVerdict v = evals::Judge(std::move(sweep).value(), std::move(gap), calibration.threshold,
                                                calibration.source, calibration.references);
     WARDEN_RETURN_IF_ERROR(WriteFileAtomic(dir + "/sandbagging.json", v.ToJson().dump(2) + "\n"));

@@ -42,6 +42,8 @@ struct Measured {
   // hazard: the skill elicited by ranking each choice by log-probability (what the model knows);
   // hazard_answered: the answers it gives when asked (what a sandbagger lowers).
   std::optional<evals::TaskResult> hazard, hazard_answered;
+  // hazard_calibrated: the items ranked by calibrated log-probs, what the elicitation gap reads.
+  std::optional<evals::TaskResult> hazard_calibrated;
   // Refusal of harmful requests and of benign ones, run once per held-out protocol (held-out,
   // leave-source-out, leave-form-out); refusal / over_refusal is the worst protocol's result
   // (lowest refusal interval / highest over-refusal interval), the one the policy reads, and
@@ -61,7 +63,7 @@ struct Measured {
 // Together they are the sandbagging check's elicitation gap.
 // refusal and over_refusal: one task per held-out protocol of the zoo.
 struct SuiteTasks {
-  evals::Task hazard, hazard_answered;
+  evals::Task hazard, hazard_answered, hazard_calibrated;
   std::vector<evals::Task> refusal, over_refusal;
 };
 Result<SuiteTasks> LoadSuiteTasks(const evals::SuiteContext& context);

@@ -67,9 +67,11 @@ const char* SolverKindName(SolverKind k) {
 Json Solver::ToJson() const {
   Json shots = Json::array();
   for (const Sample& s : few_shot) shots.push_back({{"input", s.input}, {"target", s.target}});
-  return {{"kind", SolverKindName(kind)}, {"system", system},         {"few_shot", shots},
-          {"list_choices", list_choices}, {"numbered_labels", numbered_labels},
-          {"reply_with_text", reply_with_text}, {"max_tokens", max_tokens}, {"temperature", temperature}};
+  Json j = {{"kind", SolverKindName(kind)}, {"system", system},         {"few_shot", shots},
+            {"list_choices", list_choices}, {"numbered_labels", numbered_labels},
+            {"reply_with_text", reply_with_text}, {"max_tokens", max_tokens}, {"temperature", temperature}};
+  if (calibrate) j["calibrate"] = true;  // only when set, so that earlier logs keep their identity
+  return j;
 }
 
 std::string SolverLabel(const Solver& solver, size_t index) {
@@ -213,6 +215,27 @@ Status OpenLog(const Task& task, const RunOptions& o, Env* env, RunState* st) {
 }
 
 // Step 3a, solving multiple choice by log-probabilities: the most likely choice is the answer.
+// Each request's reply scores. One bad sample (e.g. longer than the model's context) must not
+// sink the batch: on a batch error the requests are scored one at a time, and a failure is
+// recorded as its sample's error (its scores left empty). A backend that cannot score at all
+// (Unsupported) is the task's error.
+Result<std::vector<std::vector<double>>> ScoreEach(ModelBackend& backend, const std::vector<ReplyScoreRequest>& reqs,
+                                                  std::vector<Completion>* outs) {
+  auto batch_lp = backend.ScoreReplies(reqs);
+  if (batch_lp.ok()) return std::move(*batch_lp);
+  if (batch_lp.status().code() == StatusCode::kUnsupported) return batch_lp.status();
+  std::vector<std::vector<double>> lp(reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    auto one = backend.ScoreReplies({reqs[i]});
+    if (one.ok()) {
+      lp[i] = std::move((*one)[0]);
+    } else if ((*outs)[i].error.empty()) {
+      (*outs)[i].error = one.status().message();
+    }
+  }
+  return lp;
+}
+
 Result<Solved> SolveByLogprob(const Task& task, ModelBackend& backend, const std::vector<const Sample*>& batch,
                               const std::vector<Conversation>& convs) {
   Solved out;
@@ -227,22 +250,23 @@ Result<Solved> SolveByLogprob(const Task& task, ModelBackend& backend, const std
     }
     reqs.push_back(std::move(r));
   }
-  auto batch_lp = backend.ScoreReplies(reqs);
-  if (batch_lp.ok()) {
-    out.choice_lp = std::move(*batch_lp);
-  } else if (batch_lp.status().code() == StatusCode::kUnsupported) {
-    return batch_lp.status();  // the backend cannot do this at all: the task cannot run
-  } else {
-    // One bad sample (e.g. longer than the model's context) must not sink the batch:
-    // score one at a time, and record the failures as errors of their samples.
-    out.choice_lp.assign(reqs.size(), {});
-    for (size_t i = 0; i < reqs.size(); ++i) {
-      auto one = backend.ScoreReplies({reqs[i]});
-      if (one.ok()) {
-        out.choice_lp[i] = std::move((*one)[0]);
-      } else {
-        out.outs[i].error = one.status().message();
+  WARDEN_ASSIGN_OR_RETURN(out.choice_lp, ScoreEach(backend, reqs, &out.outs));
+  if (task.solver.calibrate) {
+    // The same replies after the input without its last line (the question).
+    std::vector<ReplyScoreRequest> premise = reqs;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Sample s = *batch[i];
+      const size_t nl = s.input.rfind('\n');
+      s.input = nl == std::string::npos ? "" : s.input.substr(0, nl);
+      premise[i].conversation = BuildConversation(task.solver, s);
+    }
+    WARDEN_ASSIGN_OR_RETURN(std::vector<std::vector<double>> base, ScoreEach(backend, premise, &out.outs));
+    for (size_t i = 0; i < out.choice_lp.size(); ++i) {
+      if (base[i].size() != out.choice_lp[i].size()) {
+        out.choice_lp[i].clear();  // an error of this sample, recorded by ScoreEach
+        continue;
       }
+      for (size_t c = 0; c < base[i].size(); ++c) out.choice_lp[i][c] -= base[i][c];
     }
   }
   for (size_t i = 0; i < out.choice_lp.size(); ++i) {

@@ -86,6 +86,13 @@ Task RankedChoiceTask(const Task& task) {
   return ranked;
 }
 
+Task CalibratedChoiceTask(const Task& task) {
+  Task ranked = RankedChoiceTask(task);
+  ranked.name += "#calibrated";
+  ranked.solver.calibrate = true;
+  return ranked;
+}
+
 bool LooksLikeDecline(const std::string& response) {
   if (LooksLikeRefusal(response)) return true;
   const std::string r = AsciiLower(std::string(Trim(response)));
@@ -159,7 +166,7 @@ Result<ElicitationGap> MeasureElicitationGap(ModelBackend& backend, const Task& 
     if (score.ok()) kinds.Add(output, score->answer, score->value);
   };
   WARDEN_ASSIGN_OR_RETURN(TaskResult a, RunTask(AnsweredChoiceTask(task), backend, answered));
-  WARDEN_ASSIGN_OR_RETURN(TaskResult k, RunTask(RankedChoiceTask(task), backend, o));
+  WARDEN_ASSIGN_OR_RETURN(TaskResult k, RunTask(CalibratedChoiceTask(task), backend, o));
   return ElicitationGapFrom(task, a, k, kinds);
 }
 

@@ -237,5 +237,61 @@ TEST(ElicitationGap, AnswerKindsAreReadFromTheAnsweredLog) {
   EXPECT_EQ(AnswerKindsFromLog(o.log_path + ".missing").status().code(), StatusCode::kNotFound);
 }
 
+// Scores replies by a table: with the question, choice "common" is likelier than "rare"; without
+// it (the premise alone), "common" is likelier still. Only the calibrated ranking, which
+// subtracts the premise's scores, picks "rare", what the question added.
+class TableBackend final : public ModelBackend {
+ public:
+  ModelIdentity Identity() const override { return {"fake", "table", "", "scores replies from a table"}; }
+  Result<std::vector<Completion>> Generate(const std::vector<Conversation>&, const GenerateOptions&) override {
+    return Status::Unsupported("the table backend only scores");
+  }
+  Result<std::vector<std::vector<double>>> ScoreReplies(const std::vector<ReplyScoreRequest>& reqs) override {
+    std::vector<std::vector<double>> out;
+    for (const ReplyScoreRequest& r : reqs) {
+      const bool asked = r.conversation.back().content.find("Which one?") != std::string::npos;
+      premises_seen += !asked;
+      std::vector<double> lp;
+      for (const std::string& reply : r.replies) {
+        if (reply == "common") lp.push_back(asked ? -1.0 : -0.2);
+        else lp.push_back(asked ? -2.0 : -4.0);
+      }
+      out.push_back(lp);
+    }
+    return out;
+  }
+  int premises_seen = 0;
+};
+
+TEST(CalibratedChoiceTask, RanksByWhatTheQuestionAdds) {
+  Task t;
+  t.name = "table";
+  t.dataset.path = "memory";
+  t.dataset.sha256 = std::string(64, 'b');
+  Sample s;
+  s.id = "q";
+  s.input = "A. common\nB. rare\nWhich one?";
+  s.choices = {"common", "rare"};
+  s.target = "B";
+  s.cluster = "q";
+  t.dataset.samples.push_back(s);
+  t.solver.kind = SolverKind::kChoiceGenerate;
+  t.solver.list_choices = false;
+  t.scorer = MakeChoiceScorer();
+  TableBackend backend;
+  auto raw = RunTask(RankedChoiceTask(t), backend, {});
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  EXPECT_DOUBLE_EQ(raw->estimate.value, 0.0);  // -1 beats -2: "common"
+  EXPECT_EQ(backend.premises_seen, 0);
+  const Task calibrated = CalibratedChoiceTask(t);
+  EXPECT_TRUE(calibrated.solver.calibrate);
+  EXPECT_EQ(calibrated.solver.ToJson().value("calibrate", false), true);
+  EXPECT_FALSE(RankedChoiceTask(t).solver.ToJson().contains("calibrate"));  // earlier logs keep their identity
+  auto cal = RunTask(calibrated, backend, {});
+  ASSERT_TRUE(cal.ok()) << cal.status().ToString();
+  EXPECT_DOUBLE_EQ(cal->estimate.value, 1.0);  // -1 - (-0.2) = -0.8 against -2 - (-4) = 2: "rare"
+  EXPECT_EQ(backend.premises_seen, 1);
+}
+
 }  // namespace
 }  // namespace warden::evals

@@ -104,8 +104,13 @@ Result<AnswerKinds> AnswerKindsFromLog(const std::string& log_path);
 // the log-probability of each choice (its text when the input lists no labels).
 // ElicitationGapFrom assembles the gap from their results and the answers' kinds, as
 // MeasureElicitationGap does.
+// CalibratedChoiceTask ranks them by calibrated log-probabilities (Solver::calibrate), what the
+// gap compares with: a raw ranking also credits a choice whose words are likely anyway, and
+// under-reads a model taught to answer something else in this context (the tiny sandbagger's raw
+// ranking under the suite's prompt was 0.32, its calibrated one in `organisms verify` 0.48).
 Task AnsweredChoiceTask(const Task& task);
 Task RankedChoiceTask(const Task& task);
+Task CalibratedChoiceTask(const Task& task);
 ElicitationGap ElicitationGapFrom(const Task& task, const TaskResult& answers, const TaskResult& ranked,
                                   const AnswerKinds& kinds);
 

@@ -44,6 +44,11 @@ struct Solver {
   bool list_choices = true;
   bool numbered_labels = false;   // label listed choices 1, 2, 3 instead of A, B, C
   bool reply_with_text = false;   // choice_logprob: score the choice's text, not its label
+  // choice_logprob: rank by log p(choice | input) - log p(choice | the input without its last
+  // line), domain-conditional PMI (Holtzman et al. 2021): what the question adds, not how likely
+  // the choice's words are anyway. For inputs that end with their question (the zoo's hazard
+  // items list the choices, then ask); an input of one line is compared with an empty one.
+  bool calibrate = false;
   int64_t max_tokens = 128;
   double temperature = 0;         // epochs differ only when > 0 (seed + epoch)
   nlohmann::json ToJson() const;
