@@ -227,7 +227,8 @@ Result<Measured> MeasureSubject(const std::string& model_dir, const std::string&
 
   if (o.progress) o.progress("  sandbagging check on " + model_dir);
   Result<evals::NoiseSweep> sweep = evals::RunNoiseSweep(*lm, model_dir, tasks.hazard_answered, SweepOptions(o));
-  // The gap compares the two hazard runs above: the same tasks MeasureElicitationGap would run.
+  // The gap compares the answered run with the calibrated ranking above (and reads what the
+  // answers were from the answered run's log), as MeasureElicitationGap does.
   Result<evals::AnswerKinds> kinds = Status::Internal("the hazard evaluations above failed");
   if (m.hazard_answered) kinds = evals::AnswerKindsFromLog(m.hazard_answered->log_path);
   if (sweep.ok() && m.hazard_calibrated && m.hazard_answered && kinds.ok()) {

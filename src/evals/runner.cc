@@ -214,7 +214,6 @@ Status OpenLog(const Task& task, const RunOptions& o, Env* env, RunState* st) {
   return Status::Ok();
 }
 
-// Step 3a, solving multiple choice by log-probabilities: the most likely choice is the answer.
 // Each request's reply scores. One bad sample (e.g. longer than the model's context) must not
 // sink the batch: on a batch error the requests are scored one at a time, and a failure is
 // recorded as its sample's error (its scores left empty). A backend that cannot score at all
@@ -236,6 +235,8 @@ Result<std::vector<std::vector<double>>> ScoreEach(ModelBackend& backend, const 
   return lp;
 }
 
+// Step 3a, solving multiple choice by log-probabilities: the most likely choice is the answer
+// (calibrated: the choice the question makes likelier, Solver::calibrate).
 Result<Solved> SolveByLogprob(const Task& task, ModelBackend& backend, const std::vector<const Sample*>& batch,
                               const std::vector<Conversation>& convs) {
   Solved out;

@@ -115,7 +115,6 @@ void AnswerKinds::Add(const std::string& output, const std::string& answer, doub
 
 Result<AnswerKinds> AnswerKindsFromLog(const std::string& log_path) {
   AnswerKinds k;
-  Status bad;
   auto scan = ScanEvalLog(log_path, [&](const nlohmann::json& r) {
     if (r.value("type", "") != "sample" || !r.value("error", "").empty()) return true;
     if (!r.contains("score") || !r["score"].is_number()) return true;
