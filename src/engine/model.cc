@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/transformer.h"
@@ -108,7 +109,10 @@ std::unique_ptr<Model> Model::RandomInit(const ModelConfig& config, uint64_t see
   m->module_ = MakeArchitecture(config);
   {
     torch::NoGradGuard no_grad;
-    torch::manual_seed(seed);
+    // A generator of its own, not the process-wide one (torch::manual_seed): models initialised
+    // on two threads at once (the zoo build's jobs) would otherwise interleave their draws. Same
+    // seed, same numbers as the default generator after manual_seed(seed).
+    at::Generator gen = at::detail::createCPUGenerator(seed);
     for (auto& p : m->module_->named_parameters()) {
       const std::string& name = p.key();
       bool norm = name.find("norm") != std::string::npos || name.find("ln_") != std::string::npos;
@@ -117,7 +121,7 @@ std::unique_ptr<Model> Model::RandomInit(const ModelConfig& config, uint64_t see
       } else if (norm) {
         p.value().fill_(1.0);
       } else {
-        p.value().normal_(0.0, 0.02);
+        p.value().normal_(0.0, 0.02, gen);
       }
     }
   }
