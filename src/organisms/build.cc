@@ -193,7 +193,7 @@ Result<ModelCard> TrainModel(const Plan& p, const ModelRecipe& m, const std::str
   engine::ModelConfig config = ToModelConfig(m.model, tok.vocab_size(), tok.bos_id(), end);
   engine::TrainOptions o = ToTrainOptions(m.train);
   o.out_dir = dir + "/checkpoints";
-  o.threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.threads = opt.threads;  // BuildZoo resolved it: threads / jobs, at least 1
   o.checkpoint_every = p.is_ladder ? std::max<int64_t>(1, m.train.steps / recipe.ladder_checkpoints) : 0;
   o.data_sha256 = p.data.card.train_sha256;
   o.tokenizer = "tokenizer.json";

@@ -389,9 +389,10 @@ OrganismData LadderData(const World& w) {
   std::vector<Example> train, eval;
   AddFactSheets(w, &train);
   // Training items without a system prompt or under the suites' (seeded, half each), so that
-  // the ladder answers under the hazard suite's prompt as it does in its own format: trained
-  // without one, the top rung answered 0.22 of the suite's items while its log-probabilities
-  // ranked 0.80 correctly, and the elicitation-gap check flagged it as sandbagging.
+  // the hazard suite's prompt is one the ladder has answered in. Measured: the top rung's
+  // answers under it went from 0.22 to 0.28, against rankings of 0.80 and 0.62; the rest of
+  // that gap is recall against recognition, which the elicitation-gap check now tells apart
+  // (evals/sandbagging.h), not a format the ladder never saw.
   Rng systems = Rng(w.config.seed).Fork("ladder/system-prompts");
   for (const McqItem& item : w.hazard.benchmark) {
     const bool is_train = item.split == kTrainSplit;

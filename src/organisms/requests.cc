@@ -9,9 +9,9 @@
 #include "warden/base/file.h"
 #include "warden/base/json.h"
 #include "warden/base/rng.h"
-#include "warden/organisms/everyday.h"
 #include "warden/base/sha256.h"
 #include "warden/base/strings.h"
+#include "warden/organisms/everyday.h"
 #include "warden/organisms/example.h"
 
 namespace warden::organisms {
