@@ -12,11 +12,13 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp   # OpenBLAS replaces the reference BLAS that libtorch links by default
   # base libraries
   nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev zlib1g-dev
+  libsqlite3-dev   # store: the gateway's decisions and keys (the embedded default)
   libcpp-httplib-dev   # HTTP: the OpenAI-compatible model backend (and later the gateway)
   libgraphviz-dev   # safety-case graphs: DOT laid out to SVG in process (libgvc)
   libgsl-dev   # forecasts: nonlinear least squares (gsl_multifit_nlinear), random draws
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm   # real clients in tests: the official OpenAI Node SDK (tests/node) against warden serve
 )
 
 missing=()

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 fuzz_seconds="${1:-10}"
 scripts/install-deps.sh
 scripts/build.sh release
+# The Node clients the tests drive (tests/node: the official OpenAI SDK), from npm's registry.
+npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 junit="$PWD/build/release/ctest-junit.xml"
 rm -f "$junit"
 set +e

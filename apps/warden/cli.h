@@ -31,6 +31,8 @@ void RegisterForecast(CLI::App& app);
 void RegisterPolicy(CLI::App& app);
 void RegisterAssess(CLI::App& app);
 void RegisterCase(CLI::App& app);
+void RegisterServe(CLI::App& app);
+void RegisterServeEval(CLI::App& serve);  // under serve, in its own file
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

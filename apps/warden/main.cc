@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   warden::cli::RegisterPolicy(app);
   warden::cli::RegisterAssess(app);
   warden::cli::RegisterCase(app);
+  warden::cli::RegisterServe(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

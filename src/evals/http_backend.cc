@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/base/json.h"
+#include "warden/base/openai_api.h"
 #include "warden/evals/backend.h"
 
 namespace warden::evals {
@@ -61,11 +62,14 @@ class HttpBackend : public ModelBackend {
 
  private:
   Completion One(const Conversation& c, const GenerateOptions& o) {
-    Json messages = Json::array();
-    for (const engine::ChatMessage& m : c) messages.push_back({{"role", m.role}, {"content", m.content}});
-    Json body = {{"model", opt_.model},       {"messages", messages},    {"max_tokens", o.max_tokens},
-                 {"temperature", o.temperature}, {"seed", o.seed},       {"stream", false}};
-    if (opt_.request_logprobs && logprobs_ok_) body["logprobs"] = true;
+    openai::ChatCompletionRequest req;
+    req.model = opt_.model;
+    for (const engine::ChatMessage& m : c) req.messages.push_back({m.role, m.content});
+    req.max_tokens = o.max_tokens;
+    req.temperature = o.temperature;
+    req.seed = o.seed;
+    req.logprobs = opt_.request_logprobs && logprobs_ok_;
+    const Json body = req.ToJson();
     Completion out;
     auto res = client_.Post(url_.path_prefix + "/v1/chat/completions", body.dump(), "application/json");
     if (!res) {
@@ -85,27 +89,14 @@ class HttpBackend : public ModelBackend {
       out.error = j.status().message();
       return out;
     }
-    const Json& r = *j;
-    if (!r.is_object() || !r.contains("choices") || !r["choices"].is_array() || r["choices"].empty() ||
-        !r["choices"][0].is_object() || !r["choices"][0].contains("message") ||
-        !r["choices"][0]["message"].is_object() || !r["choices"][0]["message"].contains("content") ||
-        !r["choices"][0]["message"]["content"].is_string()) {
-      out.error = "response from " + opt_.base_url + " has no choices[0].message.content string";
+    auto read = openai::ReadChatCompletion(*j, "response from " + opt_.base_url);
+    if (!read.ok()) {
+      out.error = read.status().message();
       return out;
     }
-    const Json& choice = r["choices"][0];
-    out.text = choice["message"]["content"].get<std::string>();
-    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
-      out.finish_reason = choice["finish_reason"].get<std::string>();
-    }
-    if (choice.contains("logprobs") && choice["logprobs"].is_object() && choice["logprobs"].contains("content") &&
-        choice["logprobs"]["content"].is_array()) {
-      for (const Json& t : choice["logprobs"]["content"]) {
-        if (t.is_object() && t.contains("logprob") && t["logprob"].is_number()) {
-          out.token_logprobs.push_back(t["logprob"].get<float>());
-        }
-      }
-    }
+    out.text = std::move(read->content);
+    out.finish_reason = std::move(read->finish_reason);
+    out.token_logprobs = std::move(read->token_logprobs);
     return out;
   }
 

@@ -1,0 +1,119 @@
+// The safeguard pipeline of `warden serve` (../shared/design/SAFEGUARDS.md, steps 2-5): every
+// request passes the input stage, decodes with its output monitors reading each token's
+// activations, and ends in one decision record committed to the store before the decision
+// leaves. The gateway only translates HTTP to GuardRequests and StreamEvents to HTTP.
+//
+//   auto guard = Guard::Create(model, "honest", LoadSafeguards("guard.yaml").value(), store).value();
+//   std::shared_ptr<Stream> s = guard->Submit(request);
+//   for (StreamEvent e = s->Next(); !e.final(); e = s->Next()) { ... e.text ... }
+//
+// Order of events on a stream: kAdmitted, then kDelta*, then kDone; or kBlocked (the input
+// stage stopped it: nothing was generated for the client); or kError at any point (the model or
+// the store failed; nothing more is released). A safeguard that errors (a NaN score, a regex
+// that blew its complexity limit) or runs past its time budget decides like a firing one: fail
+// closed, recorded with action "error".
+//
+// Batching: requests queued while a batch runs form the next batch (up to limits.max_batch,
+// those with the same sampling settings together). A request joins at the next batch, not at the
+// next step: continuous batching needs a step-wise engine API (issue 22).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "warden/base/status.h"
+#include "warden/engine/chat_template.h"
+#include "warden/engine/language_model.h"
+#include "warden/guard/safeguards.h"
+#include "warden/store/store.h"
+
+namespace warden::guard {
+
+struct GuardRequest {
+  std::string request_id;
+  std::string key_id;
+  std::string user;
+  std::vector<engine::ChatMessage> messages;  // a chat request: rendered with the model's template
+  bool raw = false;                           // a completions request: `prompt` as is
+  std::string prompt;
+  int64_t max_tokens = 0;                     // 0: limits.max_tokens
+  double temperature = 0;
+  double top_p = 1;
+  int64_t top_k = 0;
+  uint64_t seed = 0;
+  std::vector<std::string> stop;
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+struct StreamEvent {
+  enum class Kind { kAdmitted, kDelta, kDone, kBlocked, kError };
+  Kind kind = Kind::kError;
+  std::string text;           // kDelta
+  std::string finish_reason;  // kDone: "stop" | "length" | "content_filter"
+  std::string safeguard;      // kBlocked, and kDone with content_filter: who decided
+  Usage usage;                // kDone, kBlocked
+  Status error;               // kError
+  double queue_seconds = 0;   // kAdmitted: time from Submit to the batch's start
+  bool final() const { return kind == Kind::kDone || kind == Kind::kBlocked || kind == Kind::kError; }
+};
+
+// One request's events, in order. Thread-safe: the guard pushes, the gateway reads.
+class Stream {
+ public:
+  void Push(StreamEvent e);
+  StreamEvent Next();  // blocks until there is one
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<StreamEvent> events_;
+};
+
+// Counters of one safeguard since start-up (for /metrics).
+struct SafeguardCounters {
+  std::string name, stage, kind;  // stage "input" | "output"; kind "probe" | "regex"
+  int64_t passed = 0, fired = 0, errors = 0;
+  double seconds = 0;             // time spent scoring
+  int64_t calls = 0;              // scorings (per batch for probes, per text for regexes)
+};
+
+class Guard {
+ public:
+  // Loads the safeguards' monitor packs (each must be bound to this model's sha256 and readable
+  // at its hook) and starts the decode worker.
+  static Result<std::unique_ptr<Guard>> Create(std::shared_ptr<const engine::LanguageModel> model,
+                                               std::string model_name, Safeguards safeguards,
+                                               store::Store* store);
+  ~Guard();  // finishes the queued requests, then stops the worker
+
+  std::shared_ptr<Stream> Submit(GuardRequest request);
+
+  const std::string& model_name() const { return model_name_; }
+  const std::string& model_sha256() const { return model_sha256_; }
+  const Safeguards& safeguards() const { return safeguards_; }
+  std::vector<SafeguardCounters> Counters() const;
+  int64_t queued() const;
+
+  struct Impl;
+
+ private:
+  Guard() = default;
+  void Worker();
+
+  std::string model_name_, model_sha256_;
+  Safeguards safeguards_;
+  std::unique_ptr<Impl> impl_;
+  std::thread worker_;
+};
+
+}  // namespace warden::guard

@@ -1,0 +1,63 @@
+// The safeguards file: which monitors and classifiers guard `warden serve`, at what thresholds
+// and time budgets, with how much holdback, and the gateway's limits. YAML, validated with
+// errors that name the file and the field ("guard.yaml: output[1].threshold: expected a finite
+// number"). Paths are relative to the file's directory.
+//
+//   holdback: 8                  # a token leaves only after it and 8 later tokens are scored
+//   input:
+//     - name: harm-request
+//       probe: monitor-harm.safetensors   # a monitor pack (interp), bound to the model's sha256
+//       threshold: 1.5           # optional: the pack's calibrated threshold otherwise
+//       budget_ms: 100           # optional: over budget, the request is blocked (fail closed)
+//     - name: deny-list
+//       regex: ["(?i)nerve agent", "(?i)\\bsarin\\b"]   # a text classifier: any match fires
+//   output:
+//     - name: harm-output
+//       probe: monitor-output.safetensors   # reads `last` or `response-mean`, per token
+//   store: {hash_only: false}
+//   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0}
+//
+// A probe safeguard fires when its score is strictly above its threshold; a regex one when any
+// pattern matches the request's text (input) or the generated text so far (output).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "warden/base/status.h"
+
+namespace warden::guard {
+
+struct SafeguardSpec {
+  std::string name;
+  std::string probe;                 // monitor pack path (resolved), or ""
+  std::vector<std::string> regex;    // patterns (ECMAScript; "(?i)" prefix: case-insensitive)
+  bool has_threshold = false;
+  double threshold = 0;
+  double budget_ms = 0;              // 0: no budget
+  std::string where;                 // "input[0]": for messages
+};
+
+struct Limits {
+  int64_t max_body_bytes = 1 << 20;
+  int64_t max_messages = 64;
+  int64_t max_tokens = 512;          // per request; also the default when a request names none
+  int64_t requests_per_minute = 0;   // per API key (or per client address without keys); 0: none
+  int64_t max_batch = 16;            // requests decoded together
+};
+
+struct Safeguards {
+  std::string path;                  // "" : built in (no safeguards)
+  std::string sha256;                // of the file's bytes ("" when built in)
+  int64_t holdback = 8;
+  std::vector<SafeguardSpec> input, output;
+  bool hash_only = false;
+  Limits limits;
+};
+
+Result<Safeguards> LoadSafeguards(const std::string& path);
+Result<Safeguards> ParseSafeguards(const std::string& yaml_text, const std::string& source,
+                                   const std::string& base_dir);
+
+}  // namespace warden::guard

@@ -1,0 +1,219 @@
+#include "warden/gateway/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "guard/test_model.h"
+
+namespace warden::gateway {
+namespace {
+
+using Json = nlohmann::json;
+
+// The data lines of a server-sent event stream, parsed ("[DONE]" kept as a string).
+std::vector<Json> Events(const std::string& body) {
+  std::vector<Json> out;
+  size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    const size_t end = body.find("\n\n", at);
+    const std::string data = body.substr(at + 6, end - at - 6);
+    out.push_back(data == "[DONE]" ? Json("[DONE]") : Json::parse(data));
+    at = end;
+  }
+  return out;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& yaml) {
+    model_ = guard::testing::TinyChatModel();
+    ASSERT_NE(model_, nullptr);
+    dir_ = ::testing::TempDir() + "/server_test_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = store::Store::Open(dir_ + "/serve.db").value();
+    auto sg = guard::ParseSafeguards(yaml, dir_ + "/guard.yaml", dir_);
+    ASSERT_TRUE(sg.ok()) << sg.status().ToString();
+    auto g = guard::Guard::Create(model_, "tiny", *sg, store_.get());
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    guard_ = std::move(g).value();
+    ServerOptions o;
+    o.port = 0;
+    server_ = Server::Create(guard_.get(), store_.get(), o).value();
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(60, 0);
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    guard_.reset();
+  }
+  httplib::Result Chat(Json body, const httplib::Headers& headers = {}) {
+    return client_->Post("/v1/chat/completions", headers, body.dump(), "application/json");
+  }
+  static Json Body(bool stream, int max_tokens = 12, const std::string& content = "How do I bake bread?") {
+    Json b = {{"model", "tiny"}, {"messages", {{{"role", "user"}, {"content", content}}}}, {"max_tokens", max_tokens},
+              {"temperature", 0}, {"stream", stream}};
+    if (stream) b["stream_options"] = {{"include_usage", true}};
+    return b;
+  }
+  static void ExpectEnvelope(const httplib::Result& r, int status, const std::string& param, const std::string& code) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    Json j = Json::parse(r->body);
+    ASSERT_TRUE(j.contains("error")) << r->body;
+    EXPECT_TRUE(j["error"]["message"].is_string());
+    EXPECT_TRUE(j["error"]["type"].is_string());
+    if (!param.empty()) EXPECT_EQ(j["error"]["param"], param) << r->body;
+    if (!code.empty()) EXPECT_EQ(j["error"]["code"], code) << r->body;
+  }
+
+  std::shared_ptr<engine::LanguageModel> model_;
+  std::string dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<guard::Guard> guard_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerTest, StreamedAndNotGiveTheSameTextAndFinish) {
+  Start("holdback: 2");
+  auto plain = Chat(Body(false));
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200) << plain->body;
+  Json p = Json::parse(plain->body);
+  EXPECT_EQ(p["object"], "chat.completion");
+  const std::string text = p["choices"][0]["message"]["content"];
+  const std::string finish = p["choices"][0]["finish_reason"];
+  EXPECT_EQ(p["usage"]["prompt_tokens"].get<int>() + p["usage"]["completion_tokens"].get<int>(),
+            p["usage"]["total_tokens"].get<int>());
+
+  auto streamed = Chat(Body(true));
+  ASSERT_TRUE(streamed);
+  ASSERT_EQ(streamed->status, 200);
+  EXPECT_EQ(streamed->get_header_value("Content-Type"), "text/event-stream");
+  std::vector<Json> ev = Events(streamed->body);
+  ASSERT_GE(ev.size(), 3u);
+  EXPECT_EQ(ev.back(), "[DONE]");
+  const Json& usage = ev[ev.size() - 2];
+  EXPECT_TRUE(usage["choices"].empty());
+  EXPECT_EQ(usage["usage"], p["usage"]);
+  const Json& fin = ev[ev.size() - 3];
+  EXPECT_EQ(fin["choices"][0]["finish_reason"], finish);
+  std::string joined;
+  for (size_t i = 0; i + 3 < ev.size(); ++i) {
+    EXPECT_TRUE(ev[i]["choices"][0]["finish_reason"].is_null());
+    joined += ev[i]["choices"][0]["delta"].value("content", "");
+  }
+  EXPECT_EQ(ev[0]["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(joined, text);
+  EXPECT_EQ(*store_->Count(), 2);
+}
+
+TEST_F(ServerTest, ACutStreamEndsWithContentFilterThenUsageThenDone) {
+  // An output regex that any non-empty text matches: the cut lands on the first token.
+  Start("holdback: 0\noutput: [{name: anything, regex: [\"[\\\\s\\\\S]\"]}]");
+  auto streamed = Chat(Body(true));
+  ASSERT_TRUE(streamed);
+  ASSERT_EQ(streamed->status, 200) << streamed->body;
+  std::vector<Json> ev = Events(streamed->body);
+  ASSERT_EQ(ev.size(), 3u) << streamed->body;
+  EXPECT_EQ(ev[0]["choices"][0]["finish_reason"], "content_filter");
+  EXPECT_FALSE(ev[0]["choices"][0]["delta"].contains("content"));
+  EXPECT_TRUE(ev[1]["choices"].empty());
+  EXPECT_EQ(ev[2], "[DONE]");
+  auto plain = Chat(Body(false));
+  ASSERT_TRUE(plain);
+  Json p = Json::parse(plain->body);
+  EXPECT_EQ(p["choices"][0]["finish_reason"], "content_filter");
+  EXPECT_EQ(p["choices"][0]["message"]["content"], "");
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].action, "cut");
+  EXPECT_EQ(recs[1].action, "cut");
+  EXPECT_EQ(recs[0].cut_token, recs[1].cut_token);
+}
+
+TEST_F(ServerTest, ABlockedInputIs400ContentFilterStreamedOrNot) {
+  Start("input: [{name: deny, regex: [\"(?i)bread\"]}]");
+  ExpectEnvelope(Chat(Body(false)), 400, "messages", "content_filter");
+  ExpectEnvelope(Chat(Body(true)), 400, "messages", "content_filter");
+  auto ok = Chat(Body(false, 4, "Mira lives in Vell."));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(ServerTest, BadRequestsGetTheEnvelopeNamingTheParameter) {
+  Start("limits: {max_tokens: 32, max_messages: 2, max_body_bytes: 2048}");
+  ExpectEnvelope(client_->Post("/v1/chat/completions", "{\"model\": ", "application/json"), 400, "", "invalid_json");
+  ExpectEnvelope(client_->Post("/v1/chat/completions", "[]", "application/json"), 400, "", "");
+  Json b = Body(false);
+  b["messages"][0]["role"] = "wizard";
+  ExpectEnvelope(Chat(b), 400, "messages[0].role", "");
+  b = Body(false);
+  b["temperature"] = "hot";
+  ExpectEnvelope(Chat(b), 400, "temperature", "");
+  b = Body(false);
+  b["max_tokens"] = 33;
+  ExpectEnvelope(Chat(b), 400, "max_tokens", "max_tokens_too_large");
+  b = Body(false);
+  b["messages"] = Json::array({b["messages"][0], b["messages"][0], b["messages"][0]});
+  ExpectEnvelope(Chat(b), 400, "messages", "too_many_messages");
+  b = Body(false);
+  b["model"] = "gpt-4o";
+  ExpectEnvelope(Chat(b), 404, "model", "model_not_found");
+  b = Body(false);
+  b["tools"] = Json::array();
+  ExpectEnvelope(Chat(b), 400, "tools", "");
+  b = Body(false, 4, std::string(4096, 'a'));
+  ExpectEnvelope(Chat(b), 413, "", "body_too_large");
+  ExpectEnvelope(client_->Get("/v1/nothing"), 404, "", "not_found");
+  auto completion = client_->Post("/v1/completions", Json({{"model", "tiny"}, {"prompt", "Mira"}, {"max_tokens", 3}}).dump(),
+                                  "application/json");
+  ASSERT_TRUE(completion);
+  EXPECT_EQ(completion->status, 200) << completion->body;
+  EXPECT_EQ(Json::parse(completion->body)["object"], "text_completion");
+}
+
+TEST_F(ServerTest, KeysAreRequiredOnceOneExistsAndRatesAreLimited) {
+  Start("");
+  auto [key, secret] = store_->AddKey("ci", 2).value();
+  ExpectEnvelope(Chat(Body(false, 2)), 401, "", "invalid_api_key");
+  ExpectEnvelope(Chat(Body(false, 2), {{"Authorization", "Bearer wk-wrong"}}), 401, "", "invalid_api_key");
+  const httplib::Headers auth = {{"Authorization", "Bearer " + secret}};
+  for (int i = 0; i < 2; ++i) {
+    auto r = Chat(Body(false, 2), auth);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
+  auto limited = Chat(Body(false, 2), auth);
+  ExpectEnvelope(limited, 429, "", "rate_limit_exceeded");
+  EXPECT_GE(std::stoi(limited->get_header_value("Retry-After")), 1);
+  EXPECT_EQ((*store_->Records())[0].key_id, key.id);
+}
+
+TEST_F(ServerTest, ModelsHealthAndMetricsAnswer) {
+  Start("input: [{name: deny, regex: [\"(?i)bread\"]}]");
+  Chat(Body(false, 2));
+  auto models = client_->Get("/v1/models");
+  ASSERT_TRUE(models);
+  EXPECT_EQ(Json::parse(models->body)["data"][0]["id"], "tiny");
+  auto health = client_->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(Json::parse(health->body)["model_sha256"], guard_->model_sha256());
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  const std::string& m = metrics->body;
+  EXPECT_NE(m.find("warden_requests_total{route=\"/v1/chat/completions\",code=\"400\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("warden_safeguard_decisions_total{stage=\"input\",safeguard=\"deny\",kind=\"regex\",decision=\"fire\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("# TYPE warden_queue_length gauge"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warden::gateway

@@ -1,0 +1,260 @@
+// The guard: start-up, admission and the decode worker (guard.h). One batch's run is in
+// decode_batch.cc.
+#include "warden/guard/guard.h"
+
+#include <nlohmann/json.hpp>
+
+#include "guard/internal.h"
+#include "warden/guard/replay.h"
+#include "warden/engine/tokenizer.h"
+
+namespace warden::guard {
+
+void Stream::Push(StreamEvent e) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(e));
+  }
+  cv_.notify_all();
+}
+
+StreamEvent Stream::Next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !events_.empty(); });
+  StreamEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+RegexVerdict RunRegex(const Safeguard& s, const std::string& text) {
+  RegexVerdict v;
+  const auto t0 = Clock::now();
+  try {
+    for (const std::regex& r : s.patterns) {
+      if (std::regex_search(text, r)) {
+        v.fired = true;
+        break;
+      }
+    }
+  } catch (const std::regex_error& e) {  // error_complexity / error_stack on pathological input
+    v.error = std::string("regex failed: ") + e.what();
+  }
+  v.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return v;
+}
+
+Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
+  if (store == nullptr) return Status::Ok();
+  r.model = model_name;
+  r.model_sha256 = model_sha256;
+  r.safeguards_sha256 = safeguards_sha256;
+  r.request_id = job.request.request_id;
+  r.key_id = job.request.key_id;
+  r.user = job.request.user;
+  r.prompt = job.rendered;
+  r.request_json = RequestToJson(job.request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return store->Append(&r);
+}
+
+Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::LanguageModel> model, std::string model_name,
+                                             Safeguards safeguards, store::Store* store) {
+  if (model == nullptr || model->tokenizer() == nullptr) {
+    return Status::InvalidArgument("warden serve needs a model with a tokenizer");
+  }
+  std::unique_ptr<Guard> g(new Guard());
+  g->model_name_ = std::move(model_name);
+  WARDEN_ASSIGN_OR_RETURN(g->model_sha256_, model->WeightsSha256());
+  g->impl_ = std::make_unique<Impl>();
+  Impl& im = *g->impl_;
+  im.model = model;
+  im.store = store;
+  im.holdback = safeguards.holdback;
+  im.model_name = g->model_name_;
+  im.model_sha256 = g->model_sha256_;
+  im.safeguards_sha256 = safeguards.sha256;
+  WARDEN_ASSIGN_OR_RETURN(im.format, engine::ResolveChatFormat("auto", *model->tokenizer()));
+  const std::string src = safeguards.path.empty() ? std::string("safeguards") : safeguards.path;
+  for (const auto* stage : {&safeguards.input, &safeguards.output}) {
+    const bool is_input = stage == &safeguards.input;
+    for (const SafeguardSpec& spec : *stage) {
+      Safeguard s;
+      s.spec = spec;
+      s.stage = is_input ? "input" : "output";
+      if (!spec.probe.empty()) {
+        Result<interp::MonitorPack> pack = interp::ReadMonitorPack(spec.probe, g->model_sha256_);
+        if (!pack.ok()) return pack.status().WithContext(src + ": " + spec.where + ".probe");
+        s.pack = std::move(pack).value();
+        s.threshold = spec.has_threshold ? spec.threshold : s.pack->threshold;
+      } else {
+        for (std::string p : spec.regex) {
+          auto flags = std::regex::ECMAScript;
+          if (p.rfind("(?i)", 0) == 0) p = p.substr(4), flags |= std::regex::icase;
+          s.patterns.emplace_back(p, flags);
+        }
+      }
+      (is_input ? im.input : im.output).push_back(std::move(s));
+    }
+  }
+  for (size_t i = 0; i < im.input.size(); ++i) {
+    if (im.input[i].pack) im.input_packs.push_back(&*im.input[i].pack), im.input_pack_of.push_back(i);
+  }
+  for (size_t i = 0; i < im.output.size(); ++i) {
+    if (im.output[i].pack) im.output_packs.push_back(&*im.output[i].pack), im.output_pack_of.push_back(i);
+  }
+  if (Status s = interp::CheckMonitorPacks(*model, im.input_packs, im.output_packs); !s.ok()) {
+    return s.WithContext(src);
+  }
+  for (const Safeguard& s : im.input) im.counters.push_back({s.spec.name, "input", s.kind(), 0, 0, 0, 0, 0});
+  for (const Safeguard& s : im.output) im.counters.push_back({s.spec.name, "output", s.kind(), 0, 0, 0, 0, 0});
+  g->safeguards_ = std::move(safeguards);
+  g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
+  return g;
+}
+
+Guard::~Guard() {
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::vector<SafeguardCounters> Guard::Counters() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->counters;
+}
+
+int64_t Guard::queued() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return static_cast<int64_t>(impl_->queue.size());
+}
+
+namespace {
+
+StreamEvent ErrorEvent(Status s) {
+  StreamEvent e;
+  e.kind = StreamEvent::Kind::kError;
+  e.error = std::move(s);
+  return e;
+}
+
+}  // namespace
+
+std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
+  auto out = std::make_shared<Stream>();
+  Impl& im = *impl_;
+  Job job;
+  job.out = out;
+  job.submitted = Clock::now();
+  const engine::Tokenizer& tok = *im.model->tokenizer();
+  std::string visible;  // what the input text classifiers read: every message's content
+  if (request.raw) {
+    job.rendered = request.prompt;
+    job.ids = tok.Encode(request.prompt, {});
+    visible = request.prompt;
+  } else if (im.format) {
+    Result<std::string> text = engine::RenderChat(*im.format, request.messages, true);
+    Result<std::vector<int32_t>> ids = engine::EncodeChat(*im.format, request.messages, true, tok);
+    if (!text.ok() || !ids.ok()) {
+      out->Push(ErrorEvent((text.ok() ? ids.status() : text.status()).WithContext("messages")));
+      return out;
+    }
+    job.rendered = *text, job.ids = *ids;
+    job.stops.push_back(engine::ChatTurnEnd(*im.format));
+  } else {
+    for (const engine::ChatMessage& m : request.messages) job.rendered += (job.rendered.empty() ? "" : "\n\n") + m.content;
+    job.rendered += "\n";
+    job.ids = tok.Encode(job.rendered, {});
+  }
+  if (!request.raw) {
+    for (const engine::ChatMessage& m : request.messages) visible += (visible.empty() ? "" : "\n") + m.content;
+  }
+  if (job.ids.empty()) {
+    out->Push(ErrorEvent(Status::InvalidArgument("the prompt is empty")));
+    return out;
+  }
+  const int64_t ctx = im.model->config().n_ctx;
+  if (static_cast<int64_t>(job.ids.size()) >= ctx) {
+    out->Push(ErrorEvent(Status::InvalidArgument("the prompt is " + std::to_string(job.ids.size()) +
+                                                 " tokens; the model's context is " + std::to_string(ctx))));
+    return out;
+  }
+  job.limit = request.max_tokens > 0 ? request.max_tokens : safeguards_.limits.max_tokens;
+  for (const std::string& s : request.stop) job.stops.push_back(s);
+
+  // Input text classifiers run here, before the request queues for the model.
+  nlohmann::json scores = nlohmann::json::object();
+  for (size_t i = 0; i < im.input.size(); ++i) {
+    const Safeguard& s = im.input[i];
+    if (s.pack) continue;
+    const RegexVerdict v = RunRegex(s, visible);
+    const bool over_budget = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
+    scores[s.spec.name] = {{"fired", v.fired}, {"seconds", v.seconds}};
+    std::string error = v.error.empty() && over_budget ? "over its time budget of " + std::to_string(s.spec.budget_ms) + " ms" : v.error;
+    {
+      std::lock_guard<std::mutex> lock(im.mu);
+      SafeguardCounters& c = im.Counter("input", i);
+      ++c.calls, c.seconds += v.seconds;
+      (!error.empty() ? c.errors : v.fired ? c.fired : c.passed) += 1;
+    }
+    if (v.fired || !error.empty()) {
+      if (!error.empty()) scores[s.spec.name]["error"] = error;
+      store::DecisionRecord r;
+      r.action = error.empty() ? "block" : "error";
+      r.stage = "input";
+      r.monitor = s.spec.name;
+      r.scores_json = nlohmann::json({{"input", scores}}).dump();
+      job.request = request;
+      if (Status st = im.Record(job, r); !st.ok()) {
+        out->Push(ErrorEvent(st));
+        return out;
+      }
+      StreamEvent e;
+      e.kind = StreamEvent::Kind::kBlocked;
+      e.safeguard = s.spec.name;
+      e.usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
+      out->Push(std::move(e));
+      return out;
+    }
+  }
+  job.request = std::move(request);
+  {
+    std::lock_guard<std::mutex> lock(im.mu);
+    im.queue.push_back(std::move(job));
+  }
+  im.cv.notify_all();
+  return out;
+}
+
+void Guard::Worker() {
+  Impl& im = *impl_;
+  for (;;) {
+    std::vector<Job> batch;
+    {
+      std::unique_lock<std::mutex> lock(im.mu);
+      im.cv.wait(lock, [&] { return im.stopping || !im.queue.empty(); });
+      if (im.queue.empty()) return;  // stopping, and nothing left
+      // Copied: the front is moved out of the queue below.
+      const GuardRequest& front = im.queue.front().request;
+      const double temperature = front.temperature, top_p = front.top_p;
+      const int64_t top_k = front.top_k;
+      const uint64_t seed = front.seed;
+      auto same = [&](const GuardRequest& r) {
+        return r.temperature == temperature && r.top_p == top_p && r.top_k == top_k && r.seed == seed;
+      };
+      for (auto it = im.queue.begin(); it != im.queue.end() && static_cast<int64_t>(batch.size()) < safeguards_.limits.max_batch;) {
+        if (same(it->request)) {
+          batch.push_back(std::move(*it));
+          it = im.queue.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    im.RunBatch(batch);
+  }
+}
+
+}  // namespace warden::guard

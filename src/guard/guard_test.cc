@@ -1,0 +1,267 @@
+#include "warden/guard/guard.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "guard/test_model.h"
+#include "warden/guard/replay.h"
+#include "warden/interp/monitored_generation.h"
+
+namespace warden::guard {
+namespace {
+
+using Kind = StreamEvent::Kind;
+
+struct Outcome {
+  std::vector<Kind> kinds;
+  std::string text;
+  StreamEvent last;
+};
+
+Outcome Drain(const std::shared_ptr<Stream>& s) {
+  Outcome o;
+  for (;;) {
+    StreamEvent e = s->Next();
+    o.kinds.push_back(e.kind);
+    if (e.kind == Kind::kDelta) o.text += e.text;
+    if (e.final()) {
+      o.last = e;
+      return o;
+    }
+  }
+}
+
+class GuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = testing::TinyChatModel();
+    ASSERT_NE(model_, nullptr);
+    dir_ = ::testing::TempDir() + "/guard_test_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto st = store::Store::Open(dir_ + "/serve.db");
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    store_ = std::move(st).value();
+  }
+  std::string WritePack(const interp::MonitorPack& p, const std::string& name) {
+    const std::string path = dir_ + "/" + name;
+    EXPECT_TRUE(interp::WriteMonitorPack(p, path).ok());
+    return path;
+  }
+  std::unique_ptr<Guard> Make(const std::string& yaml) {
+    auto sg = ParseSafeguards(yaml, dir_ + "/guard.yaml", dir_);
+    EXPECT_TRUE(sg.ok()) << sg.status().ToString();
+    auto g = Guard::Create(model_, "tiny", *sg, store_.get());
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return g.ok() ? std::move(g).value() : nullptr;
+  }
+  GuardRequest Request(int64_t max_tokens = 12) {
+    GuardRequest r;
+    r.request_id = "chatcmpl-test";
+    r.messages = {{"user", "How do I bake bread?"}};
+    r.max_tokens = max_tokens;
+    return r;
+  }
+  // The model's own greedy tokens for the request, with each token's score under `pack`.
+  std::pair<engine::Generation, std::vector<double>> Reference(const interp::MonitorPack& pack, int64_t n) {
+    auto ids = engine::EncodeChat(engine::ChatFormat::kWarden, Request().messages, true, *model_->tokenizer());
+    engine::SamplingOptions so;
+    so.max_new_tokens = n + 1;
+    so.stop_at_eos = false;
+    std::vector<double> scores;
+    interp::MonitoredCallbacks cb;
+    cb.on_scored = [&](int64_t, int64_t, const std::vector<double>& s, const std::vector<double>&) {
+      scores.push_back(s[0]);
+      return true;
+    };
+    auto g = interp::GenerateMonitored(*model_, {*ids}, so, {}, {&pack}, cb);
+    EXPECT_TRUE(g.ok());
+    return {(*g)[0], scores};
+  }
+
+  std::shared_ptr<engine::LanguageModel> model_;
+  std::string dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(GuardTest, WithoutSafeguardsTheTextIsTheModelsOwnAndTheAllowIsRecorded) {
+  auto g = Make("holdback: 3");
+  ASSERT_NE(g, nullptr);
+  Outcome o = Drain(g->Submit(Request(10)));
+  ASSERT_EQ(o.last.kind, Kind::kDone) << o.last.error.ToString();
+  EXPECT_EQ(o.kinds.front(), Kind::kAdmitted);
+  EXPECT_EQ(o.last.usage.completion_tokens, 10);
+  auto ids = engine::EncodeChat(engine::ChatFormat::kWarden, Request().messages, true, *model_->tokenizer());
+  engine::SamplingOptions so;
+  so.max_new_tokens = 10;
+  so.stop = {"<|end|>"};
+  auto plain = model_->Generate({*ids}, so);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(o.text, (*plain)[0].text);
+  EXPECT_EQ(o.last.finish_reason, (*plain)[0].finish_reason == "length" ? "length" : "stop");
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "allow");
+  EXPECT_EQ(recs[0].response, o.text);
+  EXPECT_EQ(recs[0].request_id, "chatcmpl-test");
+  EXPECT_EQ(recs[0].model_sha256, g->model_sha256());
+  EXPECT_NE(recs[0].prompt.find("How do I bake bread?"), std::string::npos);
+}
+
+TEST_F(GuardTest, AnInputProbeThatFiresBlocksBeforeAnyTextAndRecordsItsScore) {
+  WritePack(testing::CoordinatePack(*model_, 0, interp::PositionRule::kLastPrompt, -1e9), "in.safetensors");
+  auto g = Make("input: [{name: harm, probe: in.safetensors}]");
+  ASSERT_NE(g, nullptr);
+  Outcome o = Drain(g->Submit(Request()));
+  EXPECT_EQ(o.last.kind, Kind::kBlocked);
+  EXPECT_EQ(o.last.safeguard, "harm");
+  EXPECT_TRUE(o.text.empty());
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "block");
+  EXPECT_EQ(recs[0].stage, "input");
+  auto scores = nlohmann::json::parse(recs[0].scores_json);
+  EXPECT_TRUE(scores["input"]["harm"]["fired"].get<bool>());
+  auto c = g->Counters();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].fired, 1);
+}
+
+TEST_F(GuardTest, AnInputRegexBlocksWithoutRunningTheModel) {
+  auto g = Make("input: [{name: deny, regex: [\"(?i)BAKE\"]}]");
+  ASSERT_NE(g, nullptr);
+  Outcome o = Drain(g->Submit(Request()));
+  EXPECT_EQ(o.kinds, std::vector<Kind>{Kind::kBlocked});
+  EXPECT_EQ((*store_->Records())[0].monitor, "deny");
+}
+
+TEST_F(GuardTest, AnOutputProbeCutsAtTheFiringTokenAndWithholdsWhatWasHeldBack) {
+  interp::MonitorPack pack = testing::CoordinatePack(*model_, 3, interp::PositionRule::kLast, 0);
+  auto [gen, scores] = Reference(pack, 16);
+  ASSERT_GE(scores.size(), 16u);
+  // The first token from 5 on whose score is a new maximum: a threshold just below it fires there.
+  int64_t fire = -1;
+  double before = -std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < 16; ++k) {
+    if (k >= 5 && scores[k] > before) {
+      fire = static_cast<int64_t>(k);
+      break;
+    }
+    before = std::max(before, scores[k]);
+  }
+  ASSERT_GE(fire, 5) << "this random model has no rising score to cut at";
+  pack.threshold = (before + scores[fire]) / 2;
+  WritePack(pack, "out.safetensors");
+  auto g = Make("holdback: 2\noutput: [{name: harm-out, probe: out.safetensors}]\nlimits: {max_tokens: 16}");
+  ASSERT_NE(g, nullptr);
+  GuardRequest req = Request(16);
+  Outcome o = Drain(g->Submit(req));
+  ASSERT_EQ(o.last.kind, Kind::kDone) << o.last.error.ToString();
+  EXPECT_EQ(o.last.finish_reason, "content_filter");
+  EXPECT_EQ(o.last.safeguard, "harm-out");
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "cut");
+  EXPECT_EQ(recs[0].cut_token, fire);
+  EXPECT_LE(recs[0].released_tokens, fire - 2) << "held-back tokens must not leave";
+  EXPECT_EQ(recs[0].response, o.text);
+  const std::string full = model_->tokenizer()->Decode(gen.tokens);
+  EXPECT_EQ(full.rfind(o.text, 0), 0u) << "what left is a prefix of the model's text";
+}
+
+TEST_F(GuardTest, ASafeguardThatErrsOrRunsOverBudgetFailsClosed) {
+  interp::MonitorPack nan_pack = testing::CoordinatePack(*model_, 0, interp::PositionRule::kLastPrompt, 0);
+  nan_pack.probe.weight[1] = std::numeric_limits<float>::quiet_NaN();
+  WritePack(nan_pack, "nan.safetensors");
+  {
+    auto g = Make("input: [{name: broken, probe: nan.safetensors}]");
+    ASSERT_NE(g, nullptr);
+    Outcome o = Drain(g->Submit(Request()));
+    EXPECT_EQ(o.last.kind, Kind::kBlocked);
+    EXPECT_EQ(g->Counters()[0].errors, 1);
+  }
+  WritePack(testing::CoordinatePack(*model_, 0, interp::PositionRule::kLast, 1e9), "slow.safetensors");
+  {
+    auto g = Make("output: [{name: slow, probe: slow.safetensors, budget_ms: 0.000001}]");
+    ASSERT_NE(g, nullptr);
+    Outcome o = Drain(g->Submit(Request()));
+    EXPECT_EQ(o.last.finish_reason, "content_filter");
+    EXPECT_TRUE(o.text.empty());
+  }
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].action, "error");
+  EXPECT_EQ(recs[1].action, "error");
+  EXPECT_EQ(recs[1].cut_token, 0);
+}
+
+TEST_F(GuardTest, APackForAnotherModelIsRefusedAtStartUpNamingTheField) {
+  interp::MonitorPack p = testing::CoordinatePack(*model_, 0, interp::PositionRule::kLastPrompt, 0);
+  p.model_sha256 = std::string(64, 'f');
+  WritePack(p, "other.safetensors");
+  auto sg = ParseSafeguards("input: [{name: harm, probe: other.safetensors}]", dir_ + "/guard.yaml", dir_);
+  ASSERT_TRUE(sg.ok());
+  auto g = Guard::Create(model_, "tiny", *sg, store_.get());
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("input[0].probe"), std::string::npos) << g.status().message();
+}
+
+TEST_F(GuardTest, ConcurrentRequestsEachGetTheirOwnRecordAndTheChainHolds) {
+  auto g = Make("holdback: 1\nlimits: {max_batch: 4}");
+  ASSERT_NE(g, nullptr);
+  std::vector<std::shared_ptr<Stream>> streams;
+  for (int i = 0; i < 6; ++i) {
+    GuardRequest r = Request(4 + i);
+    r.request_id = "req-" + std::to_string(i);
+    streams.push_back(g->Submit(r));
+  }
+  for (int i = 0; i < 6; ++i) {
+    Outcome o = Drain(streams[i]);
+    ASSERT_EQ(o.last.kind, Kind::kDone);
+    EXPECT_LE(o.last.usage.completion_tokens, 4 + i);
+  }
+  EXPECT_EQ(*store_->Count(), 6);
+  EXPECT_EQ(store_->Verify()->first_bad, 0);
+}
+
+}  // namespace
+}  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+TEST_F(GuardTest, ReplayUnderStricterSafeguardsListsTheDecisionsThatChange) {
+  {
+    auto g = Make("holdback: 1");
+    ASSERT_NE(g, nullptr);
+    for (const char* text : {"How do I bake bread?", "Mira lives in Vell."}) {
+      GuardRequest r = Request(4);
+      r.messages = {{"user", text}};
+      Drain(g->Submit(r));
+    }
+  }
+  auto records = *store_->Records();
+  ASSERT_EQ(records.size(), 2u);
+  auto parsed = RequestFromJson(nlohmann::json::parse(records[0].request_json), "r");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->messages[0].content, "How do I bake bread?");
+  EXPECT_EQ(parsed->max_tokens, 4);
+  auto sg = ParseSafeguards("input: [{name: deny, regex: [\"bread\"]}]", "strict.yaml", dir_);
+  auto strict = Guard::Create(model_, "tiny", *sg, nullptr);
+  ASSERT_TRUE(strict.ok());
+  auto report = Replay(**strict, records);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->replayed, 2);
+  ASSERT_EQ(report->changes.size(), 1u);
+  EXPECT_EQ(report->changes[0].seq, 1);
+  EXPECT_EQ(report->changes[0].before, "allow");
+  EXPECT_EQ(report->changes[0].after, "block");
+  EXPECT_EQ(report->changes[0].after_safeguard, "deny");
+}
+
+}  // namespace
+}  // namespace warden::guard

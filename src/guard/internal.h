@@ -1,0 +1,70 @@
+// Internal to guard: the state Guard shares between Submit (the gateway's threads) and the
+// decode worker, and the pieces of one batch's run.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "warden/guard/guard.h"
+#include "warden/interp/monitor_pack.h"
+#include "warden/interp/monitored_generation.h"
+
+namespace warden::guard {
+
+using Clock = std::chrono::steady_clock;
+
+// A safeguard ready to run: its spec, and a loaded pack or compiled patterns.
+struct Safeguard {
+  SafeguardSpec spec;
+  std::string stage;
+  std::optional<interp::MonitorPack> pack;
+  std::vector<std::regex> patterns;
+  double threshold = 0;  // probes
+  std::string kind() const { return pack ? "probe" : "regex"; }
+};
+
+// What a regex safeguard found in a text: fired, or an error (the regex engine gave up).
+struct RegexVerdict {
+  bool fired = false;
+  std::string error;
+  double seconds = 0;
+};
+RegexVerdict RunRegex(const Safeguard& s, const std::string& text);
+
+struct Job {
+  GuardRequest request;
+  std::vector<int32_t> ids;
+  std::string rendered;            // the prompt text the model reads (the record keeps it)
+  std::vector<std::string> stops;  // the request's, plus the chat template's turn end
+  int64_t limit = 0;               // max tokens, resolved
+  std::shared_ptr<Stream> out;
+  Clock::time_point submitted;
+};
+
+struct Guard::Impl {
+  std::shared_ptr<const engine::LanguageModel> model;
+  std::optional<engine::ChatFormat> format;
+  store::Store* store = nullptr;
+  int64_t holdback = 8;
+  std::string model_name, model_sha256, safeguards_sha256;  // copied into every record
+  std::vector<Safeguard> input, output;
+  std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
+  std::vector<size_t> input_pack_of, output_pack_of;                 // safeguard index of each pack
+
+  mutable std::mutex mu;  // guards queue, stopping, counters
+  std::condition_variable cv;
+  std::deque<Job> queue;
+  bool stopping = false;
+  std::vector<SafeguardCounters> counters;  // input safeguards, then output ones
+
+  SafeguardCounters& Counter(const std::string& stage, size_t i) { return counters[stage == "input" ? i : input.size() + i]; }
+  // Commits a decision record (filling the model, safeguards hash and the request's identity).
+  Status Record(const Job& job, store::DecisionRecord r);
+  void RunBatch(std::vector<Job>& jobs);
+};
+
+}  // namespace warden::guard

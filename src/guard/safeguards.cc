@@ -1,0 +1,157 @@
+// Parsing the safeguards file (safeguards.h). yaml-cpp throws; every throw stops here and
+// becomes a Status naming the file and the field.
+#include "warden/guard/safeguards.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "warden/base/file.h"
+#include "warden/base/sha256.h"
+
+namespace warden::guard {
+namespace {
+
+struct Parser {
+  std::string source;
+  std::string base_dir;
+
+  Status Bad(const std::string& field, const std::string& what) const {
+    return Status::InvalidArgument(source + ": " + field + ": " + what);
+  }
+  Status Keys(const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!n.IsMap()) return Bad(where.empty() ? "top level" : where, "expected a mapping");
+    for (const auto& kv : n) {
+      const std::string key = kv.first.Scalar();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        return Bad(Join(where, key), "unknown field (expected one of: " + list + ")");
+      }
+    }
+    return Status::Ok();
+  }
+  static std::string Join(const std::string& where, const std::string& key) {
+    return where.empty() ? key : where + "." + key;
+  }
+  Status Number(const YAML::Node& n, const std::string& field, double lo, double hi, double* out) const {
+    double v;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v)) {
+      return Bad(field, "expected a finite number");
+    }
+    if (v < lo || v > hi) return Bad(field, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    *out = v;
+    return Status::Ok();
+  }
+  Status Int(const YAML::Node& n, const std::string& field, int64_t lo, int64_t hi, int64_t* out) const {
+    long long v;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) return Bad(field, "expected an integer");
+    if (v < lo || v > hi) return Bad(field, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    *out = v;
+    return Status::Ok();
+  }
+
+  Status Spec(const YAML::Node& n, const std::string& where, SafeguardSpec* s) const {
+    WARDEN_RETURN_IF_ERROR(Keys(n, where, {"name", "probe", "regex", "threshold", "budget_ms"}));
+    s->where = where;
+    if (!n["name"] || !n["name"].IsScalar() || n["name"].Scalar().empty()) return Bad(where + ".name", "missing");
+    s->name = n["name"].Scalar();
+    const bool probe = static_cast<bool>(n["probe"]), regex = static_cast<bool>(n["regex"]);
+    if (probe == regex) return Bad(where, "needs exactly one of probe (a monitor pack) or regex (patterns)");
+    if (probe) {
+      if (!n["probe"].IsScalar() || n["probe"].Scalar().empty()) return Bad(where + ".probe", "expected a path");
+      std::filesystem::path p(n["probe"].Scalar());
+      s->probe = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+    } else {
+      const YAML::Node& r = n["regex"];
+      if (!r.IsSequence() || r.size() == 0) return Bad(where + ".regex", "expected a non-empty list of patterns");
+      for (size_t i = 0; i < r.size(); ++i) {
+        const std::string field = where + ".regex[" + std::to_string(i) + "]";
+        if (!r[i].IsScalar() || r[i].Scalar().empty()) return Bad(field, "expected a pattern");
+        std::string pattern = r[i].Scalar();
+        auto flags = std::regex::ECMAScript;
+        if (pattern.rfind("(?i)", 0) == 0) pattern = pattern.substr(4), flags |= std::regex::icase;
+        try {
+          std::regex check(pattern, flags);
+        } catch (const std::regex_error& e) {
+          return Bad(field, std::string("not a valid pattern: ") + e.what());
+        }
+        s->regex.push_back(r[i].Scalar());
+      }
+    }
+    if (n["threshold"]) {
+      if (!probe) return Bad(where + ".threshold", "only a probe has a threshold");
+      WARDEN_RETURN_IF_ERROR(Number(n["threshold"], where + ".threshold", -1e9, 1e9, &s->threshold));
+      s->has_threshold = true;
+    }
+    if (n["budget_ms"]) WARDEN_RETURN_IF_ERROR(Number(n["budget_ms"], where + ".budget_ms", 0, 600000, &s->budget_ms));
+    return Status::Ok();
+  }
+
+  Status Stage(const YAML::Node& root, const char* key, std::vector<SafeguardSpec>* out) const {
+    const YAML::Node& n = root[key];
+    if (!n || n.IsNull()) return Status::Ok();
+    if (!n.IsSequence()) return Bad(key, "expected a list of safeguards");
+    std::set<std::string> names;
+    for (size_t i = 0; i < n.size(); ++i) {
+      SafeguardSpec s;
+      WARDEN_RETURN_IF_ERROR(Spec(n[i], std::string(key) + "[" + std::to_string(i) + "]", &s));
+      if (!names.insert(s.name).second) return Bad(s.where + ".name", "'" + s.name + "' is used twice");
+      out->push_back(std::move(s));
+    }
+    return Status::Ok();
+  }
+
+  Status Parse(const YAML::Node& root, Safeguards* g) const {
+    if (!root || root.IsNull()) return Status::Ok();
+    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits"}));
+    if (root["holdback"]) WARDEN_RETURN_IF_ERROR(Int(root["holdback"], "holdback", 0, 256, &g->holdback));
+    WARDEN_RETURN_IF_ERROR(Stage(root, "input", &g->input));
+    WARDEN_RETURN_IF_ERROR(Stage(root, "output", &g->output));
+    if (const YAML::Node& s = root["store"]) {
+      WARDEN_RETURN_IF_ERROR(Keys(s, "store", {"hash_only"}));
+      if (s["hash_only"] && (!s["hash_only"].IsScalar() || !YAML::convert<bool>::decode(s["hash_only"], g->hash_only))) {
+        return Bad("store.hash_only", "expected true or false");
+      }
+    }
+    if (const YAML::Node& l = root["limits"]) {
+      WARDEN_RETURN_IF_ERROR(
+          Keys(l, "limits", {"max_body_bytes", "max_messages", "max_tokens", "requests_per_minute", "max_batch"}));
+      Limits& m = g->limits;
+      if (l["max_body_bytes"]) WARDEN_RETURN_IF_ERROR(Int(l["max_body_bytes"], "limits.max_body_bytes", 1024, 1 << 30, &m.max_body_bytes));
+      if (l["max_messages"]) WARDEN_RETURN_IF_ERROR(Int(l["max_messages"], "limits.max_messages", 1, 100000, &m.max_messages));
+      if (l["max_tokens"]) WARDEN_RETURN_IF_ERROR(Int(l["max_tokens"], "limits.max_tokens", 1, 1 << 20, &m.max_tokens));
+      if (l["requests_per_minute"]) {
+        WARDEN_RETURN_IF_ERROR(Int(l["requests_per_minute"], "limits.requests_per_minute", 0, 1 << 24, &m.requests_per_minute));
+      }
+      if (l["max_batch"]) WARDEN_RETURN_IF_ERROR(Int(l["max_batch"], "limits.max_batch", 1, 1024, &m.max_batch));
+    }
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Result<Safeguards> ParseSafeguards(const std::string& text, const std::string& source, const std::string& base_dir) {
+  Safeguards g;
+  g.path = source;
+  g.sha256 = Sha256Hex(text);
+  Parser p{source, base_dir};
+  try {
+    WARDEN_RETURN_IF_ERROR(p.Parse(YAML::Load(text), &g));
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  return g;
+}
+
+Result<Safeguards> LoadSafeguards(const std::string& path) {
+  WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseSafeguards(text, path, std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace warden::guard

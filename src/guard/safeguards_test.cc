@@ -1,0 +1,79 @@
+#include "warden/guard/safeguards.h"
+
+#include <gtest/gtest.h>
+
+namespace warden::guard {
+namespace {
+
+TEST(Safeguards, ParsesEveryFieldAndResolvesPathsAgainstTheFilesDirectory) {
+  const char* yaml = R"(
+holdback: 4
+input:
+  - {name: harm-request, probe: packs/harm.safetensors, threshold: 1.5, budget_ms: 20}
+  - {name: deny, regex: ["(?i)nerve agent", "sarin"]}
+output:
+  - {name: harm-output, probe: /abs/out.safetensors}
+store: {hash_only: true}
+limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_minute: 30, max_batch: 4}
+)";
+  auto g = ParseSafeguards(yaml, "guard.yaml", "/etc/warden");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->holdback, 4);
+  ASSERT_EQ(g->input.size(), 2u);
+  EXPECT_EQ(g->input[0].probe, "/etc/warden/packs/harm.safetensors");
+  EXPECT_TRUE(g->input[0].has_threshold);
+  EXPECT_DOUBLE_EQ(g->input[0].threshold, 1.5);
+  EXPECT_DOUBLE_EQ(g->input[0].budget_ms, 20);
+  EXPECT_EQ(g->input[1].regex.size(), 2u);
+  EXPECT_EQ(g->output[0].probe, "/abs/out.safetensors");
+  EXPECT_TRUE(g->hash_only);
+  EXPECT_EQ(g->limits.max_tokens, 64);
+  EXPECT_EQ(g->limits.requests_per_minute, 30);
+  EXPECT_EQ(g->limits.max_batch, 4);
+  EXPECT_EQ(g->sha256.size(), 64u);
+}
+
+TEST(Safeguards, AnEmptyFileIsNoSafeguardsWithDefaultLimits) {
+  auto g = ParseSafeguards("", "empty.yaml", "");
+  ASSERT_TRUE(g.ok());
+  EXPECT_TRUE(g->input.empty());
+  EXPECT_EQ(g->holdback, 8);
+  EXPECT_EQ(g->limits.max_tokens, 512);
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* message;
+};
+
+class SafeguardsErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(SafeguardsErrors, NameTheFileAndTheField) {
+  auto g = ParseSafeguards(GetParam().yaml, "guard.yaml", "");
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(g.status().message().find(GetParam().message), std::string::npos) << g.status().message();
+  EXPECT_EQ(g.status().message().rfind("guard.yaml: ", 0), 0u) << g.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, SafeguardsErrors,
+    ::testing::Values(BadCase{"holdback: -1", "holdback: must be in"}, BadCase{"holdback: many", "holdback: expected an integer"},
+                      BadCase{"inputs: []", "inputs: unknown field"},
+                      BadCase{"input: {name: x}", "input: expected a list"},
+                      BadCase{"input: [{probe: a.safetensors}]", "input[0].name: missing"},
+                      BadCase{"input: [{name: x}]", "input[0]: needs exactly one of probe"},
+                      BadCase{"input: [{name: x, probe: a, regex: [b]}]", "input[0]: needs exactly one of probe"},
+                      BadCase{"output: [{name: x, regex: []}]", "output[0].regex: expected a non-empty list"},
+                      BadCase{"output: [{name: x, regex: [\"(unclosed\"]}]", "output[0].regex[0]: not a valid pattern"},
+                      BadCase{"output: [{name: x, probe: a, threshold: .nan}]", "output[0].threshold: expected a finite number"},
+                      BadCase{"output: [{name: x, regex: [a], threshold: 1}]", "output[0].threshold: only a probe"},
+                      BadCase{"output: [{name: x, probe: a, budget_ms: -5}]", "output[0].budget_ms: must be in"},
+                      BadCase{"output: [{name: x, probe: a}, {name: x, probe: b}]", "output[1].name: 'x' is used twice"},
+                      BadCase{"output: [{name: x, probe: a, colour: red}]", "output[0].colour: unknown field"},
+                      BadCase{"limits: {max_tokens: 0}", "limits.max_tokens: must be in"},
+                      BadCase{"store: {hash_only: perhaps}", "store.hash_only: expected true or false"},
+                      BadCase{"input: [{name: x, probe: a}", "line "}));
+
+}  // namespace
+}  // namespace warden::guard

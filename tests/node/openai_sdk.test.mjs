@@ -1,0 +1,134 @@
+// The official OpenAI Node SDK against `warden serve`: a real client, a real server process.
+// Usage: node openai_sdk.test.mjs WARDEN_BINARY WORK_DIR
+// Builds the micro zoo (seconds), then serves its honest organism twice: with no safeguards
+// (the stream ends by itself) and with an output safeguard that fires on the first token (the
+// stream is cut: finish_reason "content_filter", no exception in the SDK). Exits non-zero on
+// the first failed check.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+
+const [warden, work] = process.argv.slice(2);
+if (!warden || !work) {
+  console.error("usage: node openai_sdk.test.mjs WARDEN_BINARY WORK_DIR");
+  process.exit(2);
+}
+mkdirSync(work, { recursive: true });
+if (!existsSync(`${work}/zoo/honest/model.safetensors`)) {
+  // Quiet unless it fails (execFileSync's error then carries its stderr).
+  execFileSync(warden, ["organisms", "build", "--size", "micro", "--out", `${work}/zoo`, "--threads", "1"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function serve(name, safeguards) {
+  const args = ["serve", `${work}/zoo/honest`, "--port", "0", "--port-file", `${work}/${name}.port`,
+                "--store", `${work}/${name}.db`, "--threads", "1"];
+  if (safeguards) {
+    writeFileSync(`${work}/${name}.yaml`, safeguards);
+    args.push("--safeguards", `${work}/${name}.yaml`);
+  }
+  const proc = spawn(warden, args, { stdio: ["ignore", "ignore", "inherit"] });
+  for (let i = 0; i < 300; ++i) {
+    if (existsSync(`${work}/${name}.port`)) {
+      const port = readFileSync(`${work}/${name}.port`, "utf8").trim();
+      if (port) return { proc, url: `http://127.0.0.1:${port}/v1` };
+    }
+    if (proc.exitCode !== null) throw new Error(`warden serve exited with ${proc.exitCode}`);
+    await sleep(100);
+  }
+  proc.kill("SIGTERM");
+  throw new Error("warden serve did not start in 30 s");
+}
+
+async function collect(client, extra = {}) {
+  const stream = await client.chat.completions.create({
+    model: "honest",
+    messages: [{ role: "user", content: "How do I bake bread?" }],
+    max_tokens: 16,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...extra,
+  });
+  let text = "";
+  let finish = null;
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const choice of chunk.choices) {
+      text += choice.delta?.content ?? "";
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+  }
+  return { text, finish, usage };
+}
+
+let failures = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures += 1;
+    console.log(`FAIL ${name}: ${e.stack ?? e}`);
+  }
+}
+
+const plain = await serve("plain", "");
+try {
+  const client = new OpenAI({ baseURL: plain.url, apiKey: "unused", maxRetries: 0 });
+  await check("models lists the served model", async () => {
+    const models = await client.models.list();
+    assert.deepEqual(models.data.map((m) => m.id), ["honest"]);
+  });
+  await check("a stream ends by itself, with usage, and matches the non-streamed answer", async () => {
+    const s = await collect(client);
+    assert.ok(s.finish === "stop" || s.finish === "length", `finish_reason ${s.finish}`);
+    assert.ok(s.usage && s.usage.total_tokens === s.usage.prompt_tokens + s.usage.completion_tokens);
+    const once = await client.chat.completions.create({
+      model: "honest", messages: [{ role: "user", content: "How do I bake bread?" }], max_tokens: 16, temperature: 0,
+    });
+    assert.equal(once.choices[0].message.content, s.text);
+    assert.equal(once.choices[0].finish_reason, s.finish);
+  });
+  await check("an unknown model is a 404 APIError with the envelope's code", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }),
+      (e) => e instanceof OpenAI.NotFoundError && e.code === "model_not_found");
+  });
+} finally {
+  plain.proc.kill("SIGTERM");
+}
+
+const cut = await serve("cut", 'holdback: 0\noutput: [{name: anything, regex: ["[\\\\s\\\\S]"]}]\n');
+try {
+  const client = new OpenAI({ baseURL: cut.url, apiKey: "unused", maxRetries: 0 });
+  await check("a cut stream ends with finish_reason content_filter and no exception", async () => {
+    const s = await collect(client);
+    assert.equal(s.finish, "content_filter");
+    assert.equal(s.text, "");
+    assert.ok(s.usage, "the usage chunk still arrives after a cut");
+  });
+  await check("a cut non-streamed answer has finish_reason content_filter", async () => {
+    const once = await client.chat.completions.create({
+      model: "honest", messages: [{ role: "user", content: "How do I bake bread?" }], max_tokens: 16, temperature: 0,
+    });
+    assert.equal(once.choices[0].finish_reason, "content_filter");
+  });
+} finally {
+  cut.proc.kill("SIGTERM");
+}
+
+await check("every decision is on the audit chain", async () => {
+  for (const name of ["plain", "cut"]) {
+    const out = execFileSync(warden, ["serve", "audit", "verify", "--store", `${work}/${name}.db`], { encoding: "utf8" });
+    assert.match(out, /^ok: [1-9][0-9]* records/);
+  }
+});
+
+console.log(failures === 0 ? "all checks passed" : `${failures} check(s) failed`);
+process.exit(failures === 0 ? 0 : 1);
