@@ -1,6 +1,7 @@
 // warden serve: the OpenAI-compatible gateway with its safeguards (gateway, guard, store), and
 // its keys and audit commands:
-//   warden serve [MODEL] [--safeguards FILE] [--port 8080] [--host 127.0.0.1] [--store serve.db]
+//   warden serve [MODEL | --upstream URL --api-model NAME] [--safeguards FILE] [--port 8080]
+//                [--host 127.0.0.1] [--store serve.db]
 //   warden serve keys add NAME [--rate N] | keys list | keys revoke ID      (--store)
 //   warden serve audit verify | audit export                               (--store)
 //   warden serve replay MODEL --safeguards FILE                            (--store)
@@ -34,6 +35,7 @@ struct ServeArgs {
   std::string zoo = "zoo";
   std::string assessment = "assessment";
   std::string port_file;
+  guard::UpstreamOptions upstream;
 };
 
 std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false) {
@@ -72,22 +74,34 @@ void RunServe(ServeArgs a) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   guard::Safeguards sg;
-  if (a.model.model.empty()) {
+  std::shared_ptr<const engine::LanguageModel> model;
+  if (!a.upstream.base_url.empty()) {  // black-box mode: text safeguards only
+    if (!a.model.model.empty()) throw Error(Status::InvalidArgument("give a MODEL or --upstream, not both"));
+    if (!a.safeguards.empty()) sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
+    if (a.name.empty()) a.name = a.upstream.model;
+  } else if (a.model.model.empty()) {
     sg = DefaultSafeguards(a);
     if (!a.safeguards.empty()) sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
   } else {
     sg = a.safeguards.empty() ? guard::Safeguards{} : guard::LoadSafeguards(a.safeguards).ValueOrThrow();
   }
-  if (a.name.empty()) a.name = std::filesystem::path(a.model.model).filename().string();
-  std::shared_ptr<const engine::LanguageModel> model(a.model.Load());
   auto store = OpenStore(a.store, sg.hash_only);
-  auto guard = guard::Guard::Create(model, a.name, sg, store.get()).ValueOrThrow();
+  std::unique_ptr<guard::Guard> guard;
+  if (!a.upstream.base_url.empty()) {
+    guard = guard::Guard::CreateUpstream(a.upstream, a.name, sg, store.get()).ValueOrThrow();
+  } else {
+    if (a.name.empty()) a.name = std::filesystem::path(a.model.model).filename().string();
+    model = std::shared_ptr<const engine::LanguageModel>(a.model.Load());
+    guard = guard::Guard::Create(model, a.name, sg, store.get()).ValueOrThrow();
+  }
   gateway::ServerOptions so;
   so.host = a.host;
   so.port = a.port;
   auto server = gateway::Server::Create(guard.get(), store.get(), so).ValueOrThrow();
   server->Start().ThrowIfError();
-  std::cerr << "warden serve: " << a.name << " (sha256 " << guard->model_sha256().substr(0, 12) << ") on http://"
+  std::cerr << "warden serve: " << a.name
+            << (model ? " (sha256 " + guard->model_sha256().substr(0, 12) + ")" : " (black box: " + a.upstream.base_url + ")")
+            << " on http://"
             << a.host << ":" << server->port() << "  safeguards: " << guard->Counters().size() << " ("
             << (sg.path.empty() ? "none" : sg.path) << "), store " << a.store << "\n";
   if (!a.port_file.empty()) WriteFileAtomic(a.port_file, std::to_string(server->port()) + "\n").ThrowIfError();
@@ -116,6 +130,9 @@ void RegisterServe(CLI::App& app) {
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once listening");
   cmd->add_option("--store", args->store, "SQLite store of decisions and keys (default serve.db)");
   cmd->add_option("--name", args->name, "The model's name in the API (default: the model directory's name)");
+  cmd->add_option("--upstream", args->upstream.base_url, "Black-box mode: guard this OpenAI-compatible server instead of a MODEL");
+  cmd->add_option("--api-model", args->upstream.model, "The upstream's model name (black-box mode)");
+  cmd->add_option("--upstream-key", args->upstream.api_key, "API key for the upstream (black-box mode)");
   cmd->add_option("--zoo", args->zoo, "Zoo directory for the default model (default zoo)");
   cmd->add_option("--assessment", args->assessment, "Assessment directory with the default monitor (default assessment)");
   cmd->require_subcommand(0, 1);

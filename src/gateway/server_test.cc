@@ -217,3 +217,69 @@ TEST_F(ServerTest, ModelsHealthAndMetricsAnswer) {
 
 }  // namespace
 }  // namespace warden::gateway
+
+namespace warden::gateway {
+namespace {
+
+// Black-box mode: a second server guards the first over HTTP, with text safeguards only.
+TEST_F(ServerTest, InFrontOfAnUpstreamServerTheTextSafeguardsCutItsStream) {
+  Start("holdback: 1");
+  auto direct = Chat(Body(false, 10));
+  ASSERT_TRUE(direct);
+  const std::string text = Json::parse(direct->body)["choices"][0]["message"]["content"];
+  ASSERT_GE(text.size(), 2u);
+
+  auto front_store = store::Store::Open(dir_ + "/front.db").value();
+  guard::UpstreamOptions up;
+  up.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
+  up.model = "tiny";
+  auto allow = guard::ParseSafeguards("holdback: 2", "front.yaml", dir_);
+  auto front = guard::Guard::CreateUpstream(up, "tiny", *allow, front_store.get());
+  ASSERT_TRUE(front.ok()) << front.status().ToString();
+  ServerOptions o;
+  o.port = 0;
+  auto front_server = Server::Create(front->get(), front_store.get(), o).value();
+  ASSERT_TRUE(front_server->Start().ok());
+  httplib::Client c("127.0.0.1", front_server->port());
+  auto through = c.Post("/v1/chat/completions", Body(false, 10).dump(), "application/json");
+  ASSERT_TRUE(through);
+  ASSERT_EQ(through->status, 200) << through->body;
+  EXPECT_EQ(Json::parse(through->body)["choices"][0]["message"]["content"], text);
+  auto streamed = c.Post("/v1/chat/completions", Body(true, 10).dump(), "application/json");
+  ASSERT_TRUE(streamed);
+  std::string joined;
+  for (const Json& e : Events(streamed->body)) {
+    if (e.is_object() && !e["choices"].empty()) joined += e["choices"][0]["delta"].value("content", "");
+  }
+  EXPECT_EQ(joined, text);
+  front_server.reset();
+  front->reset();
+
+  // The same upstream behind a front whose output regex matches the answer's first letter or
+  // digit after its first byte: the cut lands inside the answer.
+  size_t at = 1;
+  while (at < text.size() && !std::isalnum(static_cast<unsigned char>(text[at]))) ++at;
+  ASSERT_LT(at, text.size()) << "this random model's answer has no letter to cut at: " << text;
+  const std::string pattern(1, text[at]);
+  auto cut = guard::ParseSafeguards("holdback: 0\noutput: [{name: second, regex: [\"" + pattern + "\"]}]", "cut.yaml", dir_);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  auto front2 = guard::Guard::CreateUpstream(up, "tiny", *cut, front_store.get());
+  ASSERT_TRUE(front2.ok());
+  auto server2 = Server::Create(front2->get(), front_store.get(), o).value();
+  ASSERT_TRUE(server2->Start().ok());
+  httplib::Client c2("127.0.0.1", server2->port());
+  auto cut_res = c2.Post("/v1/chat/completions", Body(false, 10).dump(), "application/json");
+  ASSERT_TRUE(cut_res);
+  Json j = Json::parse(cut_res->body);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "content_filter");
+  EXPECT_EQ(text.rfind(j["choices"][0]["message"]["content"].get<std::string>(), 0), 0u);
+  EXPECT_LT(j["choices"][0]["message"]["content"].get<std::string>().size(), text.size());
+
+  auto probe_in_front = guard::ParseSafeguards("input: [{name: p, probe: x.safetensors}]", "p.yaml", dir_);
+  auto refused = guard::Guard::CreateUpstream(up, "tiny", *probe_in_front, nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("only regex safeguards apply"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warden::gateway

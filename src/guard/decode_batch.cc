@@ -9,28 +9,6 @@
 #include "warden/interp/monitored_generation.h"
 
 namespace warden::guard {
-namespace {
-
-struct Row {
-  Job* job = nullptr;
-  std::unique_ptr<ReleaseBuffer> release;
-  std::string raw;                 // generated text so far (what output regexes read)
-  int32_t prev = 0;                // previous token, for the tokenizer's byte rendering
-  std::string finish;              // "stop" | "length" once the row ended by itself here
-  // The decision, once taken: "block" (input), "cut" (output), "error" (a safeguard failed).
-  std::string action, stage, decided_by;
-  int64_t cut_token = -1;
-  nlohmann::json input = nlohmann::json::object(), output = nlohmann::json::object();
-  bool decided() const { return !action.empty(); }
-};
-
-StreamEvent Event(StreamEvent::Kind kind) {
-  StreamEvent e;
-  e.kind = kind;
-  return e;
-}
-
-}  // namespace
 
 void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
   const int64_t B = static_cast<int64_t>(jobs.size());
@@ -46,19 +24,6 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
     prompts.push_back(jobs[b].ids);
     longest_limit = std::max(longest_limit, jobs[b].limit);
   }
-  auto decide = [&](Row& r, const std::string& action, const std::string& stage, const std::string& by, int64_t token) {
-    if (r.decided()) return;
-    r.action = action, r.stage = stage, r.decided_by = by, r.cut_token = token;
-    r.release->Cut(token);
-  };
-  auto push_release = [&](Row& r) {
-    std::string delta = r.release->Take();
-    if (!delta.empty()) {
-      StreamEvent e = Event(StreamEvent::Kind::kDelta);
-      e.text = std::move(delta);
-      r.job->out->Push(std::move(e));
-    }
-  };
 
   std::vector<bool> step_counted;  // output probes' time is per step for the whole batch
   interp::MonitoredCallbacks cb;
@@ -80,13 +45,14 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
       }
       if (nan || slow) {
         r.input[s.spec.name]["error"] = nan ? "score is not finite" : "over its time budget";
-        decide(r, "error", "input", s.spec.name, -1);
+        r.Decide("error", "input", s.spec.name, -1);
       } else if (fired) {
-        decide(r, "block", "input", s.spec.name, -1);
+        r.Decide("block", "input", s.spec.name, -1);
       }
     }
     if (r.decided()) return false;
-    StreamEvent e = Event(StreamEvent::Kind::kAdmitted);
+    StreamEvent e;
+    e.kind = StreamEvent::Kind::kAdmitted;
     e.queue_seconds = std::chrono::duration<double>(start - r.job->submitted).count();
     r.job->out->Push(std::move(e));
     return true;
@@ -115,16 +81,16 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
       o["seconds"] = o["seconds"].get<double>() + seconds[k];
       if (nan || slow) {
         o["error"] = (nan ? "score is not finite at token " : "over its time budget at token ") + std::to_string(index);
-        decide(r, "error", "output", s.spec.name, index);
+        r.Decide("error", "output", s.spec.name, index);
       } else if (fired) {
         o["fired_at"] = index, o["score"] = scores[k];
-        decide(r, "cut", "output", s.spec.name, index);
+        r.Decide("cut", "output", s.spec.name, index);
       }
       if (r.decided()) break;
     }
     if (r.decided()) return false;
     r.release->Scored(index + 1);
-    push_release(r);
+    r.PushRelease();
     return true;
   };
   cb.on_token = [&](int64_t b, int32_t token, float) {
@@ -139,37 +105,14 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
     r.prev = token;
     r.raw += bytes;
     const bool stop = r.release->Add(bytes);
-    for (size_t i = 0; i < output.size(); ++i) {
-      const Safeguard& s = output[i];
-      if (s.pack) continue;
-      const RegexVerdict v = RunRegex(s, r.raw);
-      const bool slow = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
-      nlohmann::json& o = r.output[s.spec.name];
-      if (o.is_null()) o = {{"fired", false}, {"seconds", 0.0}};
-      o["seconds"] = o["seconds"].get<double>() + v.seconds;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        SafeguardCounters& c = Counter("output", i);
-        ++c.calls, c.seconds += v.seconds;  // decisions are counted once per request, at the end
-      }
-      if (!v.error.empty() || slow) {
-        o["error"] = (v.error.empty() ? std::string("over its time budget") : v.error) + " at token " + std::to_string(index);
-        decide(r, "error", "output", s.spec.name, index);
-        return false;
-      }
-      if (v.fired) {
-        o["fired"] = true, o["fired_at"] = index;
-        decide(r, "cut", "output", s.spec.name, index);
-        return false;
-      }
-    }
+    if (CheckOutputText(r, index)) return false;
     if (stop) {
       r.finish = "stop";
       return false;
     }
     if (output_packs.empty()) {  // read by every output safeguard already
       r.release->Scored(index + 1);
-      push_release(r);
+      r.PushRelease();
     }
     return true;
   };
@@ -196,15 +139,16 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
       rec.released_tokens = r.release->released_tokens();
       Status st = Record(job, rec);
       job.out->Push([&] {
-        StreamEvent e = Event(StreamEvent::Kind::kError);
+        StreamEvent e;
+        e.kind = StreamEvent::Kind::kError;
         e.error = st.ok() ? gens.status() : st;
         return e;
       }());
       continue;
     }
     const engine::Generation& g = (*gens)[b];
-    Usage usage;
-    usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
+    r.usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
+    r.usage.completion_tokens = std::min<int64_t>(static_cast<int64_t>(g.tokens.size()), job.limit);
     if (!r.decided()) {
       // The row ended by itself. Its content: every token the rule counted, less an EOS, or the
       // unread last token when the context ran out.
@@ -213,51 +157,7 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
       if (r.finish.empty()) r.finish = g.finish_reason == "context" ? "length" : "stop";
       r.release->Finish(content);
     }
-    usage.completion_tokens = std::min<int64_t>(static_cast<int64_t>(g.tokens.size()), job.limit);
-    const std::string tail = r.decided() ? "" : r.release->Take();
-    if (!(r.decided() && r.stage == "input")) {  // the output stage saw this row
-      std::lock_guard<std::mutex> lock(mu);
-      for (size_t k = 0; k < output.size(); ++k) {
-        SafeguardCounters& c = Counter("output", k);
-        if (r.decided() && r.decided_by == output[k].spec.name) {
-          (r.action == "cut" ? c.fired : c.errors) += 1;
-        } else {
-          c.passed += 1;
-        }
-      }
-    }
-    store::DecisionRecord rec;
-    rec.action = r.decided() ? r.action : "allow";
-    rec.stage = r.stage;
-    rec.monitor = r.decided_by;
-    rec.cut_token = r.cut_token;
-    rec.released_tokens = r.release->released_tokens();
-    rec.response = r.release->released_text();
-    rec.scores_json = nlohmann::json({{"input", r.input}, {"output", r.output}}).dump();
-    Status st = Record(job, rec);
-    if (!st.ok()) {  // fail closed: nothing more leaves without its record
-      StreamEvent e = Event(StreamEvent::Kind::kError);
-      e.error = st;
-      job.out->Push(std::move(e));
-      continue;
-    }
-    if (r.decided() && r.stage == "input") {
-      StreamEvent e = Event(StreamEvent::Kind::kBlocked);
-      e.safeguard = r.decided_by;
-      e.usage = usage;
-      job.out->Push(std::move(e));
-      continue;
-    }
-    if (!tail.empty()) {
-      StreamEvent e = Event(StreamEvent::Kind::kDelta);
-      e.text = tail;
-      job.out->Push(std::move(e));
-    }
-    StreamEvent done = Event(StreamEvent::Kind::kDone);
-    done.finish_reason = r.decided() ? "content_filter" : r.finish;
-    done.safeguard = r.decided_by;
-    done.usage = usage;
-    job.out->Push(std::move(done));
+    Finish(r);
   }
 }
 

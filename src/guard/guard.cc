@@ -56,23 +56,11 @@ Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
   return store->Append(&r);
 }
 
-Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::LanguageModel> model, std::string model_name,
-                                             Safeguards safeguards, store::Store* store) {
-  if (model == nullptr || model->tokenizer() == nullptr) {
-    return Status::InvalidArgument("warden serve needs a model with a tokenizer");
-  }
-  std::unique_ptr<Guard> g(new Guard());
-  g->model_name_ = std::move(model_name);
-  WARDEN_ASSIGN_OR_RETURN(g->model_sha256_, model->WeightsSha256());
-  g->impl_ = std::make_unique<Impl>();
-  Impl& im = *g->impl_;
-  im.model = model;
-  im.store = store;
-  im.holdback = safeguards.holdback;
-  im.model_name = g->model_name_;
-  im.model_sha256 = g->model_sha256_;
-  im.safeguards_sha256 = safeguards.sha256;
-  WARDEN_ASSIGN_OR_RETURN(im.format, engine::ResolveChatFormat("auto", *model->tokenizer()));
+namespace {
+
+// The safeguards of either mode, loaded; `model` null in black-box mode (then a probe is an error).
+Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const engine::LanguageModel* model,
+                          const std::string& model_sha256) {
   const std::string src = safeguards.path.empty() ? std::string("safeguards") : safeguards.path;
   for (const auto* stage : {&safeguards.input, &safeguards.output}) {
     const bool is_input = stage == &safeguards.input;
@@ -81,9 +69,18 @@ Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::Langu
       s.spec = spec;
       s.stage = is_input ? "input" : "output";
       if (!spec.probe.empty()) {
-        Result<interp::MonitorPack> pack = interp::ReadMonitorPack(spec.probe, g->model_sha256_);
+        if (model == nullptr) {
+          return Status::InvalidArgument(src + ": " + spec.where + ".probe: a probe reads the model's activations; "
+                                         "in front of an upstream server (black-box) only regex safeguards apply");
+        }
+        Result<interp::MonitorPack> pack = interp::ReadMonitorPack(spec.probe, model_sha256);
         if (!pack.ok()) return pack.status().WithContext(src + ": " + spec.where + ".probe");
         s.pack = std::move(pack).value();
+        if (!spec.position.empty()) {
+          Result<interp::PositionRule> rule = interp::PositionRuleFromName(spec.position);
+          if (!rule.ok()) return rule.status().WithContext(src + ": " + spec.where + ".position");
+          s.pack->position = *rule;
+        }
         s.threshold = spec.has_threshold ? spec.threshold : s.pack->threshold;
       } else {
         for (std::string p : spec.regex) {
@@ -101,11 +98,55 @@ Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::Langu
   for (size_t i = 0; i < im.output.size(); ++i) {
     if (im.output[i].pack) im.output_packs.push_back(&*im.output[i].pack), im.output_pack_of.push_back(i);
   }
-  if (Status s = interp::CheckMonitorPacks(*model, im.input_packs, im.output_packs); !s.ok()) {
-    return s.WithContext(src);
+  if (model != nullptr) {
+    if (Status s = interp::CheckMonitorPacks(*model, im.input_packs, im.output_packs); !s.ok()) return s.WithContext(src);
   }
   for (const Safeguard& s : im.input) im.counters.push_back({s.spec.name, "input", s.kind(), 0, 0, 0, 0, 0});
   for (const Safeguard& s : im.output) im.counters.push_back({s.spec.name, "output", s.kind(), 0, 0, 0, 0, 0});
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::LanguageModel> model, std::string model_name,
+                                             Safeguards safeguards, store::Store* store) {
+  if (model == nullptr || model->tokenizer() == nullptr) {
+    return Status::InvalidArgument("warden serve needs a model with a tokenizer");
+  }
+  std::unique_ptr<Guard> g(new Guard());
+  g->model_name_ = std::move(model_name);
+  WARDEN_ASSIGN_OR_RETURN(g->model_sha256_, model->WeightsSha256());
+  g->impl_ = std::make_unique<Impl>();
+  Impl& im = *g->impl_;
+  im.model = model;
+  im.store = store;
+  im.holdback = safeguards.holdback;
+  im.model_name = g->model_name_;
+  im.model_sha256 = g->model_sha256_;
+  im.safeguards_sha256 = safeguards.sha256;
+  WARDEN_ASSIGN_OR_RETURN(im.format, engine::ResolveChatFormat("auto", *model->tokenizer()));
+  WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(im, safeguards, model.get(), g->model_sha256_));
+  g->safeguards_ = std::move(safeguards);
+  g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
+  return g;
+}
+
+Result<std::unique_ptr<Guard>> Guard::CreateUpstream(const UpstreamOptions& upstream, std::string model_name,
+                                                     Safeguards safeguards, store::Store* store) {
+  if (upstream.base_url.rfind("http://", 0) != 0 && upstream.base_url.rfind("https://", 0) != 0) {
+    return Status::InvalidArgument("--upstream '" + upstream.base_url + "': expected http://host[:port]");
+  }
+  if (upstream.model.empty()) return Status::InvalidArgument("black-box mode needs the upstream's model name (--api-model)");
+  std::unique_ptr<Guard> g(new Guard());
+  g->model_name_ = std::move(model_name);
+  g->impl_ = std::make_unique<Impl>();
+  Impl& im = *g->impl_;
+  im.upstream = upstream;
+  im.store = store;
+  im.holdback = safeguards.holdback;
+  im.model_name = g->model_name_;
+  im.safeguards_sha256 = safeguards.sha256;
+  WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(im, safeguards, nullptr, ""));
   g->safeguards_ = std::move(safeguards);
   g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
   return g;
@@ -119,6 +160,8 @@ Guard::~Guard() {
   }
   impl_->cv.notify_all();
   if (worker_.joinable()) worker_.join();
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->active_upstream == 0; });
 }
 
 std::vector<SafeguardCounters> Guard::Counters() const {
@@ -148,13 +191,23 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
   Job job;
   job.out = out;
   job.submitted = Clock::now();
-  const engine::Tokenizer& tok = *im.model->tokenizer();
   std::string visible;  // what the input text classifiers read: every message's content
-  if (request.raw) {
+  if (im.upstream) {
+    if (request.raw) {
+      out->Push(ErrorEvent(Status::Unsupported("black-box mode serves chat completions only")));
+      return out;
+    }
+    nlohmann::json messages = nlohmann::json::array();
+    for (const engine::ChatMessage& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+    job.rendered = messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    job.ids = {0};  // no tokenizer: the upstream counts tokens
+  } else if (request.raw) {
+    const engine::Tokenizer& tok = *im.model->tokenizer();
     job.rendered = request.prompt;
     job.ids = tok.Encode(request.prompt, {});
     visible = request.prompt;
   } else if (im.format) {
+    const engine::Tokenizer& tok = *im.model->tokenizer();
     Result<std::string> text = engine::RenderChat(*im.format, request.messages, true);
     Result<std::vector<int32_t>> ids = engine::EncodeChat(*im.format, request.messages, true, tok);
     if (!text.ok() || !ids.ok()) {
@@ -164,6 +217,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     job.rendered = *text, job.ids = *ids;
     job.stops.push_back(engine::ChatTurnEnd(*im.format));
   } else {
+    const engine::Tokenizer& tok = *im.model->tokenizer();
     for (const engine::ChatMessage& m : request.messages) job.rendered += (job.rendered.empty() ? "" : "\n\n") + m.content;
     job.rendered += "\n";
     job.ids = tok.Encode(job.rendered, {});
@@ -175,7 +229,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     out->Push(ErrorEvent(Status::InvalidArgument("the prompt is empty")));
     return out;
   }
-  const int64_t ctx = im.model->config().n_ctx;
+  const int64_t ctx = im.model ? im.model->config().n_ctx : INT64_MAX;
   if (static_cast<int64_t>(job.ids.size()) >= ctx) {
     out->Push(ErrorEvent(Status::InvalidArgument("the prompt is " + std::to_string(job.ids.size()) +
                                                  " tokens; the model's context is " + std::to_string(ctx))));
@@ -253,7 +307,24 @@ void Guard::Worker() {
         }
       }
     }
-    im.RunBatch(batch);
+    if (!im.upstream) {
+      im.RunBatch(batch);
+      continue;
+    }
+    for (Job& job : batch) {  // forwarded one by one, concurrently: the upstream batches
+      {
+        std::lock_guard<std::mutex> lock(im.mu);
+        ++im.active_upstream;
+      }
+      std::thread([&im, j = std::move(job)]() mutable {
+        im.RunUpstream(j);
+        {
+          std::lock_guard<std::mutex> lock(im.mu);
+          --im.active_upstream;
+        }
+        im.cv.notify_all();
+      }).detach();
+    }
   }
 }
 

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "warden/guard/guard.h"
+#include "warden/guard/release.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/monitored_generation.h"
 
@@ -45,8 +47,29 @@ struct Job {
   Clock::time_point submitted;
 };
 
+// One request in flight, from admission to its decision: what was released, what decided.
+struct Row {
+  Job* job = nullptr;
+  std::unique_ptr<ReleaseBuffer> release;
+  std::string raw;                 // generated text so far (what output regexes read)
+  int32_t prev = 0;                // previous token, for the tokenizer's byte rendering
+  std::string finish;              // "stop" | "length" once the row ended by itself
+  // The decision, once taken: "block" (input), "cut" (output), "error" (a safeguard failed).
+  std::string action, stage, decided_by;
+  int64_t cut_token = -1;
+  nlohmann::json input = nlohmann::json::object(), output = nlohmann::json::object();
+  Usage usage;
+  bool decided() const { return !action.empty(); }
+  // Takes the decision (the first one stands) and withholds everything not yet released.
+  void Decide(const std::string& a, const std::string& st, const std::string& by, int64_t token);
+  // Pushes what the release rule lets go now.
+  void PushRelease();
+};
+
 struct Guard::Impl {
-  std::shared_ptr<const engine::LanguageModel> model;
+  std::shared_ptr<const engine::LanguageModel> model;  // null in black-box mode
+  std::optional<UpstreamOptions> upstream;
+  int active_upstream = 0;  // requests being forwarded (under mu); the destructor waits for 0
   std::optional<engine::ChatFormat> format;
   store::Store* store = nullptr;
   int64_t holdback = 8;
@@ -64,7 +87,14 @@ struct Guard::Impl {
   SafeguardCounters& Counter(const std::string& stage, size_t i) { return counters[stage == "input" ? i : input.size() + i]; }
   // Commits a decision record (filling the model, safeguards hash and the request's identity).
   Status Record(const Job& job, store::DecisionRecord r);
+  // The output regex classifiers on the text generated so far (token `index` just added): the
+  // first that fires or fails decides the row. Returns whether the row was decided.
+  bool CheckOutputText(Row& r, int64_t index);
+  // The end of a row that ran: output counters, the record committed, then the final events.
+  // An undecided row must have had ReleaseBuffer::Finish called.
+  void Finish(Row& r);
   void RunBatch(std::vector<Job>& jobs);
+  void RunUpstream(Job& job);
 };
 
 }  // namespace warden::guard

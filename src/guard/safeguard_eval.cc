@@ -38,7 +38,8 @@ Result<SafeguardEvalResult> EvaluateSafeguards(Guard& guard, Guard& bare, const 
   for (const evals::Sample& s : data.samples) {
     GuardRequest r;
     r.request_id = "eval-" + s.id;
-    r.messages = {{"user", o.prefix.empty() ? s.input : o.prefix + " " + s.input}};
+    if (!o.system.empty()) r.messages.push_back({"system", o.system});
+    r.messages.push_back({"user", o.prefix.empty() ? s.input : o.prefix + " " + s.input});
     r.max_tokens = o.max_tokens;
     r.temperature = 0;
     guarded.push_back(guard.Submit(r));

@@ -55,7 +55,7 @@ struct Parser {
   }
 
   Status Spec(const YAML::Node& n, const std::string& where, SafeguardSpec* s) const {
-    WARDEN_RETURN_IF_ERROR(Keys(n, where, {"name", "probe", "regex", "threshold", "budget_ms"}));
+    WARDEN_RETURN_IF_ERROR(Keys(n, where, {"name", "probe", "regex", "threshold", "budget_ms", "position"}));
     s->where = where;
     if (!n["name"] || !n["name"].IsScalar() || n["name"].Scalar().empty()) return Bad(where + ".name", "missing");
     s->name = n["name"].Scalar();
@@ -88,6 +88,13 @@ struct Parser {
       s->has_threshold = true;
     }
     if (n["budget_ms"]) WARDEN_RETURN_IF_ERROR(Number(n["budget_ms"], where + ".budget_ms", 0, 600000, &s->budget_ms));
+    if (n["position"]) {
+      if (!probe) return Bad(where + ".position", "only a probe reads a position");
+      s->position = n["position"].IsScalar() ? n["position"].Scalar() : "";
+      if (s->position != "last-prompt" && s->position != "last" && s->position != "response-mean") {
+        return Bad(where + ".position", "expected last-prompt, last or response-mean");
+      }
+    }
     return Status::Ok();
   }
 

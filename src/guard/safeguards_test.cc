@@ -12,7 +12,7 @@ input:
   - {name: harm-request, probe: packs/harm.safetensors, threshold: 1.5, budget_ms: 20}
   - {name: deny, regex: ["(?i)nerve agent", "sarin"]}
 output:
-  - {name: harm-output, probe: /abs/out.safetensors}
+  - {name: harm-output, probe: /abs/out.safetensors, position: last}
 store: {hash_only: true}
 limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_minute: 30, max_batch: 4}
 )";
@@ -26,6 +26,7 @@ limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_min
   EXPECT_DOUBLE_EQ(g->input[0].budget_ms, 20);
   EXPECT_EQ(g->input[1].regex.size(), 2u);
   EXPECT_EQ(g->output[0].probe, "/abs/out.safetensors");
+  EXPECT_EQ(g->output[0].position, "last");
   EXPECT_TRUE(g->hash_only);
   EXPECT_EQ(g->limits.max_tokens, 64);
   EXPECT_EQ(g->limits.requests_per_minute, 30);
@@ -72,6 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"output: [{name: x, probe: a}, {name: x, probe: b}]", "output[1].name: 'x' is used twice"},
                       BadCase{"output: [{name: x, probe: a, colour: red}]", "output[0].colour: unknown field"},
                       BadCase{"limits: {max_tokens: 0}", "limits.max_tokens: must be in"},
+                      BadCase{"output: [{name: x, probe: a, position: first}]", "output[0].position: expected last-prompt"},
+                      BadCase{"output: [{name: x, regex: [a], position: last}]", "output[0].position: only a probe"},
                       BadCase{"store: {hash_only: perhaps}", "store.hash_only: expected true or false"},
                       BadCase{"input: [{name: x, probe: a}", "line "}));
 

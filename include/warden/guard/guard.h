@@ -13,6 +13,9 @@
 // that blew its complexity limit) or runs past its time budget decides like a firing one: fail
 // closed, recorded with action "error".
 //
+// Black-box mode (CreateUpstream): each request is forwarded as it comes, streamed, with the
+// text safeguards and holdback applied to the upstream's chunks; /v1/completions is refused.
+//
 // Batching: requests queued while a batch runs form the next batch (up to limits.max_batch,
 // those with the same sampling settings together). A request joins at the next batch, not at the
 // next step: continuous batching needs a step-wise engine API (issue 22).
@@ -79,6 +82,16 @@ class Stream {
   std::deque<StreamEvent> events_;
 };
 
+// Black-box mode: the guard in front of any OpenAI-compatible chat-completions server. Only text
+// safeguards apply (a probe needs the weights); the upstream's stream is read chunk by chunk and
+// each chunk counts as one token for holdback and cut indices.
+struct UpstreamOptions {
+  std::string base_url;        // "http://127.0.0.1:8000" (/v1/chat/completions is appended)
+  std::string model;           // the upstream's model name
+  std::string api_key;         // sent as a bearer token when not empty
+  double timeout_seconds = 300;
+};
+
 // Counters of one safeguard since start-up (for /metrics).
 struct SafeguardCounters {
   std::string name, stage, kind;  // stage "input" | "output"; kind "probe" | "regex"
@@ -94,6 +107,9 @@ class Guard {
   static Result<std::unique_ptr<Guard>> Create(std::shared_ptr<const engine::LanguageModel> model,
                                                std::string model_name, Safeguards safeguards,
                                                store::Store* store);
+  // Black-box mode (see UpstreamOptions): a safeguards file with a probe is an error.
+  static Result<std::unique_ptr<Guard>> CreateUpstream(const UpstreamOptions& upstream, std::string model_name,
+                                                       Safeguards safeguards, store::Store* store);
   ~Guard();  // finishes the queued requests, then stops the worker
 
   std::shared_ptr<Stream> Submit(GuardRequest request);

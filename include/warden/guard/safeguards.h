@@ -14,6 +14,8 @@
 //   output:
 //     - name: harm-output
 //       probe: monitor-output.safetensors   # reads `last` or `response-mean`, per token
+//       position: last           # optional: read the pack at another position rule than it
+//                                # was trained at (e.g. a last-prompt request monitor per token)
 //   store: {hash_only: false}
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0}
 //
@@ -36,6 +38,7 @@ struct SafeguardSpec {
   bool has_threshold = false;
   double threshold = 0;
   double budget_ms = 0;              // 0: no budget
+  std::string position;              // "" (the pack's) | "last-prompt" | "last" | "response-mean"
   std::string where;                 // "input[0]": for messages
 };
 

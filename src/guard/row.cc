@@ -1,0 +1,105 @@
+// What every path through the guard shares once a request runs (internal.h): releasing text,
+// the output text classifiers, and the end of a row: counters, record, final events.
+#include "guard/internal.h"
+
+namespace warden::guard {
+namespace {
+
+StreamEvent Event(StreamEvent::Kind kind) {
+  StreamEvent e;
+  e.kind = kind;
+  return e;
+}
+
+}  // namespace
+
+void Row::Decide(const std::string& a, const std::string& st, const std::string& by, int64_t token) {
+  if (decided()) return;
+  action = a, stage = st, decided_by = by, cut_token = token;
+  release->Cut(token);
+}
+
+void Row::PushRelease() {
+  std::string delta = release->Take();
+  if (delta.empty()) return;
+  StreamEvent e = Event(StreamEvent::Kind::kDelta);
+  e.text = std::move(delta);
+  job->out->Push(std::move(e));
+}
+
+bool Guard::Impl::CheckOutputText(Row& r, int64_t index) {
+  for (size_t i = 0; i < output.size(); ++i) {
+    const Safeguard& s = output[i];
+    if (s.pack) continue;
+    const RegexVerdict v = RunRegex(s, r.raw);
+    const bool slow = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
+    nlohmann::json& o = r.output[s.spec.name];
+    if (o.is_null()) o = {{"fired", false}, {"seconds", 0.0}};
+    o["seconds"] = o["seconds"].get<double>() + v.seconds;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      SafeguardCounters& c = Counter("output", i);
+      ++c.calls, c.seconds += v.seconds;  // decisions are counted once per request, in Finish
+    }
+    if (!v.error.empty() || slow) {
+      o["error"] = (v.error.empty() ? std::string("over its time budget") : v.error) + " at token " + std::to_string(index);
+      r.Decide("error", "output", s.spec.name, index);
+      return true;
+    }
+    if (v.fired) {
+      o["fired"] = true, o["fired_at"] = index;
+      r.Decide("cut", "output", s.spec.name, index);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Guard::Impl::Finish(Row& r) {
+  Job& job = *r.job;
+  const std::string tail = r.decided() ? "" : r.release->Take();
+  if (!(r.decided() && r.stage == "input")) {  // the output stage saw this row
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t k = 0; k < output.size(); ++k) {
+      SafeguardCounters& c = Counter("output", k);
+      if (r.decided() && r.decided_by == output[k].spec.name) {
+        (r.action == "cut" ? c.fired : c.errors) += 1;
+      } else {
+        c.passed += 1;
+      }
+    }
+  }
+  store::DecisionRecord rec;
+  rec.action = r.decided() ? r.action : "allow";
+  rec.stage = r.stage;
+  rec.monitor = r.decided_by;
+  rec.cut_token = r.cut_token;
+  rec.released_tokens = r.release->released_tokens();
+  rec.response = r.release->released_text();  // the tail included: Take() counted it as released
+  rec.scores_json = nlohmann::json({{"input", r.input}, {"output", r.output}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (Status st = Record(job, rec); !st.ok()) {  // fail closed: nothing more leaves without its record
+    StreamEvent e = Event(StreamEvent::Kind::kError);
+    e.error = st;
+    job.out->Push(std::move(e));
+    return;
+  }
+  if (r.decided() && r.stage == "input") {
+    StreamEvent e = Event(StreamEvent::Kind::kBlocked);
+    e.safeguard = r.decided_by;
+    e.usage = r.usage;
+    job.out->Push(std::move(e));
+    return;
+  }
+  if (!tail.empty()) {
+    StreamEvent e = Event(StreamEvent::Kind::kDelta);
+    e.text = tail;
+    job.out->Push(std::move(e));
+  }
+  StreamEvent done = Event(StreamEvent::Kind::kDone);
+  done.finish_reason = r.decided() ? "content_filter" : r.finish;
+  done.safeguard = r.decided_by;
+  done.usage = r.usage;
+  job.out->Push(std::move(done));
+}
+
+}  // namespace warden::guard
