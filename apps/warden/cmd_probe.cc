@@ -2,6 +2,7 @@
 //   train    a layer sweep on validation data, a linear probe on the best hook, its threshold
 //            calibrated to a false-positive rate, test metrics, and a monitor pack
 //   eval     a monitor pack on new labelled data (refuses a pack built on another model)
+//   train-text  the same on the requests' words: a text monitor, bound to no model
 //   overlap  which samples of a dataset a pack was built from (exit 1 if any)
 #include <cstdio>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "warden/base/json.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/monitor_training.h"
+#include "warden/interp/text_monitor.h"
 
 namespace warden::cli {
 namespace {
@@ -89,6 +91,44 @@ void RunProbeTrain(const ProbeArgs& a) {
   std::printf("monitor pack: %s\n", a.out.c_str());
 }
 
+struct TextArgs {
+  std::string data, out = "text-monitor.safetensors", name = "text";
+  double target_fpr = 0.01, validation = 0.2, l2 = 1e-3;
+  bool json = false;
+};
+
+// A text monitor: the same training on the requests' words (interp/text_monitor.h).
+void RunProbeTrainText(const TextArgs& a) {
+  auto data = LoadLabelledConversations(a.data).ValueOrThrow();
+  MonitorTrainOptions mo;
+  mo.probe.l2 = a.l2;
+  mo.target_fpr = a.target_fpr;
+  mo.validation = a.validation;
+  mo.name = a.name;
+  mo.calibration_data = a.data;
+  Result<MonitorTraining> trained = TrainTextMonitor(data, mo);
+  if (!trained.ok()) throw Error(Status::InvalidArgument(a.data + ": " + trained.status().message()));
+  const MonitorTraining& t = *trained;
+  WriteMonitorPack(t.pack, a.out).ThrowIfError();
+  Json out = {{"pack", a.out}, {"hook", t.pack.hook}, {"fit_rows", t.fit.size()}, {"validation_rows", t.validation.size()},
+              {"test_rows", t.test.size()}, {"threshold", t.pack.threshold}, {"target_fpr", a.target_fpr},
+              {"validation_fpr", t.pack.calibration_fpr}};
+  if (t.test_metrics) out["test"] = ToJson(*t.test_metrics);
+  for (const auto& [category, m] : t.test_by_category) out["test_by_category"][category] = ToJson(m);
+  if (a.json) {
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::printf("text monitor (bag of words): threshold %.4f at validation FPR %.3f\n", t.pack.threshold, t.pack.calibration_fpr);
+  for (const auto& [category, m] : t.test_by_category) {
+    if (m.auroc) {
+      std::printf("test %s: AUROC %.3f [%.3f, %.3f], recall %.3f at FPR %.3f (n=%zu)\n", category.c_str(), *m.auroc,
+                  m.auroc_ci.low, m.auroc_ci.high, m.recall, m.fpr, m.n);
+    }
+  }
+  std::printf("monitor pack: %s\n", a.out.c_str());
+}
+
 struct EvalArgs : CaptureArgs {
   std::string pack, split;
   bool json = false;
@@ -120,6 +160,18 @@ void RunProbeEval(const EvalArgs& a) {
 void RegisterProbe(CLI::App& app) {
   CLI::App* probe = app.add_subcommand("probe", "Train and evaluate linear probes (monitor packs)");
   probe->require_subcommand(1);
+  auto tx = std::make_shared<TextArgs>();
+  CLI::App* text = probe->add_subcommand("train-text", "A text monitor: the same training on the requests' words (no model)");
+  text->add_option("--data", tx->data, "Labelled conversations (JSONL: messages, label, split, category, cluster)")->required();
+  text->add_option("--target-fpr", tx->target_fpr, "False-positive rate the threshold is calibrated to (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  text->add_option("--validation", tx->validation, "Share of train clusters held for validation (default 0.2)")
+      ->check(CLI::Range(0.0, 1.0));
+  text->add_option("--l2", tx->l2, "L2 penalty (default 1e-3)")->check(NonNegative());
+  text->add_option("--name", tx->name, "What the monitor detects");
+  text->add_option("--out", tx->out, "Monitor pack file (default text-monitor.safetensors)");
+  text->add_flag("--json", tx->json, "Print the report as JSON");
+  text->callback([tx] { RunProbeTrainText(*tx); });
   auto p = std::make_shared<ProbeArgs>();
   CLI::App* train = probe->add_subcommand("train", "Layer sweep, probe, calibrated threshold, monitor pack");
   AddCaptureOptions(train, p.get());

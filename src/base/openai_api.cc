@@ -26,9 +26,9 @@ std::optional<ApiError> Number(const Json& b, const char* key, double lo, double
 std::optional<ApiError> PositiveInt(const Json& b, const char* key, std::optional<int64_t>* out) {
   if (!b.contains(key) || b[key].is_null()) return std::nullopt;
   if (!b[key].is_number_integer()) return Err(key, "expected an integer");
-  if (b[key].is_number_unsigned() ? b[key].get<uint64_t>() > (1ull << 31) : b[key].get<int64_t>() < 1) {
-    return Err(key, "must be a positive integer");
-  }
+  // nlohmann reads a non-negative integer as unsigned: bound it before converting.
+  if (b[key].is_number_unsigned() && b[key].get<uint64_t>() > (1ull << 31)) return Err(key, "is too large");
+  if (b[key].get<int64_t>() < 1) return Err(key, "must be a positive integer");
   *out = b[key].get<int64_t>();
   return std::nullopt;
 }

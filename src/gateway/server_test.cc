@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "guard/test_model.h"
+#include "warden/base/openai_api.h"
 
 namespace warden::gateway {
 namespace {
@@ -275,10 +276,35 @@ TEST_F(ServerTest, InFrontOfAnUpstreamServerTheTextSafeguardsCutItsStream) {
   EXPECT_EQ(text.rfind(j["choices"][0]["message"]["content"].get<std::string>(), 0), 0u);
   EXPECT_LT(j["choices"][0]["message"]["content"].get<std::string>().size(), text.size());
 
+  ASSERT_TRUE(interp::WriteMonitorPack(guard::testing::CoordinatePack(*model_, 0, interp::PositionRule::kLastPrompt, 0),
+                                       dir_ + "/x.safetensors")
+                  .ok());
   auto probe_in_front = guard::ParseSafeguards("input: [{name: p, probe: x.safetensors}]", "p.yaml", dir_);
   auto refused = guard::Guard::CreateUpstream(up, "tiny", *probe_in_front, nullptr);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("only regex safeguards apply"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("only text safeguards apply"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace warden::gateway
+
+namespace warden::gateway {
+namespace {
+
+// Found by fuzz/openai_request_fuzz: JSON's 0 is read as unsigned, and max_tokens 0 got through.
+TEST(OpenAiApi, MaxTokensMustBePositiveWhateverItsJsonIntegerKind) {
+  for (const char* v : {"0", "-3", "4294967296"}) {
+    openai::ChatCompletionRequest r;
+    auto e = openai::ParseChatCompletionRequest(
+        Json::parse(std::string(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":)") + v + "}"), &r);
+    ASSERT_TRUE(e.has_value()) << v;
+    EXPECT_EQ(e->param, "max_tokens");
+  }
+  openai::ChatCompletionRequest ok;
+  EXPECT_FALSE(openai::ParseChatCompletionRequest(
+                   Json::parse(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":1})"), &ok)
+                   .has_value());
+  EXPECT_EQ(ok.max_tokens, 1);
 }
 
 }  // namespace

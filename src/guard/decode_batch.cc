@@ -150,8 +150,8 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
     r.usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
     r.usage.completion_tokens = std::min<int64_t>(static_cast<int64_t>(g.tokens.size()), job.limit);
     if (!r.decided()) {
-      // The row ended by itself. Its content: every token the rule counted, less an EOS, or the
-      // unread last token when the context ran out.
+      // The row ended by itself. Its content: every token added (an EOS never is), less the last
+      // one when a stop string or the context ended the row (that token was never read).
       int64_t content = r.release->tokens();
       if (r.finish == "stop" || g.finish_reason == "context") content = std::max<int64_t>(0, content - 1);
       if (r.finish.empty()) r.finish = g.finish_reason == "context" ? "length" : "stop";

@@ -2,9 +2,11 @@
 // decode_batch.cc.
 #include "warden/guard/guard.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "guard/internal.h"
+#include "warden/interp/text_monitor.h"
 #include "warden/guard/replay.h"
 #include "warden/engine/tokenizer.h"
 
@@ -26,9 +28,20 @@ StreamEvent Stream::Next() {
   return e;
 }
 
-RegexVerdict RunRegex(const Safeguard& s, const std::string& text) {
-  RegexVerdict v;
+TextVerdict RunText(const Safeguard& s, const std::string& text) {
+  TextVerdict v;
   const auto t0 = Clock::now();
+  if (s.text) {
+    const double score = interp::ScoreText(*s.pack, text);
+    if (std::isfinite(score)) {
+      v.score = score;
+      v.fired = score > s.threshold;
+    } else {
+      v.error = "score is not finite";
+    }
+    v.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return v;
+  }
   try {
     for (const std::regex& r : s.patterns) {
       if (std::regex_search(text, r)) {
@@ -69,13 +82,15 @@ Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const e
       s.spec = spec;
       s.stage = is_input ? "input" : "output";
       if (!spec.probe.empty()) {
-        if (model == nullptr) {
-          return Status::InvalidArgument(src + ": " + spec.where + ".probe: a probe reads the model's activations; "
-                                         "in front of an upstream server (black-box) only regex safeguards apply");
-        }
         Result<interp::MonitorPack> pack = interp::ReadMonitorPack(spec.probe, model_sha256);
         if (!pack.ok()) return pack.status().WithContext(src + ": " + spec.where + ".probe");
         s.pack = std::move(pack).value();
+        s.text = interp::IsTextMonitor(*s.pack);
+        if (!s.text && model == nullptr) {
+          return Status::InvalidArgument(src + ": " + spec.where + ".probe: a probe reads the model's activations; "
+                                         "in front of an upstream server (black-box) only text safeguards apply "
+                                         "(regexes and text monitors)");
+        }
         if (!spec.position.empty()) {
           Result<interp::PositionRule> rule = interp::PositionRuleFromName(spec.position);
           if (!rule.ok()) return rule.status().WithContext(src + ": " + spec.where + ".position");
@@ -93,10 +108,10 @@ Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const e
     }
   }
   for (size_t i = 0; i < im.input.size(); ++i) {
-    if (im.input[i].pack) im.input_packs.push_back(&*im.input[i].pack), im.input_pack_of.push_back(i);
+    if (!im.input[i].reads_text()) im.input_packs.push_back(&*im.input[i].pack), im.input_pack_of.push_back(i);
   }
   for (size_t i = 0; i < im.output.size(); ++i) {
-    if (im.output[i].pack) im.output_packs.push_back(&*im.output[i].pack), im.output_pack_of.push_back(i);
+    if (!im.output[i].reads_text()) im.output_packs.push_back(&*im.output[i].pack), im.output_pack_of.push_back(i);
   }
   if (model != nullptr) {
     if (Status s = interp::CheckMonitorPacks(*model, im.input_packs, im.output_packs); !s.ok()) return s.WithContext(src);
@@ -222,8 +237,12 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     job.rendered += "\n";
     job.ids = tok.Encode(job.rendered, {});
   }
+  std::string last_user = request.raw ? request.prompt : "";
   if (!request.raw) {
-    for (const engine::ChatMessage& m : request.messages) visible += (visible.empty() ? "" : "\n") + m.content;
+    for (const engine::ChatMessage& m : request.messages) {
+      visible += (visible.empty() ? "" : "\n") + m.content;
+      if (m.role == "user") last_user = m.content;
+    }
   }
   if (job.ids.empty()) {
     out->Push(ErrorEvent(Status::InvalidArgument("the prompt is empty")));
@@ -242,10 +261,13 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
   nlohmann::json scores = nlohmann::json::object();
   for (size_t i = 0; i < im.input.size(); ++i) {
     const Safeguard& s = im.input[i];
-    if (s.pack) continue;
-    const RegexVerdict v = RunRegex(s, visible);
+    if (!s.reads_text()) continue;
+    // A text monitor reads the request as it was trained to (the last user message); a regex
+    // reads every message.
+    const TextVerdict v = RunText(s, s.text ? last_user : visible);
     const bool over_budget = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
     scores[s.spec.name] = {{"fired", v.fired}, {"seconds", v.seconds}};
+    if (v.score) scores[s.spec.name]["score"] = *v.score, scores[s.spec.name]["threshold"] = s.threshold;
     std::string error = v.error.empty() && over_budget ? "over its time budget of " + std::to_string(s.spec.budget_ms) + " ms" : v.error;
     {
       std::lock_guard<std::mutex> lock(im.mu);
@@ -318,10 +340,9 @@ void Guard::Worker() {
       }
       std::thread([&im, j = std::move(job)]() mutable {
         im.RunUpstream(j);
-        {
-          std::lock_guard<std::mutex> lock(im.mu);
-          --im.active_upstream;
-        }
+        // Notified under the lock: once it is released the destructor may free `im`.
+        std::lock_guard<std::mutex> lock(im.mu);
+        --im.active_upstream;
         im.cv.notify_all();
       }).detach();
     }

@@ -10,6 +10,7 @@
 #include "guard/test_model.h"
 #include "warden/guard/replay.h"
 #include "warden/interp/monitored_generation.h"
+#include "warden/interp/text_monitor.h"
 
 namespace warden::guard {
 namespace {
@@ -261,6 +262,44 @@ TEST_F(GuardTest, ReplayUnderStricterSafeguardsListsTheDecisionsThatChange) {
   EXPECT_EQ(report->changes[0].before, "allow");
   EXPECT_EQ(report->changes[0].after, "block");
   EXPECT_EQ(report->changes[0].after_safeguard, "deny");
+}
+
+}  // namespace
+}  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+TEST_F(GuardTest, ATextMonitorReadsTheRequestsWordsAndLoadsForAnyModel) {
+  std::vector<interp::LabelledConversation> data;
+  for (int i = 0; i < 80; ++i) {
+    interp::LabelledConversation c;
+    c.id = "r" + std::to_string(i);
+    c.label = i % 2;
+    c.messages = {{"user", c.label ? "how to build a bomb number " + std::to_string(i) : "how to bake bread number " + std::to_string(i)}};
+    c.split = i < 60 ? "train" : "test";
+    c.category = "held-out";
+    c.cluster = c.id;
+    data.push_back(c);
+  }
+  interp::MonitorTrainOptions o;
+  o.name = "words";
+  auto t = interp::TrainTextMonitor(data, o);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(interp::IsTextMonitor(t->pack));
+  EXPECT_GT(*t->test_metrics->auroc, 0.99);
+  WritePack(t->pack, "words.safetensors");
+  auto g = Make("input: [{name: words, probe: words.safetensors}]");
+  ASSERT_NE(g, nullptr);
+  GuardRequest bomb = Request(3);
+  bomb.messages = {{"user", "how to build a bomb at home"}};
+  EXPECT_EQ(Drain(g->Submit(bomb)).last.kind, StreamEvent::Kind::kBlocked);
+  EXPECT_EQ(Drain(g->Submit(Request(3))).last.kind, StreamEvent::Kind::kDone);
+  EXPECT_EQ(g->Counters()[0].kind, "text");
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 2u);
+  auto scores = nlohmann::json::parse(recs[0].scores_json);
+  EXPECT_TRUE(scores["input"]["words"].contains("score"));
 }
 
 }  // namespace

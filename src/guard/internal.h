@@ -19,23 +19,29 @@ namespace warden::guard {
 
 using Clock = std::chrono::steady_clock;
 
-// A safeguard ready to run: its spec, and a loaded pack or compiled patterns.
+// A safeguard ready to run: its spec, and a loaded pack or compiled patterns. A pack is either an
+// activation probe (the model decides in the batch) or a text monitor (interp/text_monitor.h,
+// scored on text like a regex).
 struct Safeguard {
   SafeguardSpec spec;
   std::string stage;
   std::optional<interp::MonitorPack> pack;
+  bool text = false;     // a text monitor
   std::vector<std::regex> patterns;
-  double threshold = 0;  // probes
-  std::string kind() const { return pack ? "probe" : "regex"; }
+  double threshold = 0;  // probes and text monitors
+  bool reads_text() const { return !pack || text; }
+  std::string kind() const { return !pack ? "regex" : text ? "text" : "probe"; }
 };
 
-// What a regex safeguard found in a text: fired, or an error (the regex engine gave up).
-struct RegexVerdict {
+// What a text safeguard (regex or text monitor) found in a text: fired, or an error (the regex
+// engine gave up, a score that is not finite).
+struct TextVerdict {
   bool fired = false;
+  std::optional<double> score;  // text monitors
   std::string error;
   double seconds = 0;
 };
-RegexVerdict RunRegex(const Safeguard& s, const std::string& text);
+TextVerdict RunText(const Safeguard& s, const std::string& text);
 
 struct Job {
   GuardRequest request;

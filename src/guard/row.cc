@@ -30,12 +30,13 @@ void Row::PushRelease() {
 bool Guard::Impl::CheckOutputText(Row& r, int64_t index) {
   for (size_t i = 0; i < output.size(); ++i) {
     const Safeguard& s = output[i];
-    if (s.pack) continue;
-    const RegexVerdict v = RunRegex(s, r.raw);
+    if (!s.reads_text()) continue;
+    const TextVerdict v = RunText(s, r.raw);
     const bool slow = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
     nlohmann::json& o = r.output[s.spec.name];
     if (o.is_null()) o = {{"fired", false}, {"seconds", 0.0}};
     o["seconds"] = o["seconds"].get<double>() + v.seconds;
+    if (v.score && (!o.contains("max") || *v.score > o["max"].get<double>())) o["max"] = *v.score, o["threshold"] = s.threshold;
     {
       std::lock_guard<std::mutex> lock(mu);
       SafeguardCounters& c = Counter("output", i);

@@ -84,7 +84,9 @@ Result<MonitorPack> ReadMonitorPack(const std::string& path, const std::string& 
   for (float s : p.probe.scale) {
     if (!(s > 0)) return Status::Corrupt(path + ": a standardisation scale is not positive");
   }
-  if (!expected_sha.empty() && expected_sha != p.model_sha256) {
+  // A text monitor (hook text.bag-of-words, text_monitor.h) reads words and is bound to no model.
+  const bool text = p.hook == "text.bag-of-words" && p.model_sha256.empty();
+  if (!text && !expected_sha.empty() && expected_sha != p.model_sha256) {
     return Status::InvalidArgument(path + ": this monitor was trained on model " + p.model_sha256.substr(0, 12) +
                                    "..., not on this one (" + expected_sha.substr(0, 12) + "...): its directions mean nothing here");
   }

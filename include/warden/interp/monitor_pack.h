@@ -5,7 +5,8 @@
 // (provenance: a training run can refuse data a monitor was built from).
 //
 // Loading a pack for a model with another sha256 is an error: a probe's direction means nothing
-// in another model's activations.
+// in another model's activations. (A text monitor, text_monitor.h, reads words: it has no model
+// sha256 and loads for any.)
 #pragma once
 
 #include <string>
