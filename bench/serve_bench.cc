@@ -93,11 +93,10 @@ Latency EngineDirect(const engine::LanguageModel& lm, int64_t tokens, int reques
   return out;
 }
 
-// One streamed chat request over HTTP: the arrival time of each SSE chunk with text.
-Latency StreamOnce(int port, const std::string& prompt, int64_t tokens) {
+// One streamed chat request over HTTP on a kept-alive connection (as SDK clients do): the
+// arrival time of each SSE chunk with text.
+Latency StreamOnce(httplib::Client& c, const std::string& prompt, int64_t tokens) {
   Latency out;
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(300, 0);
   const Json body = {{"model", "bench"}, {"messages", {{{"role", "user"}, {"content", prompt}}}},
                      {"max_tokens", tokens}, {"temperature", 0}, {"stream", true},
                      {"stream_options", {{"include_usage", true}}}};
@@ -128,7 +127,10 @@ Latency StreamOnce(int port, const std::string& prompt, int64_t tokens) {
     return true;
   };
   auto res = c.send(req);
-  if (!res || res->status != 200) std::fprintf(stderr, "serve_bench: request failed\n"), std::exit(1);
+  if (!res || res->status != 200) {
+    std::fprintf(stderr, "serve_bench: request failed: %s\n", res ? std::to_string(res->status).c_str() : httplib::to_string(res.error()).c_str());
+    std::exit(1);
+  }
   return out;
 }
 
@@ -150,10 +152,19 @@ Served Serve(std::shared_ptr<const engine::LanguageModel> lm, const guard::Safeg
   return s;
 }
 
+std::unique_ptr<httplib::Client> Connect(int port) {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+  c->set_read_timeout(300, 0);
+  c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);
+  return c;
+}
+
 Latency Sequential(int port, int64_t tokens, int requests) {
   Latency all;
+  auto c = Connect(port);
   for (int i = 0; i < requests; ++i) {
-    Latency one = StreamOnce(port, kPrompts[i % kPrompts.size()], tokens);
+    Latency one = StreamOnce(*c, kPrompts[i % kPrompts.size()], tokens);
     all.ttft.insert(all.ttft.end(), one.ttft.begin(), one.ttft.end());
     all.itl.insert(all.itl.end(), one.itl.begin(), one.itl.end());
     all.tokens += one.tokens;
@@ -167,7 +178,8 @@ double Throughput(int port, int64_t tokens, int clients, int per_client) {
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      for (int i = 0; i < per_client; ++i) generated += StreamOnce(port, kPrompts[(c + i) % kPrompts.size()], tokens).tokens;
+      auto client = Connect(port);
+      for (int i = 0; i < per_client; ++i) generated += StreamOnce(*client, kPrompts[(c + i) % kPrompts.size()], tokens).tokens;
     });
   }
   for (auto& t : threads) t.join();
@@ -215,8 +227,11 @@ int main(int argc, char** argv) {
   none.limits.max_batch = 16;
   guard::Safeguards on = none;
   on.holdback = 8;
-  on.input.push_back({"harm-request", tmp + "/in.safetensors", {}, false, 0, 0, "input[0]"});
-  on.output.push_back({"per-token", tmp + "/out.safetensors", {}, false, 0, 0, "output[0]"});
+  guard::SafeguardSpec in_spec, out_spec;
+  in_spec.name = "harm-request", in_spec.probe = tmp + "/in.safetensors", in_spec.where = "input[0]";
+  out_spec.name = "per-token", out_spec.probe = tmp + "/out.safetensors", out_spec.where = "output[0]";
+  on.input.push_back(in_spec);
+  on.output.push_back(out_spec);
 
   std::printf("serve_bench: %s (%lld layers, d_model %lld), %lld tokens per request, %d requests, hook %s\n",
               model.c_str(), static_cast<long long>(lm->config().n_layers), static_cast<long long>(lm->config().d_model),

@@ -2,6 +2,7 @@
 #include "warden/gateway/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -57,13 +58,21 @@ std::string NewId(const char* prefix) {
 
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
+// httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into Debian's
+// library): a burst of new connections beyond that waits for SYN retransmits (a second or more).
+// Listening again on the bound socket raises the queue to the system's maximum.
+class HttpServer : public httplib::Server {
+ public:
+  bool RaiseBacklog() { return ::listen(svr_sock_, SOMAXCONN) == 0; }
+};
+
 }  // namespace
 
 struct Server::Impl {
   guard::Guard* guard = nullptr;
   store::Store* store = nullptr;
   ServerOptions options;
-  httplib::Server http;
+  HttpServer http;
   Metrics metrics;
   RateLimiter limiter;
   std::thread thread;
@@ -362,6 +371,7 @@ Result<std::unique_ptr<Server>> Server::Create(guard::Guard* guard, store::Store
   impl->options = options;
   const int threads = std::max(2, options.threads);
   impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  impl->http.set_tcp_nodelay(true);  // stream chunks leave as they are written, not after Nagle's wait
   impl->http.set_payload_max_length(static_cast<size_t>(guard->safeguards().limits.max_body_bytes));
   const auto rt = static_cast<time_t>(options.read_timeout_seconds);
   impl->http.set_read_timeout(rt, 0);
@@ -390,6 +400,7 @@ Status Server::Start() {
     }
     im.port = im.options.port;
   }
+  if (!im.http.RaiseBacklog()) return Status::Unavailable("cannot listen on " + im.options.host + ":" + std::to_string(im.port));
   im.thread = std::thread([&im] { im.http.listen_after_bind(); });
   return Status::Ok();
 }
