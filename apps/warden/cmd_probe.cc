@@ -3,6 +3,7 @@
 //            calibrated to a false-positive rate, test metrics, and a monitor pack
 //   eval     a monitor pack on new labelled data (refuses a pack built on another model)
 //   train-text  the same on the requests' words: a text monitor, bound to no model
+//   calibrate-output  a request monitor read per token, its threshold set on the model's answers
 //   overlap  which samples of a dataset a pack was built from (exit 1 if any)
 #include <cstdio>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "warden/base/json.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/monitor_training.h"
+#include "warden/interp/output_calibration.h"
 #include "warden/interp/text_monitor.h"
 
 namespace warden::cli {
@@ -129,6 +131,32 @@ void RunProbeTrainText(const TextArgs& a) {
   std::printf("monitor pack: %s\n", a.out.c_str());
 }
 
+struct CalibrateArgs {
+  ModelOptions model;
+  std::string pack, data, position = "last", out = "monitor-output.safetensors";
+  double target_fpr = 0.01;
+  int64_t max_tokens = 48;
+};
+
+// A request monitor made into an output monitor: read per token, its threshold set on the
+// model's own answers to benign requests (interp/output_calibration.h).
+void RunProbeCalibrateOutput(const CalibrateArgs& a) {
+  std::unique_ptr<engine::LanguageModel> lm = a.model.Load();
+  MonitorPack pack = ReadMonitorPack(a.pack, lm->WeightsSha256().ValueOrThrow()).ValueOrThrow();
+  auto data = LoadLabelledConversations(a.data).ValueOrThrow();
+  OutputCalibrationOptions o;
+  o.position = PositionRuleFromName(a.position).ValueOrThrow();
+  o.target_fpr = a.target_fpr;
+  o.max_tokens = a.max_tokens;
+  OutputCalibration c = CalibrateOutputMonitor(*lm, pack, data, o).ValueOrThrow();
+  WriteMonitorPack(c.pack, a.out).ThrowIfError();
+  std::printf("output monitor %s (reads %s per token): threshold %.4f, cuts %.3f of %zu answers to benign train requests\n",
+              a.out.c_str(), a.position.c_str(), c.pack.threshold, c.calibration_fpr, c.calibration_answers);
+  for (const auto& [category, cut] : c.test_cut) {
+    std::printf("  held-out benign (%s): cuts %zu of %zu answers\n", category.c_str(), cut.first, cut.second);
+  }
+}
+
 struct EvalArgs : CaptureArgs {
   std::string pack, split;
   bool json = false;
@@ -160,6 +188,19 @@ void RunProbeEval(const EvalArgs& a) {
 void RegisterProbe(CLI::App& app) {
   CLI::App* probe = app.add_subcommand("probe", "Train and evaluate linear probes (monitor packs)");
   probe->require_subcommand(1);
+  auto ca = std::make_shared<CalibrateArgs>();
+  CLI::App* cal = probe->add_subcommand("calibrate-output",
+                                        "Make a request monitor an output monitor: its threshold set on the model's answers");
+  ca->model.AddTo(*cal);
+  cal->add_option("--pack", ca->pack, "The monitor pack (trained on requests)")->required();
+  cal->add_option("--data", ca->data, "Labelled requests: benign train rows calibrate, other benign rows measure")->required();
+  cal->add_option("--position", ca->position, "last (each token) or response-mean (default last)")
+      ->check(CLI::IsMember({"last", "response-mean"}));
+  cal->add_option("--target-fpr", ca->target_fpr, "Share of benign answers allowed to be cut (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  cal->add_option("--max-tokens", ca->max_tokens, "Tokens per answer (default 48)");
+  cal->add_option("--out", ca->out, "The output monitor pack (default monitor-output.safetensors)");
+  cal->callback([ca] { RunProbeCalibrateOutput(*ca); });
   auto tx = std::make_shared<TextArgs>();
   CLI::App* text = probe->add_subcommand("train-text", "A text monitor: the same training on the requests' words (no model)");
   text->add_option("--data", tx->data, "Labelled conversations (JSONL: messages, label, split, category, cluster)")->required();
