@@ -217,13 +217,19 @@ struct Server::Impl {
               const Json chunk = chat ? openai::ChatCompletionChunk(id, created, model, e.text, !role_sent, "", include_usage)
                                       : openai::TextCompletion(id, created, model, e.text, "", std::nullopt, true);
               role_sent = true;
-              if (!send(chunk)) return false;  // the client went away
+              if (!send(chunk)) {  // the client went away: the guard stops its row
+                s->Abandon();
+                return false;
+              }
             } else if (e.kind == StreamEvent::Kind::kDone) {
               account(e.usage);
               const Json fin = chat ? openai::ChatCompletionChunk(id, created, model, std::nullopt, !role_sent,
                                                                   e.finish_reason, include_usage)
                                     : openai::TextCompletion(id, created, model, "", e.finish_reason, std::nullopt, true);
-              if (!send(fin)) return false;
+              if (!send(fin)) {
+                s->Abandon();
+                return false;
+              }
               if (include_usage) {
                 const openai::Usage u{e.usage.prompt_tokens, e.usage.completion_tokens};
                 const Json uj = chat ? openai::ChatUsageChunk(id, created, model, u)

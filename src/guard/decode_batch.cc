@@ -96,6 +96,10 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
   cb.on_token = [&](int64_t b, int32_t token, float) {
     Row& r = rows[b];
     if (r.decided()) return false;
+    if (r.job->out->abandoned()) {  // the client is gone: stop spending the batch on it
+      r.finish = "abandoned";
+      return false;
+    }
     const int64_t index = r.release->tokens();
     if (index >= r.job->limit) {  // the extra token that let the last one be read
       r.finish = "length";

@@ -304,3 +304,22 @@ TEST_F(GuardTest, ATextMonitorReadsTheRequestsWordsAndLoadsForAnyModel) {
 
 }  // namespace
 }  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+TEST_F(GuardTest, ARequestWhoseClientLeftStopsAtItsNextTokenAndIsRecordedAsAbandoned) {
+  auto g = Make("holdback: 0");
+  ASSERT_NE(g, nullptr);
+  std::shared_ptr<Stream> s = g->Submit(Request(40));
+  s->Abandon();
+  Outcome o = Drain(s);
+  ASSERT_EQ(o.last.kind, StreamEvent::Kind::kDone);
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "abandoned");
+  EXPECT_LE(o.last.usage.completion_tokens, 1);
+}
+
+}  // namespace
+}  // namespace warden::guard

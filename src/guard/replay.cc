@@ -75,7 +75,10 @@ Result<ReplayReport> Replay(Guard& guard, const std::vector<store::DecisionRecor
     ++report.replayed;
     ++report.before[rec->action];
     ++report.after[action];
-    const std::string before = rec->action == "error" ? (rec->stage == "input" ? "block" : "cut") : rec->action;
+    // An abandoned request was allowed as far as it went.
+    const std::string before = rec->action == "error"       ? (rec->stage == "input" ? "block" : "cut")
+                               : rec->action == "abandoned" ? "allow"
+                                                            : rec->action;
     if (before != action || (action != "allow" && rec->monitor != by)) {
       report.changes.push_back({rec->seq, rec->request_id, rec->action, action, rec->monitor, by});
     }

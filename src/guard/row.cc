@@ -58,8 +58,10 @@ bool Guard::Impl::CheckOutputText(Row& r, int64_t index) {
 
 void Guard::Impl::Finish(Row& r) {
   Job& job = *r.job;
-  const std::string tail = r.decided() ? "" : r.release->Take();
-  if (!(r.decided() && r.stage == "input")) {  // the output stage saw this row
+  const bool abandoned = !r.decided() && r.finish == "abandoned";
+  // Nothing more is released to a client that left: what it received is the record's response.
+  const std::string tail = r.decided() || abandoned ? "" : r.release->Take();
+  if (!abandoned && !(r.decided() && r.stage == "input")) {  // the output stage saw this row
     std::lock_guard<std::mutex> lock(mu);
     for (size_t k = 0; k < output.size(); ++k) {
       SafeguardCounters& c = Counter("output", k);
@@ -71,7 +73,7 @@ void Guard::Impl::Finish(Row& r) {
     }
   }
   store::DecisionRecord rec;
-  rec.action = r.decided() ? r.action : "allow";
+  rec.action = r.decided() ? r.action : abandoned ? "abandoned" : "allow";
   rec.stage = r.stage;
   rec.monitor = r.decided_by;
   rec.cut_token = r.cut_token;

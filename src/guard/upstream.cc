@@ -60,6 +60,10 @@ void Guard::Impl::RunUpstream(Job& job) {
   hreq.body = req.ToJson().dump(-1, ' ', false, Json::error_handler_t::replace);
   hreq.set_header("Content-Type", "application/json");
   hreq.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (job.out->abandoned()) {
+      r.finish = "abandoned";
+      return false;
+    }
     pending.append(data, n);
     size_t end;
     while ((end = pending.find("\n\n")) != std::string::npos) {
@@ -100,7 +104,7 @@ void Guard::Impl::RunUpstream(Job& job) {
     return true;
   };
   httplib::Result res = client.send(hreq);
-  if (!r.decided()) {
+  if (!r.decided() && r.finish != "abandoned") {
     Status failure;
     if (!protocol_error.empty()) {
       failure = Status::Unavailable(protocol_error);

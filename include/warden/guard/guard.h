@@ -21,6 +21,7 @@
 // next step: continuous batching needs a step-wise engine API (issue 22).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -75,11 +76,16 @@ class Stream {
  public:
   void Push(StreamEvent e);
   StreamEvent Next();  // blocks until there is one
+  // The client went away: the guard stops generating for this request at its next token and
+  // records it with action "abandoned" (what the client received is the record's response).
+  void Abandon() { abandoned_ = true; }
+  bool abandoned() const { return abandoned_; }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<StreamEvent> events_;
+  std::atomic<bool> abandoned_{false};
 };
 
 // Black-box mode: the guard in front of any OpenAI-compatible chat-completions server. Only text

@@ -34,7 +34,7 @@ struct DecisionRecord {
   std::string model;             // the served model's name
   std::string model_sha256;
   std::string safeguards_sha256;
-  std::string action;            // "allow" | "block" | "cut" | "error"
+  std::string action;            // "allow" | "block" | "cut" | "error" | "abandoned" (the client left)
   std::string stage;             // "input" | "output" | "" (allow)
   std::string monitor;           // the safeguard that decided ("" for allow)
   int64_t cut_token = -1;        // index of the generated token the output monitor fired on
