@@ -39,7 +39,7 @@ void AddCaptureOptions(CLI::App* cmd, CaptureArgs* a) {
   a->model.AddTo(*cmd);
   cmd->add_option("--data", a->data, "Labelled conversations, JSONL")->required();
   cmd->add_option("--hooks", a->hooks, "Hooks to read (default blocks.*.hook_resid_post)");
-  cmd->add_option("--position", a->position, "last-prompt, response-mean or last (default response-mean)")
+  cmd->add_option("--position", a->position, "last-prompt, response-mean, last or prompt-mean (default response-mean)")
       ->check(IsPositionRule());
   cmd->add_option("--chat", a->chat, "Chat format (default auto)")->check(IsChatFormat());
   cmd->add_option("--batch", a->batch, "Conversations per forward pass (default 16)")->check(Positive());

@@ -91,8 +91,9 @@ struct Parser {
     if (n["position"]) {
       if (!probe) return Bad(where + ".position", "only a probe reads a position");
       s->position = n["position"].IsScalar() ? n["position"].Scalar() : "";
-      if (s->position != "last-prompt" && s->position != "last" && s->position != "response-mean") {
-        return Bad(where + ".position", "expected last-prompt, last or response-mean");
+      if (s->position != "last-prompt" && s->position != "last" && s->position != "response-mean" &&
+          s->position != "prompt-mean") {
+        return Bad(where + ".position", "expected last-prompt, prompt-mean, last or response-mean");
       }
     }
     return Status::Ok();

@@ -37,7 +37,8 @@ Result<PositionRule> PositionRuleFromName(const std::string& name) {
   if (name == "last-prompt") return PositionRule::kLastPrompt;
   if (name == "response-mean") return PositionRule::kResponseMean;
   if (name == "last") return PositionRule::kLast;
-  return Status::InvalidArgument("unknown position rule '" + name + "' (last-prompt, response-mean, last)");
+  if (name == "prompt-mean") return PositionRule::kPromptMean;
+  return Status::InvalidArgument("unknown position rule '" + name + "' (last-prompt, response-mean, last, prompt-mean)");
 }
 
 const char* PositionRuleName(PositionRule r) {
@@ -45,6 +46,7 @@ const char* PositionRuleName(PositionRule r) {
     case PositionRule::kLastPrompt: return "last-prompt";
     case PositionRule::kResponseMean: return "response-mean";
     case PositionRule::kLast: return "last";
+    case PositionRule::kPromptMean: return "prompt-mean";
   }
   return "?";
 }
@@ -111,6 +113,7 @@ Result<ActivationSet> CaptureActivations(const engine::LanguageModel& lm, const 
           switch (rule) {
             case PositionRule::kLastPrompt: v = act[b][pad + e.response_start - 1]; break;
             case PositionRule::kLast: v = act[b][T - 1]; break;
+            case PositionRule::kPromptMean: v = act[b].narrow(0, pad, e.response_start).mean(0); break;
             case PositionRule::kResponseMean:
               v = act[b].narrow(0, pad + e.response_start, e.response_end - e.response_start).mean(0);
               break;

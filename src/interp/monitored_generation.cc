@@ -19,13 +19,15 @@ double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 Status CheckPack(const engine::HookPoints& points, const MonitorPack& pack, bool input, size_t i) {
   const std::string where = std::string(input ? "input" : "output") + " monitor " + std::to_string(i) + " ('" +
                             pack.name + "')";
-  if (input && pack.position != PositionRule::kLastPrompt) {
+  const bool reads_prompt = pack.position == PositionRule::kLastPrompt || pack.position == PositionRule::kPromptMean;
+  if (input && !reads_prompt) {
     return Status::InvalidArgument(where + ": reads " + PositionRuleName(pack.position) +
-                                   "; an input monitor must read last-prompt");
+                                   "; an input monitor must read last-prompt or prompt-mean");
   }
-  if (!input && pack.position == PositionRule::kLastPrompt) {
-    return Status::InvalidArgument(where + ": reads last-prompt (the request); an output monitor reads last or "
-                                   "response-mean: use this pack as an input monitor");
+  if (!input && reads_prompt) {
+    return Status::InvalidArgument(where + ": reads " + PositionRuleName(pack.position) +
+                                   " (the request); an output monitor reads last or response-mean: use this pack as an "
+                                   "input monitor");
   }
   Result<int> id = points.Find(pack.hook);
   if (!id.ok()) return id.status().WithContext(where);
@@ -87,11 +89,22 @@ Result<std::vector<engine::Generation>> GenerateMonitored(const engine::Language
         if (ins.empty()) return;
         const auto t0 = Clock::now();
         torch::Tensor last = act.select(1, -1).to(torch::kFloat).to(torch::kCPU).contiguous();  // [B, d]
+        torch::Tensor mean;  // [B, d]: each row's mean over its own prompt tokens (left padding skipped)
+        for (size_t i : ins) {
+          if (input_packs[i]->position != PositionRule::kPromptMean || mean.defined()) continue;
+          std::vector<torch::Tensor> rows;
+          for (int64_t b = 0; b < B; ++b) {
+            const int64_t len = static_cast<int64_t>(prompts[b].size());
+            rows.push_back(act[b].narrow(0, act.size(1) - len, len).to(torch::kFloat).mean(0));
+          }
+          mean = torch::stack(rows).to(torch::kCPU).contiguous();
+        }
         const double shared = Since(t0);
         for (size_t i : ins) {
           const auto t1 = Clock::now();
+          const torch::Tensor& x = input_packs[i]->position == PositionRule::kPromptMean ? mean : last;
           for (int64_t b = 0; b < B; ++b) {
-            input_scores[b][i] = input_packs[i]->probe.ScoreRow(last[b].data_ptr<float>(), last.size(1));
+            input_scores[b][i] = input_packs[i]->probe.ScoreRow(x[b].data_ptr<float>(), x.size(1));
           }
           input_seconds[i] = shared + Since(t1);
           local.input_seconds += input_seconds[i];

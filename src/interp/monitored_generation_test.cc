@@ -85,6 +85,21 @@ TEST_F(MonitoredGenerationTest, ScoresEveryTokenAtItsOwnPositionInABatchOfTwo) {
   }
 }
 
+TEST_F(MonitoredGenerationTest, APromptMeanInputPackReadsTheMeanOverEachRowsOwnPrompt) {
+  MonitorPack in = CoordinatePack(d_, 4, PositionRule::kPromptMean);
+  std::vector<std::vector<double>> input(2);
+  MonitoredCallbacks cb;
+  cb.on_prompt = [&](int64_t row, const std::vector<double>& s, const std::vector<double>&) { input[row] = s; return true; };
+  engine::SamplingOptions so;
+  so.max_new_tokens = 2;
+  auto gens = GenerateMonitored(*lm_, prompts_, so, {&in}, {}, cb);
+  ASSERT_TRUE(gens.ok()) << gens.status().ToString();
+  for (int64_t b = 0; b < 2; ++b) {
+    torch::Tensor act = FullActivations(*lm_, prompts_[b]);
+    EXPECT_NEAR(input[b][0], act.mean(0)[4].item<double>(), 1e-4) << "row " << b;
+  }
+}
+
 TEST_F(MonitoredGenerationTest, AFiringMonitorEndsOnlyItsRow) {
   MonitorPack last = CoordinatePack(d_, 1, PositionRule::kLast);
   MonitoredCallbacks cb;
@@ -125,7 +140,7 @@ TEST_F(MonitoredGenerationTest, PacksThatCannotBeReadAreRefusedBeforeAnythingRun
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&prompt_only}).message().find("use this pack as an input monitor"), std::string::npos);
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&narrow}).message().find("probe width"), std::string::npos);
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&nohook}).message().find("blocks.99"), std::string::npos);
-  EXPECT_NE(CheckMonitorPacks(*lm_, {&mean_in}, {}).message().find("must read last-prompt"), std::string::npos);
+  EXPECT_NE(CheckMonitorPacks(*lm_, {&mean_in}, {}).message().find("must read last-prompt or prompt-mean"), std::string::npos);
   EXPECT_TRUE(CheckMonitorPacks(*lm_, {&prompt_only}, {&nohook}).code() == StatusCode::kInvalidArgument);
 }
 

@@ -44,7 +44,7 @@ Result<std::vector<double>> MaxScores(const engine::LanguageModel& lm, const Mon
 Result<OutputCalibration> CalibrateOutputMonitor(const engine::LanguageModel& lm, const MonitorPack& input_pack,
                                                  const std::vector<LabelledConversation>& data,
                                                  const OutputCalibrationOptions& o) {
-  if (o.position == PositionRule::kLastPrompt) {
+  if (o.position == PositionRule::kLastPrompt || o.position == PositionRule::kPromptMean) {
     return Status::InvalidArgument("an output monitor reads an answer: position last or response-mean");
   }
   if (lm.tokenizer() == nullptr) return Status::InvalidArgument("the model has no tokenizer");

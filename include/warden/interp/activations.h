@@ -11,7 +11,10 @@
 //                   the whole request and not yet answered); a conversation that ends with the
 //                   user's turn is read there too (response-mean needs an answer);
 //   response-mean   the mean over the final assistant message's tokens (its turn end excluded);
-//   last            the final token of the conversation.
+//   last            the final token of the conversation;
+//   prompt-mean     the mean over every token before the final assistant message (the whole
+//                   request as the model read it, template included), or over the whole
+//                   conversation when it ends with the user's turn.
 // Only hooks of shape [batch, pos, d] are accepted (residual stream, attention and MLP outputs,
 // MLP neurons, normalised streams). Capturing streams batch by batch; to disk, shard by shard
 // with bounded memory, see shards.h.
@@ -29,7 +32,7 @@
 
 namespace warden::interp {
 
-enum class PositionRule { kLastPrompt, kResponseMean, kLast };
+enum class PositionRule { kLastPrompt, kResponseMean, kLast, kPromptMean };
 Result<PositionRule> PositionRuleFromName(const std::string& name);  // "last-prompt" ...
 const char* PositionRuleName(PositionRule rule);
 

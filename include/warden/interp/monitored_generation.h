@@ -14,8 +14,8 @@
 // just before token k+1 is announced (on_token). The last sampled token of a row is never read:
 // a caller that must score every token it releases asks for one token more than it releases.
 //
-// Position rules. Input packs must read `last-prompt` (the prompt's final token, as in
-// CaptureActivations). Output packs read `last` (each token's own activation) or
+// Position rules. Input packs read `last-prompt` (the prompt's final token, as in
+// CaptureActivations) or `prompt-mean` (the mean over the prompt's tokens). Output packs read `last` (each token's own activation) or
 // `response-mean` (the running mean over the generated tokens so far). Anything else, a pack
 // whose hook the model lacks, or one whose width differs from the hook's, is an error before
 // anything runs.
