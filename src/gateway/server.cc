@@ -380,8 +380,9 @@ Result<std::unique_ptr<Server>> Server::Create(guard::Guard* guard, store::Store
   impl->http.set_tcp_nodelay(true);  // stream chunks leave as they are written, not after Nagle's wait
   impl->http.set_payload_max_length(static_cast<size_t>(guard->safeguards().limits.max_body_bytes));
   const auto rt = static_cast<time_t>(options.read_timeout_seconds);
-  impl->http.set_read_timeout(rt, 0);
-  impl->http.set_write_timeout(rt, 0);
+  const auto rt_us = static_cast<time_t>((options.read_timeout_seconds - static_cast<double>(rt)) * 1e6);
+  impl->http.set_read_timeout(rt, rt_us);
+  impl->http.set_write_timeout(rt, rt_us);
   impl->metrics.Describe("warden_requests_total", "counter", "HTTP requests by route and status code.");
   impl->metrics.Describe("warden_prompt_tokens_total", "counter", "Prompt tokens of served requests.");
   impl->metrics.Describe("warden_generated_tokens_total", "counter", "Tokens generated for served requests.");

@@ -1,13 +1,19 @@
 #include "warden/gateway/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "guard/test_model.h"
 #include "warden/base/openai_api.h"
+#include "warden/base/rng.h"
 
 namespace warden::gateway {
 namespace {
@@ -29,7 +35,7 @@ std::vector<Json> Events(const std::string& body) {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(const std::string& yaml) {
+  void Start(const std::string& yaml, double read_timeout_seconds = 30) {
     model_ = guard::testing::TinyChatModel();
     ASSERT_NE(model_, nullptr);
     dir_ = ::testing::TempDir() + "/server_test_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -43,6 +49,7 @@ class ServerTest : public ::testing::Test {
     guard_ = std::move(g).value();
     ServerOptions o;
     o.port = 0;
+    o.read_timeout_seconds = read_timeout_seconds;
     server_ = Server::Create(guard_.get(), store_.get(), o).value();
     ASSERT_TRUE(server_->Start().ok());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -305,6 +312,97 @@ TEST(OpenAiApi, MaxTokensMustBePositiveWhateverItsJsonIntegerKind) {
                    Json::parse(R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":1})"), &ok)
                    .has_value());
   EXPECT_EQ(ok.max_tokens, 1);
+}
+
+}  // namespace
+}  // namespace warden::gateway
+
+namespace warden::gateway {
+namespace {
+
+// Raw bytes to the server's socket; whatever it answers within a second.
+std::string SendRaw(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    timeval tv{0, 600000};  // longer than the server's read timeout: a request it waits on is answered or closed
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// A request fuzzer over the socket: valid requests mutated byte by byte, headers and bodies
+// spliced from a list of hostile values, random bytes. The server must answer every one that
+// parses as HTTP with a status line (4xx bodies in the error envelope), and stay up.
+TEST_F(ServerTest, SurvivesMutatedRawRequestsAndAnswersErrorsWithTheEnvelope) {
+  Start("limits: {max_tokens: 8, max_body_bytes: 4096}", 0.25);
+  const std::string body = Body(false, 4).dump();
+  const std::string valid = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::vector<std::string> hostile = {"", "\r\n", "Content-Length: -1\r\n", "Content-Length: 99999999999999999999\r\n",
+                                            "Transfer-Encoding: chunked\r\n", "Authorization: Bearer \xff\xfe\r\n",
+                                            "Content-Type: text/plain\r\n", std::string(9000, 'A') + ": b\r\n",
+                                            "X: \0\r\n", "Expect: 100-continue\r\n"};
+  // The requests, drawn in order from one seed, then sent from 8 threads.
+  Rng rng(7);
+  std::vector<std::string> requests;
+  for (int i = 0; i < 240; ++i) {
+    std::string req = valid;
+    switch (i % 3) {
+      case 0:  // flip a few bytes anywhere
+        for (int k = 0; k < 1 + static_cast<int>(rng.Next() % 4); ++k) req[rng.Next() % req.size()] = static_cast<char>(rng.Next());
+        break;
+      case 1: {  // a hostile header after the request line
+        const size_t at = req.find("\r\n") + 2;
+        req.insert(at, hostile[rng.Next() % hostile.size()]);
+        break;
+      }
+      default: {  // the body replaced by random bytes of a declared length
+        std::string junk(rng.Next() % (body.size() + 1), '\0');
+        for (char& c : junk) c = static_cast<char>(rng.Next());
+        req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(junk.size()) + "\r\nConnection: close\r\n\r\n" + junk;
+      }
+    }
+    requests.push_back(std::move(req));
+  }
+  std::vector<std::string> responses(requests.size());
+  std::vector<std::thread> senders;
+  for (size_t t = 0; t < 8; ++t) {
+    senders.emplace_back([&, t] {
+      for (size_t i = t; i < requests.size(); i += 8) responses[i] = SendRaw(server_->port(), requests[i]);
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  int answered = 0, envelopes = 0;
+  for (size_t i = 0; i < responses.size(); ++i) {
+    std::string res = responses[i];
+    if (res.rfind("HTTP/1.1 100 ", 0) == 0) res = res.substr(res.find("\r\n\r\n") + 4);  // Expect: 100-continue
+    if (res.rfind("HTTP/1.1 ", 0) != 0) continue;  // the server may close on unparseable input
+    ++answered;
+    const int status = std::stoi(res.substr(9, 3));
+    ASSERT_TRUE(status == 200 || (status >= 400 && status < 500)) << "request " << i << " got " << res.substr(0, 80);
+    const size_t blank = res.find("\r\n\r\n");
+    if (status >= 400 && blank != std::string::npos && blank + 4 < res.size()) {
+      const Json j = Json::parse(res.substr(blank + 4), nullptr, false);
+      ASSERT_TRUE(j.is_object() && j.contains("error")) << "request " << i << ": " << res;
+      ++envelopes;
+    }
+  }
+  EXPECT_GT(answered, 120);
+  EXPECT_GT(envelopes, 60);
+  auto health = client_->Get("/healthz");  // still up
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 }  // namespace
