@@ -18,7 +18,6 @@ PACKAGES=(
   libgsl-dev   # forecasts: nonlinear least squares (gsl_multifit_nlinear), random draws
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm   # real clients in tests: the official OpenAI Node SDK (tests/node) against warden serve
 )
 
 missing=()
@@ -27,9 +26,15 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm run the real clients in the tests (tests/node: the official OpenAI SDK against
+# warden serve). A machine that has both on PATH keeps them (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package); otherwise Debian's are installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  echo "install-deps: all ${#PACKAGES[@]} packages present, and node and npm"
   exit 0
 fi
 
