@@ -200,58 +200,57 @@ StreamEvent ErrorEvent(Status s) {
 
 }  // namespace
 
+namespace {
+
+// The request as the model (or the upstream) will read it: the rendered prompt and its tokens,
+// the stop strings of the template, and the texts the input text safeguards read: every message
+// (regexes) and the last user message (text monitors, which were trained on it).
+Status Render(const Guard::Impl& im, const GuardRequest& request, Job* job, std::string* visible, std::string* last_user) {
+  if (request.raw) {
+    if (im.upstream) return Status::Unsupported("black-box mode serves chat completions only");
+    job->rendered = *visible = *last_user = request.prompt;
+    job->ids = im.model->tokenizer()->Encode(request.prompt, {});
+  } else {
+    for (const engine::ChatMessage& m : request.messages) {
+      *visible += (visible->empty() ? "" : "\n") + m.content;
+      if (m.role == "user") *last_user = m.content;
+    }
+    if (im.upstream) {
+      nlohmann::json messages = nlohmann::json::array();
+      for (const engine::ChatMessage& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+      job->rendered = messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      job->ids = {0};  // no tokenizer here: the upstream counts tokens
+    } else if (im.format) {
+      const engine::Tokenizer& tok = *im.model->tokenizer();
+      WARDEN_ASSIGN_OR_RETURN(job->rendered, engine::RenderChat(*im.format, request.messages, true));
+      WARDEN_ASSIGN_OR_RETURN(job->ids, engine::EncodeChat(*im.format, request.messages, true, tok));
+      job->stops.push_back(engine::ChatTurnEnd(*im.format));
+    } else {  // a base model: the messages as plain paragraphs
+      for (const engine::ChatMessage& m : request.messages) job->rendered += (job->rendered.empty() ? "" : "\n\n") + m.content;
+      job->rendered += "\n";
+      job->ids = im.model->tokenizer()->Encode(job->rendered, {});
+    }
+  }
+  if (job->ids.empty()) return Status::InvalidArgument("the prompt is empty");
+  const int64_t ctx = im.model ? im.model->config().n_ctx : INT64_MAX;
+  if (static_cast<int64_t>(job->ids.size()) >= ctx) {
+    return Status::InvalidArgument("the prompt is " + std::to_string(job->ids.size()) + " tokens; the model's context is " +
+                                   std::to_string(ctx));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
   auto out = std::make_shared<Stream>();
   Impl& im = *impl_;
   Job job;
   job.out = out;
   job.submitted = Clock::now();
-  std::string visible;  // what the input text classifiers read: every message's content
-  if (im.upstream) {
-    if (request.raw) {
-      out->Push(ErrorEvent(Status::Unsupported("black-box mode serves chat completions only")));
-      return out;
-    }
-    nlohmann::json messages = nlohmann::json::array();
-    for (const engine::ChatMessage& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
-    job.rendered = messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    job.ids = {0};  // no tokenizer: the upstream counts tokens
-  } else if (request.raw) {
-    const engine::Tokenizer& tok = *im.model->tokenizer();
-    job.rendered = request.prompt;
-    job.ids = tok.Encode(request.prompt, {});
-    visible = request.prompt;
-  } else if (im.format) {
-    const engine::Tokenizer& tok = *im.model->tokenizer();
-    Result<std::string> text = engine::RenderChat(*im.format, request.messages, true);
-    Result<std::vector<int32_t>> ids = engine::EncodeChat(*im.format, request.messages, true, tok);
-    if (!text.ok() || !ids.ok()) {
-      out->Push(ErrorEvent((text.ok() ? ids.status() : text.status()).WithContext("messages")));
-      return out;
-    }
-    job.rendered = *text, job.ids = *ids;
-    job.stops.push_back(engine::ChatTurnEnd(*im.format));
-  } else {
-    const engine::Tokenizer& tok = *im.model->tokenizer();
-    for (const engine::ChatMessage& m : request.messages) job.rendered += (job.rendered.empty() ? "" : "\n\n") + m.content;
-    job.rendered += "\n";
-    job.ids = tok.Encode(job.rendered, {});
-  }
-  std::string last_user = request.raw ? request.prompt : "";
-  if (!request.raw) {
-    for (const engine::ChatMessage& m : request.messages) {
-      visible += (visible.empty() ? "" : "\n") + m.content;
-      if (m.role == "user") last_user = m.content;
-    }
-  }
-  if (job.ids.empty()) {
-    out->Push(ErrorEvent(Status::InvalidArgument("the prompt is empty")));
-    return out;
-  }
-  const int64_t ctx = im.model ? im.model->config().n_ctx : INT64_MAX;
-  if (static_cast<int64_t>(job.ids.size()) >= ctx) {
-    out->Push(ErrorEvent(Status::InvalidArgument("the prompt is " + std::to_string(job.ids.size()) +
-                                                 " tokens; the model's context is " + std::to_string(ctx))));
+  std::string visible, last_user;
+  if (Status s = Render(im, request, &job, &visible, &last_user); !s.ok()) {
+    out->Push(ErrorEvent(s.WithContext(request.raw ? "prompt" : "messages")));
     return out;
   }
   job.limit = request.max_tokens > 0 ? request.max_tokens : safeguards_.limits.max_tokens;
