@@ -100,6 +100,7 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
       r.finish = "abandoned";
       return false;
     }
+    if (TimedOut(r, r.release->tokens())) return false;
     const int64_t index = r.release->tokens();
     if (index >= r.job->limit) {  // the extra token that let the last one be read
       r.finish = "length";

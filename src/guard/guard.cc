@@ -136,6 +136,7 @@ Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::Langu
   im.model = model;
   im.store = store;
   im.holdback = safeguards.holdback;
+  im.request_seconds = safeguards.limits.request_seconds;
   im.model_name = g->model_name_;
   im.model_sha256 = g->model_sha256_;
   im.safeguards_sha256 = safeguards.sha256;
@@ -159,6 +160,7 @@ Result<std::unique_ptr<Guard>> Guard::CreateUpstream(const UpstreamOptions& upst
   im.upstream = upstream;
   im.store = store;
   im.holdback = safeguards.holdback;
+  im.request_seconds = safeguards.limits.request_seconds;
   im.model_name = g->model_name_;
   im.safeguards_sha256 = safeguards.sha256;
   WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(im, safeguards, nullptr, ""));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "guard/test_model.h"
@@ -319,6 +320,25 @@ TEST_F(GuardTest, ARequestWhoseClientLeftStopsAtItsNextTokenAndIsRecordedAsAband
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0].action, "abandoned");
   EXPECT_LE(o.last.usage.completion_tokens, 1);
+}
+
+}  // namespace
+}  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+TEST_F(GuardTest, ARequestPastItsTimeLimitEndsAsARecordedError) {
+  auto g = Make("limits: {request_seconds: 0.001}");
+  ASSERT_NE(g, nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Outcome o = Drain(g->Submit(Request(20)));
+  ASSERT_EQ(o.last.kind, StreamEvent::Kind::kError);
+  EXPECT_EQ(o.last.error.code(), StatusCode::kDeadlineExceeded);
+  auto recs = *store_->Records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].action, "error");
+  EXPECT_EQ(recs[0].stage, "timeout");
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ struct Guard::Impl {
   std::optional<engine::ChatFormat> format;
   store::Store* store = nullptr;
   int64_t holdback = 8;
+  double request_seconds = 300;
   std::string model_name, model_sha256, safeguards_sha256;  // copied into every record
   std::vector<Safeguard> input, output;
   std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
@@ -96,6 +97,8 @@ struct Guard::Impl {
   // The output regex classifiers on the text generated so far (token `index` just added): the
   // first that fires or fails decides the row. Returns whether the row was decided.
   bool CheckOutputText(Row& r, int64_t index);
+  // A row past limits.request_seconds: ends it as an error (recorded, reported). Returns whether it did.
+  bool TimedOut(Row& r, int64_t index);
   // The end of a row that ran: output counters, the record committed, then the final events.
   // An undecided row must have had ReleaseBuffer::Finish called.
   void Finish(Row& r);

@@ -56,6 +56,14 @@ bool Guard::Impl::CheckOutputText(Row& r, int64_t index) {
   return false;
 }
 
+bool Guard::Impl::TimedOut(Row& r, int64_t index) {
+  if (r.decided() || std::chrono::duration<double>(Clock::now() - r.job->submitted).count() <= request_seconds) return false;
+  r.output["timeout"] = {{"error", "the request ran past limits.request_seconds (" + std::to_string(request_seconds) +
+                                       " s) at token " + std::to_string(index)}};
+  r.Decide("error", "timeout", "", index);
+  return true;
+}
+
 void Guard::Impl::Finish(Row& r) {
   Job& job = *r.job;
   const bool abandoned = !r.decided() && r.finish == "abandoned";
@@ -65,7 +73,7 @@ void Guard::Impl::Finish(Row& r) {
     std::lock_guard<std::mutex> lock(mu);
     for (size_t k = 0; k < output.size(); ++k) {
       SafeguardCounters& c = Counter("output", k);
-      if (r.decided() && r.decided_by == output[k].spec.name) {
+      if (r.decided() && r.stage == "output" && r.decided_by == output[k].spec.name) {
         (r.action == "cut" ? c.fired : c.errors) += 1;
       } else {
         c.passed += 1;
@@ -83,6 +91,12 @@ void Guard::Impl::Finish(Row& r) {
   if (Status st = Record(job, rec); !st.ok()) {  // fail closed: nothing more leaves without its record
     StreamEvent e = Event(StreamEvent::Kind::kError);
     e.error = st;
+    job.out->Push(std::move(e));
+    return;
+  }
+  if (r.decided() && r.stage == "timeout") {  // not a safety decision: the client gets 504 or an error event
+    StreamEvent e = Event(StreamEvent::Kind::kError);
+    e.error = Status::DeadlineExceeded("the request ran past this server's limit of " + std::to_string(request_seconds) + " s");
     job.out->Push(std::move(e));
     return;
   }

@@ -14,7 +14,7 @@ input:
 output:
   - {name: harm-output, probe: /abs/out.safetensors, position: last}
 store: {hash_only: true}
-limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_minute: 30, max_batch: 4}
+limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_minute: 30, max_batch: 4, request_seconds: 2.5}
 )";
   auto g = ParseSafeguards(yaml, "guard.yaml", "/etc/warden");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -31,6 +31,7 @@ limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_min
   EXPECT_EQ(g->limits.max_tokens, 64);
   EXPECT_EQ(g->limits.requests_per_minute, 30);
   EXPECT_EQ(g->limits.max_batch, 4);
+  EXPECT_DOUBLE_EQ(g->limits.request_seconds, 2.5);
   EXPECT_EQ(g->sha256.size(), 64u);
 }
 

@@ -64,6 +64,7 @@ void Guard::Impl::RunUpstream(Job& job) {
       r.finish = "abandoned";
       return false;
     }
+    if (TimedOut(r, chunks)) return false;
     pending.append(data, n);
     size_t end;
     while ((end = pending.find("\n\n")) != std::string::npos) {
