@@ -5,11 +5,12 @@
 //
 //   auto guard = Guard::Create(model, "honest", LoadSafeguards("guard.yaml").value(), store).value();
 //   std::shared_ptr<Stream> s = guard->Submit(request);
-//   for (StreamEvent e = s->Next(); !e.final(); e = s->Next()) { ... e.text ... }
+//   for (StreamEvent e = s->Next();; e = s->Next()) { ... e.text ...; if (e.final()) break; }
 //
 // Order of events on a stream: kAdmitted, then kDelta*, then kDone; or kBlocked (the input
-// stage stopped it: nothing was generated for the client); or kError at any point (the model or
-// the store failed; nothing more is released). A safeguard that errors (a NaN score, a regex
+// stage stopped it: nothing was generated for the client); or kError at any point (the model,
+// the upstream or the store failed, or the request ran past limits.request_seconds; nothing more
+// is released). A safeguard that errors (a NaN score, a regex
 // that blew its complexity limit) or runs past its time budget decides like a firing one: fail
 // closed, recorded with action "error".
 //
