@@ -1,6 +1,6 @@
 // warden serve eval: how much of what a served model does not refuse its safeguards stop.
 //   warden serve eval MODEL --safeguards FILE --harmful F.jsonl... --benign F.jsonl...
-//                     [--prefix TEXT] [--system TEXT] [--max-tokens 48] [--json]
+//                     [--prefix TEXT] [--system TEXT] [--max-tokens 48] [--json] [--html F]
 // Each request runs unguarded (the model's own answer: does it refuse?) and guarded (allowed,
 // blocked, cut, failed closed); harmful files report how many compliances were released, benign
 // files how many requests were falsely stopped, each with a Wilson 95% interval.
@@ -9,7 +9,9 @@
 
 #include "cli.h"
 #include "warden/base/format.h"
+#include "warden/base/file.h"
 #include "warden/guard/safeguard_eval.h"
+#include "warden/guard/safeguard_eval_report.h"
 #include "warden/guard/safeguards.h"
 
 namespace warden::cli {
@@ -23,6 +25,7 @@ struct EvalArgs {
   std::string system;
   int64_t max_tokens = 48;
   bool json = false;
+  std::string html;
 };
 
 void RunServeEval(const EvalArgs& a) {
@@ -37,11 +40,13 @@ void RunServeEval(const EvalArgs& a) {
   o.system = a.system;
   o.max_tokens = a.max_tokens;
   nlohmann::json out = nlohmann::json::array();
+  std::vector<guard::SafeguardEvalResult> all;
   for (const auto* files : {&a.harmful, &a.benign}) {
     const bool harmful = files == &a.harmful;
     for (const std::string& path : *files) {
       evals::Dataset d = evals::LoadDataset(path, {}, evals::BadRows::kFail).ValueOrThrow();
       guard::SafeguardEvalResult r = guard::EvaluateSafeguards(*guarded, *bare, d, harmful, o).ValueOrThrow();
+      all.push_back(r);
       const double n = static_cast<double>(r.n);
       if (a.json) {
         out.push_back({{"path", path}, {"harmful", harmful}, {"n", r.n}, {"model_refused", r.model_refused},
@@ -65,6 +70,11 @@ void RunServeEval(const EvalArgs& a) {
     }
   }
   if (a.json) std::cout << out.dump(2) << "\n";
+  if (!a.html.empty()) {
+    const std::string title = a.model.model + " under " + a.safeguards + (a.prefix.empty() ? "" : ", every request prefixed with '" + a.prefix + "'");
+    WriteFileAtomic(a.html, guard::SafeguardEvalHtml(title, all)).ThrowIfError();
+    std::cerr << "wrote " << a.html << "\n";
+  }
 }
 
 }  // namespace
@@ -81,6 +91,7 @@ void RegisterServeEval(CLI::App& serve) {
   cmd->add_option("--system", args->system, "A system message before each request (default: none)");
   cmd->add_option("--max-tokens", args->max_tokens, "Tokens per answer (default 48)");
   cmd->add_flag("--json", args->json, "Print JSON");
+  cmd->add_option("--html", args->html, "Also write the figures as an HTML page with SVG bars");
   cmd->callback([args] { RunServeEval(*args); });
 }
 
