@@ -2,6 +2,7 @@
 // per minute, bursts up to `rate`). Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,7 @@ class RateLimiter {
   };
   std::mutex mu_;
   std::map<std::string, Bucket> buckets_;
+  uint64_t takes_ = 0;
 };
 
 }  // namespace warden::gateway

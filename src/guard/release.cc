@@ -4,7 +4,7 @@
 
 namespace warden::guard {
 
-size_t CompleteUtf8Prefix(const std::string& s) {
+size_t CompleteUtf8Prefix(std::string_view s) {
   // Walk back over at most 3 continuation bytes to the last lead byte; keep it only if its
   // sequence is complete.
   size_t n = s.size();
@@ -21,7 +21,7 @@ size_t CompleteUtf8Prefix(const std::string& s) {
   return n;  // only continuation bytes: invalid anyway, let the encoder replace them
 }
 
-std::string ValidUtf8(const std::string& s) {
+std::string ValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   size_t i = 0;
@@ -86,9 +86,9 @@ std::string ReleaseBuffer::Take() {
   if (!final_ && !stopped() && longest_stop_ > 1 && limit + longest_stop_ - 1 > raw_.size()) {
     limit = raw_.size() >= longest_stop_ - 1 ? std::min(limit, raw_.size() - (longest_stop_ - 1)) : 0;
   }
-  if (!final_) limit = CompleteUtf8Prefix(raw_.substr(0, limit));
+  if (!final_) limit = CompleteUtf8Prefix(std::string_view(raw_).substr(0, limit));
   if (limit <= sent_bytes_) return "";
-  std::string delta = ValidUtf8(raw_.substr(sent_bytes_, limit - sent_bytes_));
+  std::string delta = ValidUtf8(std::string_view(raw_).substr(sent_bytes_, limit - sent_bytes_));
   sent_bytes_ = limit;
   released_text_ += delta;
   released_tokens_ = static_cast<int64_t>(std::upper_bound(ends_.begin(), ends_.end(), sent_bytes_) - ends_.begin());

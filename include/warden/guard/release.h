@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace warden::guard {
@@ -58,9 +59,9 @@ class ReleaseBuffer {
 };
 
 // The longest prefix of `bytes` that ends on a whole UTF-8 character.
-size_t CompleteUtf8Prefix(const std::string& bytes);
+size_t CompleteUtf8Prefix(std::string_view bytes);
 // `bytes` with every byte that does not begin a complete UTF-8 sequence replaced by U+FFFD (as
 // the engine decodes text), so that what leaves is always valid UTF-8.
-std::string ValidUtf8(const std::string& bytes);
+std::string ValidUtf8(std::string_view bytes);
 
 }  // namespace warden::guard
