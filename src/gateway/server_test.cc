@@ -329,7 +329,7 @@ std::string SendRaw(int port, const std::string& bytes) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    timeval tv{0, 600000};  // longer than the server's read timeout: a request it waits on is answered or closed
+    timeval tv{2, 0};  // longer than the server's read timeout: a request it waits on is answered or closed
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     char buf[4096];

@@ -329,16 +329,25 @@ namespace warden::guard {
 namespace {
 
 TEST_F(GuardTest, ARequestPastItsTimeLimitEndsAsARecordedError) {
-  auto g = Make("limits: {request_seconds: 0.001}");
+  auto g = Make("limits: {request_seconds: 0.001, max_batch: 1}");
   ASSERT_NE(g, nullptr);
+  // The second request queues behind the first (a batch of one), so its clock has run out
+  // before its first token, whatever the machine's speed.
+  std::shared_ptr<Stream> first = g->Submit(Request(40));
+  GuardRequest second_request = Request(20);
+  second_request.request_id = "second";
+  std::shared_ptr<Stream> second = g->Submit(second_request);
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  Outcome o = Drain(g->Submit(Request(20)));
+  Drain(first);
+  Outcome o = Drain(second);
   ASSERT_EQ(o.last.kind, StreamEvent::Kind::kError);
   EXPECT_EQ(o.last.error.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(o.text.empty());
   auto recs = *store_->Records();
-  ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].action, "error");
-  EXPECT_EQ(recs[0].stage, "timeout");
+  ASSERT_EQ(recs.size(), 2u);
+  const store::DecisionRecord& r = recs[0].request_id == "second" ? recs[0] : recs[1];
+  EXPECT_EQ(r.action, "error");
+  EXPECT_EQ(r.stage, "timeout");
 }
 
 }  // namespace
