@@ -309,6 +309,13 @@ struct Server::Impl {
                          {"data", {{{"id", guard->model_name()}, {"object", "model"}, {"created", 0}, {"owned_by", "warden"}}}}};
       res.set_content(Dump(body), "application/json");
     });
+    http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string key_id;
+      if (!Admit(req, res, "/v1/models/{model}", &key_id)) return;
+      const std::string id = req.matches[1];
+      if (!CheckModel(id, res)) return;
+      res.set_content(Dump({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "warden"}}), "application/json");
+    });
     http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       const Json body = {{"status", "ok"},
                          {"model", guard->model_name()},
@@ -341,7 +348,14 @@ struct Server::Impl {
     });
     http.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.path == "/metrics") return;
-      metrics.Add("warden_requests_total", Metrics::Label("route", req.path) + "," + Metrics::Label("code", std::to_string(res.status)));
+      // Routes, not paths, label the series: a client choosing paths must not choose how many
+      // series there are.
+      std::string route = "other";
+      for (const char* known : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/healthz"}) {
+        if (req.path == known) route = known;
+      }
+      if (req.path.rfind("/v1/models/", 0) == 0) route = "/v1/models/{model}";
+      metrics.Add("warden_requests_total", Metrics::Label("route", route) + "," + Metrics::Label("code", std::to_string(res.status)));
     });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;

@@ -221,6 +221,15 @@ TEST_F(ServerTest, ModelsHealthAndMetricsAnswer) {
             std::string::npos)
       << m;
   EXPECT_NE(m.find("# TYPE warden_queue_length gauge"), std::string::npos);
+  client_->Get("/no/such/path/1");
+  client_->Get("/no/such/path/2");
+  auto again = client_->Get("/metrics");
+  EXPECT_NE(again->body.find("warden_requests_total{route=\"other\",code=\"404\"} 2"), std::string::npos) << again->body;
+  EXPECT_EQ(again->body.find("/no/such/path"), std::string::npos);
+  auto one = client_->Get("/v1/models/tiny");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Json::parse(one->body)["id"], "tiny");
+  ExpectEnvelope(client_->Get("/v1/models/gpt-4o"), 404, "model", "model_not_found");
 }
 
 }  // namespace

@@ -84,6 +84,8 @@ try {
   await check("models lists the served model", async () => {
     const models = await client.models.list();
     assert.deepEqual(models.data.map((m) => m.id), ["honest"]);
+    assert.equal((await client.models.retrieve("honest")).id, "honest");
+    await assert.rejects(client.models.retrieve("gpt-4o"), (e) => e instanceof OpenAI.NotFoundError);
   });
   await check("a stream ends by itself, with usage, and matches the non-streamed answer", async () => {
     const s = await collect(client);
