@@ -44,6 +44,7 @@ void SendError(httplib::Response& res, int http, const std::string& message, con
 }
 
 void SendStatus(httplib::Response& res, const Status& s) {
+  if (s.code() == StatusCode::kResourceExhausted) res.set_header("Retry-After", "1");  // a full queue drains in seconds
   SendError(res, HttpStatusOf(s.code()), s.message(), "", StatusCodeName(s.code()));
 }
 

@@ -299,6 +299,11 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
   job.request = std::move(request);
   {
     std::lock_guard<std::mutex> lock(im.mu);
+    if (static_cast<int64_t>(im.queue.size()) >= safeguards_.limits.max_queue) {
+      out->Push(ErrorEvent(Status::ResourceExhausted("the server is busy: " + std::to_string(im.queue.size()) +
+                                                     " requests are waiting (limits.max_queue)")));
+      return out;
+    }
     im.queue.push_back(std::move(job));
   }
   im.cv.notify_all();

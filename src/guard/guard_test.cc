@@ -352,3 +352,29 @@ TEST_F(GuardTest, ARequestPastItsTimeLimitEndsAsARecordedError) {
 
 }  // namespace
 }  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+TEST_F(GuardTest, AFullQueueRefusesNewRequestsInsteadOfGrowing) {
+  auto g = Make("limits: {max_queue: 1, max_batch: 1}");
+  ASSERT_NE(g, nullptr);
+  std::vector<std::shared_ptr<Stream>> streams;
+  for (int i = 0; i < 6; ++i) streams.push_back(g->Submit(Request(30)));
+  int refused = 0, done = 0;
+  for (auto& s : streams) {
+    Outcome o = Drain(s);
+    if (o.last.kind == StreamEvent::Kind::kError) {
+      EXPECT_EQ(o.last.error.code(), StatusCode::kResourceExhausted);
+      ++refused;
+    } else {
+      ++done;
+    }
+  }
+  EXPECT_GE(refused, 1);  // six at once cannot all fit one running and one waiting
+  EXPECT_GE(done, 1);
+  EXPECT_EQ(*store_->Count(), done);
+}
+
+}  // namespace
+}  // namespace warden::guard

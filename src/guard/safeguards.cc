@@ -128,7 +128,7 @@ struct Parser {
     if (const YAML::Node& l = root["limits"]) {
       WARDEN_RETURN_IF_ERROR(
           Keys(l, "limits", {"max_body_bytes", "max_messages", "max_tokens", "requests_per_minute", "max_batch",
-                             "request_seconds"}));
+                             "max_queue", "request_seconds"}));
       Limits& m = g->limits;
       if (l["max_body_bytes"]) WARDEN_RETURN_IF_ERROR(Int(l["max_body_bytes"], "limits.max_body_bytes", 1024, 1 << 30, &m.max_body_bytes));
       if (l["max_messages"]) WARDEN_RETURN_IF_ERROR(Int(l["max_messages"], "limits.max_messages", 1, 100000, &m.max_messages));
@@ -137,6 +137,7 @@ struct Parser {
         WARDEN_RETURN_IF_ERROR(Int(l["requests_per_minute"], "limits.requests_per_minute", 0, 1 << 24, &m.requests_per_minute));
       }
       if (l["max_batch"]) WARDEN_RETURN_IF_ERROR(Int(l["max_batch"], "limits.max_batch", 1, 1024, &m.max_batch));
+      if (l["max_queue"]) WARDEN_RETURN_IF_ERROR(Int(l["max_queue"], "limits.max_queue", 1, 1 << 20, &m.max_queue));
       if (l["request_seconds"]) {
         WARDEN_RETURN_IF_ERROR(Number(l["request_seconds"], "limits.request_seconds", 0.001, 86400, &m.request_seconds));
       }

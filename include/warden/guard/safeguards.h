@@ -18,7 +18,7 @@
 //                                # was trained at (e.g. a last-prompt request monitor per token)
 //   store: {hash_only: false}
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
-//            max_batch: 16, request_seconds: 300}
+//            max_batch: 16, max_queue: 256, request_seconds: 300}
 //
 // A probe safeguard fires when its score is strictly above its threshold; a regex one when any
 // pattern matches the request's text (input) or the generated text so far (output).
@@ -49,6 +49,7 @@ struct Limits {
   int64_t max_tokens = 512;          // per request; also the default when a request names none
   int64_t requests_per_minute = 0;   // per API key (or per client address without keys); 0: none
   int64_t max_batch = 16;            // requests decoded together
+  int64_t max_queue = 256;           // requests waiting for a batch; beyond, 429 (retry later)
   double request_seconds = 300;      // from admission to the last token; over it the request ends
                                      // as an error (504 if nothing was sent), recorded
 };
