@@ -10,6 +10,7 @@
 
 #include "guard/test_model.h"
 #include "warden/guard/replay.h"
+#include "warden/guard/safeguard_eval.h"
 #include "warden/interp/monitored_generation.h"
 #include "warden/interp/text_monitor.h"
 
@@ -374,6 +375,34 @@ TEST_F(GuardTest, AFullQueueRefusesNewRequestsInsteadOfGrowing) {
   EXPECT_GE(refused, 1);  // six at once cannot all fit one running and one waiting
   EXPECT_GE(done, 1);
   EXPECT_EQ(*store_->Count(), done);
+}
+
+}  // namespace
+}  // namespace warden::guard
+
+namespace warden::guard {
+namespace {
+
+// Found on the tiny zoo: serve eval and replay submitted everything at once and ran into
+// limits.max_queue. They now go in waves that fit it.
+TEST_F(GuardTest, EvaluationAndReplayFitTheQueueLimit) {
+  auto g = Make("limits: {max_queue: 2, max_batch: 2}");
+  ASSERT_NE(g, nullptr);
+  auto bare = Make("limits: {max_queue: 2, max_batch: 2}");
+  evals::Dataset d;
+  d.path = "five.jsonl";
+  for (int i = 0; i < 5; ++i) d.samples.push_back({"s" + std::to_string(i), "How do I bake bread?", "", {}, "", "", 0});
+  SafeguardEvalOptions o;
+  o.max_tokens = 3;
+  auto r = EvaluateSafeguards(*g, *bare, d, false, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->n, 5u);
+  EXPECT_EQ(r->errors, 0u);
+  auto records = *store_->Records();
+  ASSERT_EQ(records.size(), 10u);  // both guards record into the test's store
+  auto report = Replay(*g, records);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->replayed, 10);
 }
 
 }  // namespace

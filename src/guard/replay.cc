@@ -1,5 +1,6 @@
 #include "warden/guard/replay.h"
 
+#include <algorithm>
 #include <map>
 
 namespace warden::guard {
@@ -41,6 +42,35 @@ Result<GuardRequest> RequestFromJson(const Json& j, const std::string& where) {
 Result<ReplayReport> Replay(Guard& guard, const std::vector<store::DecisionRecord>& records) {
   ReplayReport report;
   std::vector<std::pair<const store::DecisionRecord*, std::shared_ptr<Stream>>> pending;
+  // Collects the pending decisions and compares them with the recorded ones.
+  auto drain = [&]() -> Status {
+    for (auto& [rec, stream] : pending) {
+      std::string action, by;
+      for (;;) {
+        StreamEvent e = stream->Next();
+        if (!e.final()) continue;
+        if (e.kind == StreamEvent::Kind::kError) return e.error.WithContext("replaying record " + std::to_string(rec->seq));
+        if (e.kind == StreamEvent::Kind::kBlocked) action = "block", by = e.safeguard;
+        else if (e.finish_reason == "content_filter") action = "cut", by = e.safeguard;
+        else action = "allow";
+        break;
+      }
+      ++report.replayed;
+      ++report.before[rec->action];
+      ++report.after[action];
+      // An error decision replays as whatever the new safeguards decide: compare the kinds of
+      // stop. An abandoned request was allowed as far as it went.
+      const std::string before = rec->action == "error"       ? (rec->stage == "input" ? "block" : "cut")
+                                 : rec->action == "abandoned" ? "allow"
+                                                              : rec->action;
+      if (before != action || (action != "allow" && rec->monitor != by)) {
+        report.changes.push_back({rec->seq, rec->request_id, rec->action, action, rec->monitor, by});
+      }
+    }
+    pending.clear();
+    return Status::Ok();
+  };
+  const size_t wave = static_cast<size_t>(std::max<int64_t>(1, guard.safeguards().limits.max_queue));
   for (const store::DecisionRecord& rec : records) {
     if (rec.hash_only) {
       ++report.skipped;
@@ -59,30 +89,9 @@ Result<ReplayReport> Replay(Guard& guard, const std::vector<store::DecisionRecor
     r.key_id = rec.key_id;
     r.user = rec.user;
     pending.push_back({&rec, guard.Submit(std::move(r))});
+    if (pending.size() >= wave) WARDEN_RETURN_IF_ERROR(drain());  // within the guard's queue
   }
-  for (auto& [rec, stream] : pending) {
-    std::string action, by;
-    for (;;) {
-      StreamEvent e = stream->Next();
-      if (!e.final()) continue;
-      if (e.kind == StreamEvent::Kind::kError) return e.error.WithContext("replaying record " + std::to_string(rec->seq));
-      if (e.kind == StreamEvent::Kind::kBlocked) action = "block", by = e.safeguard;
-      else if (e.finish_reason == "content_filter") action = "cut", by = e.safeguard;
-      else action = "allow";
-      break;
-    }
-    // An error decision replays as whatever the new safeguards decide; compare the kinds of stop.
-    ++report.replayed;
-    ++report.before[rec->action];
-    ++report.after[action];
-    // An abandoned request was allowed as far as it went.
-    const std::string before = rec->action == "error"       ? (rec->stage == "input" ? "block" : "cut")
-                               : rec->action == "abandoned" ? "allow"
-                                                            : rec->action;
-    if (before != action || (action != "allow" && rec->monitor != by)) {
-      report.changes.push_back({rec->seq, rec->request_id, rec->action, action, rec->monitor, by});
-    }
-  }
+  WARDEN_RETURN_IF_ERROR(drain());
   return report;
 }
 
