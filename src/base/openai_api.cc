@@ -118,6 +118,18 @@ std::optional<ApiError> Model(const Json& b, std::string* out) {
   return std::nullopt;
 }
 
+// The fields chat and text completions share: sampling, stop strings, streaming.
+template <class Request>
+std::optional<ApiError> Sampling(const Json& b, Request* r) {
+  if (auto e = Number(b, "temperature", 0, 2, &r->temperature)) return e;
+  if (auto e = Number(b, "top_p", 0, 1, &r->top_p)) return e;
+  if (r->top_p <= 0) return Err("top_p", "must be greater than 0");
+  if (auto e = Seed(b, &r->seed)) return e;
+  if (auto e = Stop(b, &r->stop)) return e;
+  if (auto e = Bool(b, "stream", &r->stream)) return e;
+  return StreamOptions(b, r->stream, &r->include_usage);
+}
+
 }  // namespace
 
 std::optional<ApiError> ParseChatCompletionRequest(const Json& b, ChatCompletionRequest* r) {
@@ -143,13 +155,7 @@ std::optional<ApiError> ParseChatCompletionRequest(const Json& b, ChatCompletion
   }
   if (auto e = PositiveInt(b, "max_tokens", &r->max_tokens)) return e;
   if (auto e = PositiveInt(b, "max_completion_tokens", &r->max_tokens)) return e;
-  if (auto e = Number(b, "temperature", 0, 2, &r->temperature)) return e;
-  if (auto e = Number(b, "top_p", 0, 1, &r->top_p)) return e;
-  if (r->top_p <= 0) return Err("top_p", "must be greater than 0");
-  if (auto e = Seed(b, &r->seed)) return e;
-  if (auto e = Stop(b, &r->stop)) return e;
-  if (auto e = Bool(b, "stream", &r->stream)) return e;
-  if (auto e = StreamOptions(b, r->stream, &r->include_usage)) return e;
+  if (auto e = Sampling(b, r)) return e;
   if (auto e = Bool(b, "logprobs", &r->logprobs)) return e;
   if (r->logprobs) return Err("logprobs", "not supported by warden serve yet");
   if (auto e = String(b, "user", &r->user)) return e;
@@ -176,13 +182,7 @@ std::optional<ApiError> ParseCompletionRequest(const Json& b, CompletionRequest*
   std::optional<int64_t> max_tokens;
   if (auto e = PositiveInt(b, "max_tokens", &max_tokens)) return e;
   if (max_tokens) r->max_tokens = *max_tokens;
-  if (auto e = Number(b, "temperature", 0, 2, &r->temperature)) return e;
-  if (auto e = Number(b, "top_p", 0, 1, &r->top_p)) return e;
-  if (r->top_p <= 0) return Err("top_p", "must be greater than 0");
-  if (auto e = Seed(b, &r->seed)) return e;
-  if (auto e = Stop(b, &r->stop)) return e;
-  if (auto e = Bool(b, "stream", &r->stream)) return e;
-  if (auto e = StreamOptions(b, r->stream, &r->include_usage)) return e;
+  if (auto e = Sampling(b, r)) return e;
   if (b.contains("echo") && b["echo"] == true) return Err("echo", "not supported");
   if (b.contains("logprobs") && !b["logprobs"].is_null() && b["logprobs"] != 0) return Err("logprobs", "not supported yet");
   if (auto e = String(b, "user", &r->user)) return e;
@@ -264,14 +264,13 @@ Json ChatUsageChunk(const std::string& id, int64_t created, const std::string& m
 }
 
 Json TextCompletion(const std::string& id, int64_t created, const std::string& model, const std::string& text,
-                    const std::string& finish_reason, const std::optional<Usage>& usage, bool chunk) {
+                    const std::string& finish_reason, const std::optional<Usage>& usage) {
   Json j = {{"id", id},
             {"object", "text_completion"},
             {"created", created},
             {"model", model},
             {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", FinishReason(finish_reason)}}}}};
   if (usage) j["usage"] = usage->ToJson();
-  (void)chunk;
   return j;
 }
 

@@ -190,7 +190,7 @@ struct Server::Impl {
       account(e.usage);
       const openai::Usage usage{e.usage.prompt_tokens, e.usage.completion_tokens};
       const Json body = chat ? openai::ChatCompletion(id, created, model, text, e.finish_reason, usage)
-                             : openai::TextCompletion(id, created, model, text, e.finish_reason, usage, false);
+                             : openai::TextCompletion(id, created, model, text, e.finish_reason, usage);
       res.set_content(Dump(body), "application/json");
       return;
     }
@@ -216,7 +216,7 @@ struct Server::Impl {
               last = now;
               any_text = true;
               const Json chunk = chat ? openai::ChatCompletionChunk(id, created, model, e.text, !role_sent, "", include_usage)
-                                      : openai::TextCompletion(id, created, model, e.text, "", std::nullopt, true);
+                                      : openai::TextCompletion(id, created, model, e.text, "", std::nullopt);
               role_sent = true;
               if (!send(chunk)) {  // the client went away: the guard stops its row
                 s->Abandon();
@@ -226,7 +226,7 @@ struct Server::Impl {
               account(e.usage);
               const Json fin = chat ? openai::ChatCompletionChunk(id, created, model, std::nullopt, !role_sent,
                                                                   e.finish_reason, include_usage)
-                                    : openai::TextCompletion(id, created, model, "", e.finish_reason, std::nullopt, true);
+                                    : openai::TextCompletion(id, created, model, "", e.finish_reason, std::nullopt);
               if (!send(fin)) {
                 s->Abandon();
                 return false;
@@ -235,7 +235,7 @@ struct Server::Impl {
                 const openai::Usage u{e.usage.prompt_tokens, e.usage.completion_tokens};
                 const Json uj = chat ? openai::ChatUsageChunk(id, created, model, u)
                                      : [&] {
-                                         Json t = openai::TextCompletion(id, created, model, "", "", u, true);
+                                         Json t = openai::TextCompletion(id, created, model, "", "", u);
                                          t["choices"] = Json::array();
                                          return t;
                                        }();

@@ -19,7 +19,7 @@ void Guard::Impl::RunBatch(std::vector<Job>& jobs) {
   int64_t longest_limit = 0;
   for (int64_t b = 0; b < B; ++b) {
     rows[b].job = &jobs[b];
-    rows[b].release = std::make_unique<ReleaseBuffer>(holdback, jobs[b].stops);
+    rows[b].release = std::make_unique<ReleaseBuffer>(safeguards.holdback, jobs[b].stops);
     rows[b].prev = jobs[b].ids.back();
     prompts.push_back(jobs[b].ids);
     longest_limit = std::max(longest_limit, jobs[b].limit);

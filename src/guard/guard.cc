@@ -60,7 +60,7 @@ Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
   if (store == nullptr) return Status::Ok();
   r.model = model_name;
   r.model_sha256 = model_sha256;
-  r.safeguards_sha256 = safeguards_sha256;
+  r.safeguards_sha256 = safeguards.sha256;
   r.request_id = job.request.request_id;
   r.key_id = job.request.key_id;
   r.user = job.request.user;
@@ -123,28 +123,27 @@ Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const e
 
 }  // namespace
 
+Result<std::unique_ptr<Guard>> Guard::Start(std::unique_ptr<Impl> impl, const engine::LanguageModel* model) {
+  std::unique_ptr<Guard> g(new Guard());
+  g->impl_ = std::move(impl);
+  WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(*g->impl_, g->impl_->safeguards, model, g->impl_->model_sha256));
+  g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
+  return g;
+}
+
 Result<std::unique_ptr<Guard>> Guard::Create(std::shared_ptr<const engine::LanguageModel> model, std::string model_name,
                                              Safeguards safeguards, store::Store* store) {
   if (model == nullptr || model->tokenizer() == nullptr) {
     return Status::InvalidArgument("warden serve needs a model with a tokenizer");
   }
-  std::unique_ptr<Guard> g(new Guard());
-  g->model_name_ = std::move(model_name);
-  WARDEN_ASSIGN_OR_RETURN(g->model_sha256_, model->WeightsSha256());
-  g->impl_ = std::make_unique<Impl>();
-  Impl& im = *g->impl_;
-  im.model = model;
-  im.store = store;
-  im.holdback = safeguards.holdback;
-  im.request_seconds = safeguards.limits.request_seconds;
-  im.model_name = g->model_name_;
-  im.model_sha256 = g->model_sha256_;
-  im.safeguards_sha256 = safeguards.sha256;
-  WARDEN_ASSIGN_OR_RETURN(im.format, engine::ResolveChatFormat("auto", *model->tokenizer()));
-  WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(im, safeguards, model.get(), g->model_sha256_));
-  g->safeguards_ = std::move(safeguards);
-  g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
-  return g;
+  auto im = std::make_unique<Impl>();
+  WARDEN_ASSIGN_OR_RETURN(im->model_sha256, model->WeightsSha256());
+  WARDEN_ASSIGN_OR_RETURN(im->format, engine::ResolveChatFormat("auto", *model->tokenizer()));
+  im->model = model;
+  im->model_name = std::move(model_name);
+  im->store = store;
+  im->safeguards = std::move(safeguards);
+  return Start(std::move(im), model.get());
 }
 
 Result<std::unique_ptr<Guard>> Guard::CreateUpstream(const UpstreamOptions& upstream, std::string model_name,
@@ -153,21 +152,17 @@ Result<std::unique_ptr<Guard>> Guard::CreateUpstream(const UpstreamOptions& upst
     return Status::InvalidArgument("--upstream '" + upstream.base_url + "': expected http://host[:port]");
   }
   if (upstream.model.empty()) return Status::InvalidArgument("black-box mode needs the upstream's model name (--api-model)");
-  std::unique_ptr<Guard> g(new Guard());
-  g->model_name_ = std::move(model_name);
-  g->impl_ = std::make_unique<Impl>();
-  Impl& im = *g->impl_;
-  im.upstream = upstream;
-  im.store = store;
-  im.holdback = safeguards.holdback;
-  im.request_seconds = safeguards.limits.request_seconds;
-  im.model_name = g->model_name_;
-  im.safeguards_sha256 = safeguards.sha256;
-  WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(im, safeguards, nullptr, ""));
-  g->safeguards_ = std::move(safeguards);
-  g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
-  return g;
+  auto im = std::make_unique<Impl>();
+  im->upstream = upstream;
+  im->model_name = std::move(model_name);
+  im->store = store;
+  im->safeguards = std::move(safeguards);
+  return Start(std::move(im), nullptr);
 }
+
+const std::string& Guard::model_name() const { return impl_->model_name; }
+const std::string& Guard::model_sha256() const { return impl_->model_sha256; }
+const Safeguards& Guard::safeguards() const { return impl_->safeguards; }
 
 Guard::~Guard() {
   if (!impl_) return;
@@ -255,7 +250,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     out->Push(ErrorEvent(s.WithContext(request.raw ? "prompt" : "messages")));
     return out;
   }
-  job.limit = request.max_tokens > 0 ? request.max_tokens : safeguards_.limits.max_tokens;
+  job.limit = request.max_tokens > 0 ? request.max_tokens : im.safeguards.limits.max_tokens;
   for (const std::string& s : request.stop) job.stops.push_back(s);
 
   // Input text classifiers run here, before the request queues for the model.
@@ -299,7 +294,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
   job.request = std::move(request);
   {
     std::lock_guard<std::mutex> lock(im.mu);
-    if (static_cast<int64_t>(im.queue.size()) >= safeguards_.limits.max_queue) {
+    if (static_cast<int64_t>(im.queue.size()) >= im.safeguards.limits.max_queue) {
       out->Push(ErrorEvent(Status::ResourceExhausted("the server is busy: " + std::to_string(im.queue.size()) +
                                                      " requests are waiting (limits.max_queue)")));
       return out;
@@ -326,7 +321,7 @@ void Guard::Worker() {
       auto same = [&](const GuardRequest& r) {
         return r.temperature == temperature && r.top_p == top_p && r.top_k == top_k && r.seed == seed;
       };
-      for (auto it = im.queue.begin(); it != im.queue.end() && static_cast<int64_t>(batch.size()) < safeguards_.limits.max_batch;) {
+      for (auto it = im.queue.begin(); it != im.queue.end() && static_cast<int64_t>(batch.size()) < im.safeguards.limits.max_batch;) {
         if (same(it->request)) {
           batch.push_back(std::move(*it));
           it = im.queue.erase(it);

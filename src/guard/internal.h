@@ -78,9 +78,8 @@ struct Guard::Impl {
   int active_upstream = 0;  // requests being forwarded (under mu); the destructor waits for 0
   std::optional<engine::ChatFormat> format;
   store::Store* store = nullptr;
-  int64_t holdback = 8;
-  double request_seconds = 300;
-  std::string model_name, model_sha256, safeguards_sha256;  // copied into every record
+  Safeguards safeguards;
+  std::string model_name, model_sha256;  // copied into every record, with safeguards.sha256
   std::vector<Safeguard> input, output;
   std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
   std::vector<size_t> input_pack_of, output_pack_of;                 // safeguard index of each pack

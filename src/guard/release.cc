@@ -66,10 +66,9 @@ void ReleaseBuffer::Scored(int64_t n) {
   if (!cut_ && !final_) allowed_tokens_ = std::max<int64_t>(allowed_tokens_, std::min<int64_t>(tokens(), scored_ - holdback_));
 }
 
-void ReleaseBuffer::Cut(int64_t n) {
+void ReleaseBuffer::Cut() {
   if (final_) return;
-  cut_ = true;
-  (void)n;  // everything not yet released is withheld, which includes token n and after
+  cut_ = true;  // everything not yet released is withheld: the firing token and all held back
 }
 
 void ReleaseBuffer::Finish(int64_t n) {

@@ -25,7 +25,7 @@ TEST(ReleaseBuffer, ACutWithholdsTheFiringTokenAndEverythingHeldBack) {
   for (const char* t : {"a", "b", "c", "d", "e", "f"}) r.Add(t);
   r.Scored(4);
   EXPECT_EQ(r.Take(), "ab");
-  r.Cut(4);  // the monitor fired on token 4: c and d were held back and stay withheld
+  r.Cut();  // the monitor fired on token 4: c and d were held back and stay withheld
   r.Finish(6);
   EXPECT_EQ(r.Take(), "");
   EXPECT_EQ(r.released_text(), "ab");

@@ -16,7 +16,7 @@ StreamEvent Event(StreamEvent::Kind kind) {
 void Row::Decide(const std::string& a, const std::string& st, const std::string& by, int64_t token) {
   if (decided()) return;
   action = a, stage = st, decided_by = by, cut_token = token;
-  release->Cut(token);
+  release->Cut();
 }
 
 void Row::PushRelease() {
@@ -57,8 +57,8 @@ bool Guard::Impl::CheckOutputText(Row& r, int64_t index) {
 }
 
 bool Guard::Impl::TimedOut(Row& r, int64_t index) {
-  if (r.decided() || std::chrono::duration<double>(Clock::now() - r.job->submitted).count() <= request_seconds) return false;
-  r.output["timeout"] = {{"error", "the request ran past limits.request_seconds (" + std::to_string(request_seconds) +
+  if (r.decided() || std::chrono::duration<double>(Clock::now() - r.job->submitted).count() <= safeguards.limits.request_seconds) return false;
+  r.output["timeout"] = {{"error", "the request ran past limits.request_seconds (" + std::to_string(safeguards.limits.request_seconds) +
                                        " s) at token " + std::to_string(index)}};
   r.Decide("error", "timeout", "", index);
   return true;
@@ -96,7 +96,7 @@ void Guard::Impl::Finish(Row& r) {
   }
   if (r.decided() && r.stage == "timeout") {  // not a safety decision: the client gets 504 or an error event
     StreamEvent e = Event(StreamEvent::Kind::kError);
-    e.error = Status::DeadlineExceeded("the request ran past this server's limit of " + std::to_string(request_seconds) + " s");
+    e.error = Status::DeadlineExceeded("the request ran past this server's limit of " + std::to_string(safeguards.limits.request_seconds) + " s");
     job.out->Push(std::move(e));
     return;
   }

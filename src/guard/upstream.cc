@@ -28,7 +28,7 @@ void Guard::Impl::RunUpstream(Job& job) {
   const UpstreamOptions& up = *upstream;
   Row r;
   r.job = &job;
-  r.release = std::make_unique<ReleaseBuffer>(holdback, std::vector<std::string>{});  // the upstream applies stops
+  r.release = std::make_unique<ReleaseBuffer>(safeguards.holdback, std::vector<std::string>{});  // the upstream applies stops
   openai::ChatCompletionRequest req;
   req.model = up.model;
   for (const engine::ChatMessage& m : job.request.messages) req.messages.push_back({m.role, m.content});

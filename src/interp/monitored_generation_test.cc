@@ -10,20 +10,7 @@
 namespace warden::interp {
 namespace {
 
-constexpr const char* kHook = "blocks.1.hook_resid_post";
-
-// A probe whose score is coordinate `j` of the activation (no standardisation).
-MonitorPack CoordinatePack(int64_t d, int64_t j, PositionRule rule) {
-  MonitorPack p;
-  p.name = "coord" + std::to_string(j);
-  p.hook = kHook;
-  p.position = rule;
-  p.probe.mean.assign(d, 0);
-  p.probe.scale.assign(d, 1);
-  p.probe.weight.assign(d, 0);
-  p.probe.weight[j] = 1;
-  return p;
-}
+constexpr const char* kHook = "blocks.1.hook_resid_post";  // where testing::CoordinatePack reads
 
 // The hook's activations over one whole sequence, unbatched: [pos, d].
 torch::Tensor FullActivations(const engine::LanguageModel& lm, const std::vector<int32_t>& ids) {
@@ -40,19 +27,17 @@ class MonitoredGenerationTest : public ::testing::Test {
   void SetUp() override {
     lm_ = testing::TinyChatModel();
     ASSERT_NE(lm_, nullptr);
-    d_ = lm_->config().d_model;
     const engine::Tokenizer& tok = *lm_->tokenizer();
     prompts_ = {tok.Encode("Is the sky blue?", {}), tok.Encode("Mira lives in Vell 3. The grass is red.", {})};
   }
   std::unique_ptr<engine::LanguageModel> lm_;
-  int64_t d_ = 0;
   std::vector<std::vector<int32_t>> prompts_;
 };
 
 TEST_F(MonitoredGenerationTest, ScoresEveryTokenAtItsOwnPositionInABatchOfTwo) {
-  MonitorPack in = CoordinatePack(d_, 0, PositionRule::kLastPrompt);
-  MonitorPack last = CoordinatePack(d_, 1, PositionRule::kLast);
-  MonitorPack mean = CoordinatePack(d_, 2, PositionRule::kResponseMean);
+  MonitorPack in = testing::CoordinatePack(*lm_, 0, PositionRule::kLastPrompt);
+  MonitorPack last = testing::CoordinatePack(*lm_, 1, PositionRule::kLast);
+  MonitorPack mean = testing::CoordinatePack(*lm_, 2, PositionRule::kResponseMean);
   std::vector<std::vector<double>> input(2);
   std::vector<std::vector<std::vector<double>>> scored(2);
   MonitoredCallbacks cb;
@@ -86,7 +71,7 @@ TEST_F(MonitoredGenerationTest, ScoresEveryTokenAtItsOwnPositionInABatchOfTwo) {
 }
 
 TEST_F(MonitoredGenerationTest, APromptMeanInputPackReadsTheMeanOverEachRowsOwnPrompt) {
-  MonitorPack in = CoordinatePack(d_, 4, PositionRule::kPromptMean);
+  MonitorPack in = testing::CoordinatePack(*lm_, 4, PositionRule::kPromptMean);
   std::vector<std::vector<double>> input(2);
   MonitoredCallbacks cb;
   cb.on_prompt = [&](int64_t row, const std::vector<double>& s, const std::vector<double>&) { input[row] = s; return true; };
@@ -101,7 +86,7 @@ TEST_F(MonitoredGenerationTest, APromptMeanInputPackReadsTheMeanOverEachRowsOwnP
 }
 
 TEST_F(MonitoredGenerationTest, AFiringMonitorEndsOnlyItsRow) {
-  MonitorPack last = CoordinatePack(d_, 1, PositionRule::kLast);
+  MonitorPack last = testing::CoordinatePack(*lm_, 1, PositionRule::kLast);
   MonitoredCallbacks cb;
   cb.on_scored = [&](int64_t row, int64_t index, const std::vector<double>&, const std::vector<double>&) {
     return !(row == 0 && index == 2);
@@ -118,7 +103,7 @@ TEST_F(MonitoredGenerationTest, AFiringMonitorEndsOnlyItsRow) {
 }
 
 TEST_F(MonitoredGenerationTest, AnInputMonitorEndsARowBeforeItsSecondToken) {
-  MonitorPack in = CoordinatePack(d_, 0, PositionRule::kLastPrompt);
+  MonitorPack in = testing::CoordinatePack(*lm_, 0, PositionRule::kLastPrompt);
   MonitoredCallbacks cb;
   cb.on_prompt = [&](int64_t row, const std::vector<double>&, const std::vector<double>&) { return row != 1; };
   engine::SamplingOptions so;
@@ -132,11 +117,12 @@ TEST_F(MonitoredGenerationTest, AnInputMonitorEndsARowBeforeItsSecondToken) {
 }
 
 TEST_F(MonitoredGenerationTest, PacksThatCannotBeReadAreRefusedBeforeAnythingRuns) {
-  MonitorPack prompt_only = CoordinatePack(d_, 0, PositionRule::kLastPrompt);
-  MonitorPack narrow = CoordinatePack(d_ - 1, 0, PositionRule::kLast);
-  MonitorPack nohook = CoordinatePack(d_, 0, PositionRule::kLast);
+  MonitorPack prompt_only = testing::CoordinatePack(*lm_, 0, PositionRule::kLastPrompt);
+  MonitorPack narrow = testing::CoordinatePack(*lm_, 0, PositionRule::kLast);
+  narrow.probe.weight.pop_back(), narrow.probe.mean.pop_back(), narrow.probe.scale.pop_back();  // one too narrow
+  MonitorPack nohook = testing::CoordinatePack(*lm_, 0, PositionRule::kLast);
   nohook.hook = "blocks.99.hook_resid_post";
-  MonitorPack mean_in = CoordinatePack(d_, 0, PositionRule::kResponseMean);
+  MonitorPack mean_in = testing::CoordinatePack(*lm_, 0, PositionRule::kResponseMean);
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&prompt_only}).message().find("use this pack as an input monitor"), std::string::npos);
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&narrow}).message().find("probe width"), std::string::npos);
   EXPECT_NE(CheckMonitorPacks(*lm_, {}, {&nohook}).message().find("blocks.99"), std::string::npos);

@@ -7,19 +7,9 @@
 namespace warden::interp {
 namespace {
 
+// A request monitor whose threshold, read per token, would cut every answer.
 MonitorPack RequestPack(const engine::LanguageModel& lm) {
-  const int64_t d = lm.config().d_model;
-  MonitorPack p;
-  p.name = "request";
-  p.hook = "blocks.1.hook_resid_post";
-  p.position = PositionRule::kLastPrompt;
-  p.threshold = -1e9;  // a request threshold that, read per token, would cut every answer
-  p.probe.mean.assign(d, 0);
-  p.probe.scale.assign(d, 1);
-  p.probe.weight.assign(d, 0);
-  p.probe.weight[2] = 1;
-  p.model_sha256 = lm.WeightsSha256().value();
-  return p;
+  return testing::CoordinatePack(lm, 2, PositionRule::kLastPrompt, -1e9);
 }
 
 TEST(OutputCalibration, SetsTheThresholdSoThatTheTargetShareOfBenignAnswersWouldBeCut) {

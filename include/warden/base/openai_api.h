@@ -78,8 +78,9 @@ nlohmann::json ChatCompletionChunk(const std::string& id, int64_t created, const
                                    const std::optional<std::string>& content, bool with_role,
                                    const std::string& finish_reason, bool include_usage_null);
 nlohmann::json ChatUsageChunk(const std::string& id, int64_t created, const std::string& model, const Usage& usage);
+// A text completion, whole or as one streamed chunk (the same shape; usage when given).
 nlohmann::json TextCompletion(const std::string& id, int64_t created, const std::string& model, const std::string& text,
-                              const std::string& finish_reason, const std::optional<Usage>& usage, bool chunk);
+                              const std::string& finish_reason, const std::optional<Usage>& usage);
 
 // The error envelope {"error": {"message", "type", "param", "code"}}: `type` follows OpenAI
 // ("invalid_request_error", "authentication_error", "rate_limit_error", "server_error", ...).

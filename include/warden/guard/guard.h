@@ -121,9 +121,9 @@ class Guard {
 
   std::shared_ptr<Stream> Submit(GuardRequest request);
 
-  const std::string& model_name() const { return model_name_; }
-  const std::string& model_sha256() const { return model_sha256_; }
-  const Safeguards& safeguards() const { return safeguards_; }
+  const std::string& model_name() const;
+  const std::string& model_sha256() const;  // "" in black-box mode
+  const Safeguards& safeguards() const;
   std::vector<SafeguardCounters> Counters() const;
   int64_t queued() const;
 
@@ -131,10 +131,10 @@ class Guard {
 
  private:
   Guard() = default;
+  // What both factories share: the state, the safeguards loaded, the worker started.
+  static Result<std::unique_ptr<Guard>> Start(std::unique_ptr<Impl> impl, const engine::LanguageModel* model);
   void Worker();
 
-  std::string model_name_, model_sha256_;
-  Safeguards safeguards_;
   std::unique_ptr<Impl> impl_;
   std::thread worker_;
 };

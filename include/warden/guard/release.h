@@ -10,7 +10,7 @@
 //   ReleaseBuffer r(8, {"<|end|>"});
 //   r.Add(token_bytes);  r.Scored(n);   std::string delta = r.Take();   // as the stream runs
 //   r.Finish(n_content);  delta = r.Take();                             // no cut: the rest
-//   r.Cut(N);                                                           // a monitor fired at N
+//   r.Cut();                                                            // a monitor fired
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,8 @@ class ReleaseBuffer {
   bool Add(const std::string& bytes);
   // Every output monitor has scored tokens [0, n).
   void Scored(int64_t n);
-  // A monitor fired at token n: nothing from the tokens not yet released is ever released.
-  void Cut(int64_t n);
+  // A monitor fired (at a token not yet released): nothing not yet released ever is.
+  void Cut();
   // The stream ended without a cut: tokens [0, n) are content (already scored) and may all go.
   void Finish(int64_t n);
 
