@@ -1,5 +1,5 @@
-// The guard: start-up, admission and the decode worker (guard.h). One batch's run is in
-// decode_batch.cc.
+// The guard: start-up, admission and the worker (guard.h). The decode loop is in
+// decode_loop.cc.
 #include "warden/guard/guard.h"
 
 #include <cmath>
@@ -307,34 +307,20 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
 
 void Guard::Worker() {
   Impl& im = *impl_;
+  if (!im.upstream) {
+    im.RunDecoder();
+    return;
+  }
   for (;;) {
-    std::vector<Job> batch;
+    std::vector<Job> jobs;
     {
       std::unique_lock<std::mutex> lock(im.mu);
       im.cv.wait(lock, [&] { return im.stopping || !im.queue.empty(); });
       if (im.queue.empty()) return;  // stopping, and nothing left
-      // Copied: the front is moved out of the queue below.
-      const GuardRequest& front = im.queue.front().request;
-      const double temperature = front.temperature, top_p = front.top_p;
-      const int64_t top_k = front.top_k;
-      const uint64_t seed = front.seed;
-      auto same = [&](const GuardRequest& r) {
-        return r.temperature == temperature && r.top_p == top_p && r.top_k == top_k && r.seed == seed;
-      };
-      for (auto it = im.queue.begin(); it != im.queue.end() && static_cast<int64_t>(batch.size()) < im.safeguards.limits.max_batch;) {
-        if (same(it->request)) {
-          batch.push_back(std::move(*it));
-          it = im.queue.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      for (Job& job : im.queue) jobs.push_back(std::move(job));
+      im.queue.clear();
     }
-    if (!im.upstream) {
-      im.RunBatch(batch);
-      continue;
-    }
-    for (Job& job : batch) {  // forwarded one by one, concurrently: the upstream batches
+    for (Job& job : jobs) {  // forwarded one by one, concurrently: the upstream batches
       {
         std::lock_guard<std::mutex> lock(im.mu);
         ++im.active_upstream;

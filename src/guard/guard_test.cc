@@ -231,6 +231,36 @@ TEST_F(GuardTest, ConcurrentRequestsEachGetTheirOwnRecordAndTheChainHolds) {
   EXPECT_EQ(store_->Verify()->first_bad, 0);
 }
 
+// Continuous batching: a short request submitted while a long one decodes joins the running
+// batch at the next step and ends (record committed) before the long one does. With batches
+// that run to their longest row, it would wait for the long one. The long request's first
+// delta shows it is decoding; should it finish before the short one is even submitted (a
+// scheduling delay of the test thread), the trial is repeated.
+TEST_F(GuardTest, ARequestJoinsTheRunningBatchAtTheNextStepAndLeavesWhenDone) {
+  auto g = Make("holdback: 0\nlimits: {max_batch: 4}");
+  ASSERT_NE(g, nullptr);
+  bool joined = false;
+  for (int trial = 0; trial < 5 && !joined; ++trial) {
+    GuardRequest longer = Request(40), shorter = Request(2);
+    longer.request_id = "long-" + std::to_string(trial), shorter.request_id = "short-" + std::to_string(trial);
+    std::shared_ptr<Stream> a = g->Submit(longer);
+    StreamEvent e = a->Next();
+    while (e.kind == Kind::kAdmitted) e = a->Next();
+    ASSERT_EQ(e.kind, Kind::kDelta) << e.error.ToString();
+    Outcome b = Drain(g->Submit(shorter));
+    Outcome rest = Drain(a);
+    ASSERT_EQ(b.last.kind, Kind::kDone) << b.last.error.ToString();
+    ASSERT_EQ(rest.last.kind, Kind::kDone) << rest.last.error.ToString();
+    auto recs = *store_->Records();
+    ASSERT_EQ(recs.size(), 3u * trial + 2);
+    joined = recs[recs.size() - 2].request_id == shorter.request_id;
+    EXPECT_EQ(recs.back().request_id, joined ? longer.request_id : shorter.request_id);
+    // Decoded in a shared batch, the long answer is still the model's own (as decoded alone).
+    EXPECT_EQ(e.text + rest.text, Drain(g->Submit(Request(40))).text);
+  }
+  EXPECT_TRUE(joined) << "in 5 trials the short request never ended before the long one";
+}
+
 }  // namespace
 }  // namespace warden::guard
 

@@ -101,7 +101,8 @@ struct Guard::Impl {
   // The end of a row that ran: output counters, the record committed, then the final events.
   // An undecided row must have had ReleaseBuffer::Finish called.
   void Finish(Row& r);
-  void RunBatch(std::vector<Job>& jobs);
+  // The decode loop (decode_loop.cc): runs on the worker thread until stopping with nothing left.
+  void RunDecoder();
   void RunUpstream(Job& job);
 };
 

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "engine/torch_pch.h"
-#include "warden/engine/torch/generate.h"
+#include "warden/engine/torch/batch_decoder.h"
 #include "warden/engine/torch/hooks.h"
 #include "warden/engine/torch/model.h"
 
@@ -52,144 +52,218 @@ Status CheckMonitorPacks(const engine::LanguageModel& model, const std::vector<c
   return Status::Ok();
 }
 
+struct MonitoredDecoder::Impl {
+  const engine::Model* model = nullptr;
+  std::vector<const MonitorPack*> input_packs, output_packs;
+  std::unique_ptr<engine::BatchDecoder> decoder;
+  std::unique_ptr<engine::Hooks> hooks;
+  MonitorTiming timing;
+
+  struct RowState {
+    std::vector<double> input_scores;
+    std::vector<double> input_seconds;
+    std::vector<std::vector<double>> token_scores;  // [generated index][output pack]
+    std::vector<std::vector<double>> token_seconds;  // [generated index][output pack]: that step's time
+    std::vector<std::vector<double>> sums;           // response-mean packs' running sums
+    size_t delivered = 0;
+    bool announced = false, ended = false;
+  };
+  std::map<int64_t, RowState> rows;
+  std::vector<std::pair<int64_t, engine::Generation>> finished;
+  const MonitoredCallbacks* cb = nullptr;  // during Step
+
+  void OnPrefill(torch::Tensor& act, const std::vector<size_t>& ins);
+  void OnDecode(torch::Tensor& act, const std::vector<size_t>& outs);
+  // Delivers the scores of row `id`'s tokens [delivered, upto); false if a callback ended the row.
+  bool Deliver(int64_t id, RowState& r, size_t upto);
+  bool OnToken(int64_t id, int32_t token, float logprob);
+};
+
+void MonitoredDecoder::Impl::OnPrefill(torch::Tensor& act, const std::vector<size_t>& ins) {
+  if (ins.empty()) return;
+  const std::vector<engine::ForwardRow>& fw = decoder->forward();
+  const int64_t B = act.size(0), T = act.size(1);
+  const auto t0 = Clock::now();
+  torch::Tensor last = act.select(1, -1).to(torch::kFloat).to(torch::kCPU).contiguous();  // [B, d]
+  torch::Tensor mean;  // [B, d]: each row's mean over its own prompt tokens (left padding skipped)
+  for (size_t i : ins) {
+    if (input_packs[i]->position != PositionRule::kPromptMean || mean.defined()) continue;
+    std::vector<torch::Tensor> means;
+    for (int64_t b = 0; b < B; ++b) means.push_back(act[b].narrow(0, T - fw[b].prompt_len, fw[b].prompt_len).to(torch::kFloat).mean(0));
+    mean = torch::stack(means).to(torch::kCPU).contiguous();
+  }
+  const double shared = Since(t0);
+  for (size_t i : ins) {
+    const auto t1 = Clock::now();
+    const torch::Tensor& x = input_packs[i]->position == PositionRule::kPromptMean ? mean : last;
+    for (int64_t b = 0; b < B; ++b) {
+      rows[fw[b].id].input_scores[i] = input_packs[i]->probe.ScoreRow(x[b].data_ptr<float>(), x.size(1));
+    }
+    const double seconds = shared + Since(t1);
+    for (int64_t b = 0; b < B; ++b) rows[fw[b].id].input_seconds[i] = seconds;
+    timing.input_seconds += seconds;
+  }
+}
+
+void MonitoredDecoder::Impl::OnDecode(torch::Tensor& act, const std::vector<size_t>& outs) {
+  if (outs.empty()) return;
+  const std::vector<engine::ForwardRow>& fw = decoder->forward();
+  const size_t n_out = output_packs.size();
+  const auto t0 = Clock::now();
+  torch::Tensor x = act.select(1, 0).to(torch::kFloat).to(torch::kCPU).contiguous();  // [B, d]
+  const double shared = Since(t0);
+  const int64_t B = x.size(0), d = x.size(1);
+  ++timing.output_steps;
+  for (int64_t b = 0; b < B; ++b) {
+    RowState& r = rows[fw[b].id];
+    const size_t index = static_cast<size_t>(fw[b].fed);
+    if (!r.ended && r.token_scores.size() <= index) {
+      r.token_scores.resize(index + 1, std::vector<double>(n_out, 0));
+      r.token_seconds.resize(index + 1, std::vector<double>(n_out, 0));
+    }
+  }
+  for (size_t i : outs) {
+    const auto t1 = Clock::now();
+    const MonitorPack& p = *output_packs[i];
+    for (int64_t b = 0; b < B; ++b) {
+      RowState& r = rows[fw[b].id];
+      if (r.ended) continue;
+      const int64_t index = fw[b].fed;
+      const float* row = x[b].data_ptr<float>();
+      double score;
+      if (p.position == PositionRule::kResponseMean) {
+        std::vector<double>& sum = r.sums[i];
+        if (sum.empty()) sum.assign(d, 0);
+        std::vector<float> mean(d);
+        for (int64_t j = 0; j < d; ++j) {
+          sum[j] += row[j];
+          mean[j] = static_cast<float>(sum[j] / static_cast<double>(index + 1));
+        }
+        score = p.probe.ScoreRow(mean.data(), d);
+      } else {
+        score = p.probe.ScoreRow(row, d);
+      }
+      r.token_scores[index][i] = score;
+    }
+    const double seconds = shared + Since(t1);
+    for (int64_t b = 0; b < B; ++b) {
+      RowState& r = rows[fw[b].id];
+      if (!r.ended) r.token_seconds[fw[b].fed][i] = seconds;
+    }
+    timing.output_seconds += seconds;
+  }
+}
+
+bool MonitoredDecoder::Impl::Deliver(int64_t id, RowState& r, size_t upto) {
+  bool keep = true;
+  while (r.delivered < upto && r.delivered < r.token_scores.size()) {
+    const size_t k = r.delivered++;
+    if (cb->on_scored && !cb->on_scored(id, static_cast<int64_t>(k), r.token_scores[k], r.token_seconds[k])) keep = false;
+  }
+  return keep;
+}
+
+bool MonitoredDecoder::Impl::OnToken(int64_t id, int32_t token, float logprob) {
+  RowState& r = rows[id];
+  bool keep = true;
+  if (!r.announced) {
+    r.announced = true;
+    if (cb->on_prompt && !cb->on_prompt(id, r.input_scores, r.input_seconds)) keep = false;
+  }
+  if (keep && !output_packs.empty()) keep = Deliver(id, r, r.token_scores.size());
+  if (keep && cb->on_token && !cb->on_token(id, token, logprob)) keep = false;
+  if (!keep) r.ended = true;
+  return keep;
+}
+
+MonitoredDecoder::MonitoredDecoder() : impl_(std::make_unique<Impl>()) {}
+MonitoredDecoder::~MonitoredDecoder() = default;
+
+Result<std::unique_ptr<MonitoredDecoder>> MonitoredDecoder::Create(const engine::LanguageModel& lm,
+                                                                    const std::vector<const MonitorPack*>& input_packs,
+                                                                    const std::vector<const MonitorPack*>& output_packs,
+                                                                    int64_t max_rows) {
+  WARDEN_RETURN_IF_ERROR(CheckMonitorPacks(lm, input_packs, output_packs));
+  std::unique_ptr<MonitoredDecoder> d(new MonitoredDecoder());
+  Impl& im = *d->impl_;
+  im.model = &lm.model();
+  im.input_packs = input_packs;
+  im.output_packs = output_packs;
+  im.decoder = std::make_unique<engine::BatchDecoder>(*im.model, max_rows);
+  im.hooks = std::make_unique<engine::Hooks>(im.model->hook_points());
+  // Which packs read each hook.
+  std::map<std::string, std::pair<std::vector<size_t>, std::vector<size_t>>> by_hook;
+  for (size_t i = 0; i < input_packs.size(); ++i) by_hook[input_packs[i]->hook].first.push_back(i);
+  for (size_t i = 0; i < output_packs.size(); ++i) by_hook[output_packs[i]->hook].second.push_back(i);
+  for (const auto& [hook, readers] : by_hook) {
+    WARDEN_RETURN_IF_ERROR(im.hooks->Add(hook, [&im, ins = readers.first, outs = readers.second](torch::Tensor& act, const engine::HookEvent& ev) {
+      if (ev.decode) {
+        im.OnDecode(act, outs);
+      } else {
+        im.OnPrefill(act, ins);
+      }
+    }));
+  }
+  return d;
+}
+
+Result<int64_t> MonitoredDecoder::Add(std::vector<int32_t> prompt, const engine::SamplingOptions& options, uint64_t stream) {
+  WARDEN_ASSIGN_OR_RETURN(int64_t id, impl_->decoder->Add({std::move(prompt), options, stream}));
+  Impl::RowState& r = impl_->rows[id];
+  r.input_scores.assign(impl_->input_packs.size(), 0);
+  r.input_seconds.assign(impl_->input_packs.size(), 0);
+  r.sums.resize(impl_->output_packs.size());
+  return id;
+}
+
+int64_t MonitoredDecoder::rows() const { return impl_->decoder->rows(); }
+int64_t MonitoredDecoder::max_rows() const { return impl_->decoder->max_rows(); }
+const MonitorTiming& MonitoredDecoder::timing() const { return impl_->timing; }
+
+Status MonitoredDecoder::Step(const MonitoredCallbacks& callbacks) {
+  Impl& im = *impl_;
+  im.cb = &callbacks;
+  Status st = im.decoder->Step(im.hooks.get(), [&im](int64_t id, int32_t token, float lp) { return im.OnToken(id, token, lp); });
+  for (auto& [id, gen] : im.decoder->TakeFinished()) {
+    auto it = im.rows.find(id);
+    if (it != im.rows.end()) {
+      // A row that ended by itself (EOS, a stop string, the length) may never have been
+      // announced, and the scores of tokens read after its last announcement are still due.
+      // Its last sampled token was never fed back, so that one has no score.
+      Impl::RowState& r = it->second;
+      if (!r.announced && callbacks.on_prompt) callbacks.on_prompt(id, r.input_scores, r.input_seconds);
+      if (!im.output_packs.empty() && !gen.tokens.empty()) im.Deliver(id, r, gen.tokens.size() - 1);
+      im.rows.erase(it);
+    }
+    im.finished.emplace_back(id, std::move(gen));
+  }
+  im.cb = nullptr;
+  return st;
+}
+
+std::vector<std::pair<int64_t, engine::Generation>> MonitoredDecoder::TakeFinished() {
+  return std::exchange(impl_->finished, {});
+}
+
 Result<std::vector<engine::Generation>> GenerateMonitored(const engine::LanguageModel& lm,
                                                           const std::vector<std::vector<int32_t>>& prompts,
                                                           const engine::SamplingOptions& options,
                                                           const std::vector<const MonitorPack*>& input_packs,
                                                           const std::vector<const MonitorPack*>& output_packs,
                                                           const MonitoredCallbacks& cb, MonitorTiming* timing) {
-  WARDEN_RETURN_IF_ERROR(CheckMonitorPacks(lm, input_packs, output_packs));
-  const engine::Model& model = lm.model();
-  const int64_t B = static_cast<int64_t>(prompts.size());
-  const size_t n_in = input_packs.size(), n_out = output_packs.size();
-
-  // Per row: the input scores, each generated token's output scores as they arrive, how many of
-  // them were delivered, and the running sums for response-mean packs.
-  std::vector<std::vector<double>> input_scores(B, std::vector<double>(n_in, 0));
-  std::vector<std::vector<std::vector<double>>> token_scores(B);
-  std::vector<size_t> delivered(B, 0);
-  std::vector<bool> prompt_announced(B, false), ended(B, false);
-  std::vector<std::vector<std::vector<double>>> sums(B, std::vector<std::vector<double>>(n_out));
-  int64_t prefill_len = 0;
-  MonitorTiming local;
-
-  // Which packs read each hook.
-  std::map<std::string, std::pair<std::vector<size_t>, std::vector<size_t>>> by_hook;
-  for (size_t i = 0; i < n_in; ++i) by_hook[input_packs[i]->hook].first.push_back(i);
-  for (size_t i = 0; i < n_out; ++i) by_hook[output_packs[i]->hook].second.push_back(i);
-
-  std::vector<double> input_seconds(n_in, 0);
-  std::vector<std::vector<double>> step_seconds;  // [index][output pack]
-  engine::Hooks hooks(model.hook_points());
-  for (const auto& [hook, readers] : by_hook) {
-    const std::vector<size_t> ins = readers.first, outs = readers.second;
-    WARDEN_RETURN_IF_ERROR(hooks.Add(hook, [&, ins, outs](torch::Tensor& act, const engine::HookEvent& ev) {
-      if (!ev.decode) {
-        prefill_len = act.size(1);
-        if (ins.empty()) return;
-        const auto t0 = Clock::now();
-        torch::Tensor last = act.select(1, -1).to(torch::kFloat).to(torch::kCPU).contiguous();  // [B, d]
-        torch::Tensor mean;  // [B, d]: each row's mean over its own prompt tokens (left padding skipped)
-        for (size_t i : ins) {
-          if (input_packs[i]->position != PositionRule::kPromptMean || mean.defined()) continue;
-          std::vector<torch::Tensor> rows;
-          for (int64_t b = 0; b < B; ++b) {
-            const int64_t len = static_cast<int64_t>(prompts[b].size());
-            rows.push_back(act[b].narrow(0, act.size(1) - len, len).to(torch::kFloat).mean(0));
-          }
-          mean = torch::stack(rows).to(torch::kCPU).contiguous();
-        }
-        const double shared = Since(t0);
-        for (size_t i : ins) {
-          const auto t1 = Clock::now();
-          const torch::Tensor& x = input_packs[i]->position == PositionRule::kPromptMean ? mean : last;
-          for (int64_t b = 0; b < B; ++b) {
-            input_scores[b][i] = input_packs[i]->probe.ScoreRow(x[b].data_ptr<float>(), x.size(1));
-          }
-          input_seconds[i] = shared + Since(t1);
-          local.input_seconds += input_seconds[i];
-        }
-        return;
-      }
-      if (outs.empty()) return;
-      const auto t0 = Clock::now();
-      const int64_t index = ev.offset - prefill_len;  // the fed token's index among the generated ones
-      if (step_seconds.size() <= static_cast<size_t>(index)) {
-        step_seconds.resize(index + 1, std::vector<double>(n_out, 0));
-        ++local.output_steps;
-      }
-      torch::Tensor x = act.select(1, 0).to(torch::kFloat).to(torch::kCPU).contiguous();  // [B, d]
-      const double shared = Since(t0);
-      const int64_t d = x.size(1);
-      for (int64_t b = 0; b < B; ++b) {
-        if (!ended[b] && token_scores[b].size() <= static_cast<size_t>(index)) {
-          token_scores[b].resize(index + 1, std::vector<double>(n_out, 0));
-        }
-      }
-      for (size_t i : outs) {
-        const auto t1 = Clock::now();
-        const MonitorPack& p = *output_packs[i];
-        for (int64_t b = 0; b < B; ++b) {
-          if (ended[b]) continue;
-          const float* row = x[b].data_ptr<float>();
-          double score;
-          if (p.position == PositionRule::kResponseMean) {
-            std::vector<double>& s = sums[b][i];
-            if (s.empty()) s.assign(d, 0);
-            std::vector<float> mean(d);
-            for (int64_t j = 0; j < d; ++j) {
-              s[j] += row[j];
-              mean[j] = static_cast<float>(s[j] / static_cast<double>(index + 1));
-            }
-            score = p.probe.ScoreRow(mean.data(), d);
-          } else {
-            score = p.probe.ScoreRow(row, d);
-          }
-          token_scores[b][index][i] = score;
-        }
-        step_seconds[index][i] = shared + Since(t1);
-        local.output_seconds += step_seconds[index][i];
-      }
-    }));
+  WARDEN_ASSIGN_OR_RETURN(std::unique_ptr<MonitoredDecoder> d,
+                          MonitoredDecoder::Create(lm, input_packs, output_packs, std::max<int64_t>(1, prompts.size())));
+  if (prompts.empty()) return std::vector<engine::Generation>{};
+  for (size_t b = 0; b < prompts.size(); ++b) {
+    // Checked here so that the error names the prompt.
+    if (prompts[b].empty()) return Status::InvalidArgument("prompt " + std::to_string(b) + " is empty");
+    WARDEN_RETURN_IF_ERROR(d->Add(prompts[b], options, b).status());
   }
-
-  auto deliver = [&](int64_t b, size_t upto) {  // delivers scores of tokens [delivered, upto)
-    bool keep = true;
-    while (delivered[b] < upto && delivered[b] < token_scores[b].size()) {
-      const size_t k = delivered[b]++;
-      if (cb.on_scored && !cb.on_scored(b, static_cast<int64_t>(k), token_scores[b][k], step_seconds[k])) keep = false;
-    }
-    return keep;
-  };
-  auto on_token = [&](int64_t b, int32_t token, float logprob) -> bool {
-    bool keep = true;
-    if (!prompt_announced[b]) {
-      prompt_announced[b] = true;
-      if (cb.on_prompt && !cb.on_prompt(b, input_scores[b], input_seconds)) keep = false;
-    }
-    if (keep && n_out > 0) keep = deliver(b, token_scores[b].size());
-    if (keep && cb.on_token && !cb.on_token(b, token, logprob)) keep = false;
-    if (!keep) ended[b] = true;
-    return keep;
-  };
-
-  Result<std::vector<engine::Generation>> gens = Status::Internal("generation did not run");
-  try {
-    gens = engine::Generate(model, prompts, options, &hooks, on_token);
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("monitored generation failed: ") + e.what());
-  }
-  if (!gens.ok()) return gens.status();
-  // Rows that ended by themselves (EOS, a stop string, the length) without a last announcement.
-  // A row's last sampled token was never fed back (what the batch fed after it is padding), so
-  // its score, if any was computed, is not delivered.
-  for (int64_t b = 0; b < B; ++b) {
-    if (!prompt_announced[b] && cb.on_prompt) cb.on_prompt(b, input_scores[b], input_seconds);
-    const size_t n = (*gens)[b].tokens.size();
-    if (n_out > 0 && n > 0) deliver(b, n - 1);
-  }
-  if (timing) *timing = local;
-  return gens;
+  while (d->rows() > 0) WARDEN_RETURN_IF_ERROR(d->Step(cb));
+  std::vector<engine::Generation> out(prompts.size());
+  for (auto& [id, gen] : d->TakeFinished()) out[id] = std::move(gen);
+  if (timing) *timing = d->timing();
+  return out;
 }
 
 }  // namespace warden::interp

@@ -8,6 +8,10 @@
 //   cb.on_scored = [&](int64_t row, int64_t index, const std::vector<double>& s) { ... };
 //   GenerateMonitored(lm, prompts, sampling, {&input_pack}, {&output_pack}, cb);
 //
+// MonitoredDecoder is the same with continuous batching (engine BatchDecoder): a server adds a
+// request whenever a row is free and steps the batch; rows join at the next step and leave when
+// they end. Callbacks then name rows by the id Add returned.
+//
 // Scores are plain linear-probe logits (Probe::ScoreRow); a NaN means the activation was not finite.
 // When scores are known. A generated token's activation is computed when the token is fed back
 // into the model, one step after it was sampled; so token k's output scores arrive (on_scored)
@@ -23,6 +27,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "warden/base/status.h"
@@ -62,6 +68,35 @@ Result<std::vector<engine::Generation>> GenerateMonitored(const engine::Language
                                                           const std::vector<const MonitorPack*>& output_packs,
                                                           const MonitoredCallbacks& callbacks,
                                                           MonitorTiming* timing = nullptr);
+
+class MonitoredDecoder {
+ public:
+  // Checks the packs (CheckMonitorPacks) and sets up a batch of at most `max_rows` rows.
+  static Result<std::unique_ptr<MonitoredDecoder>> Create(const engine::LanguageModel& model,
+                                                          const std::vector<const MonitorPack*>& input_packs,
+                                                          const std::vector<const MonitorPack*>& output_packs,
+                                                          int64_t max_rows);
+  ~MonitoredDecoder();
+  MonitoredDecoder(const MonitoredDecoder&) = delete;
+  MonitoredDecoder& operator=(const MonitoredDecoder&) = delete;
+
+  // A row that joins at the next Step; its sampler's stream is `stream` (engine BatchDecoder).
+  // Errors as BatchDecoder::Add (a bad prompt or options, a full batch).
+  Result<int64_t> Add(std::vector<int32_t> prompt, const engine::SamplingOptions& options, uint64_t stream = 0);
+  int64_t rows() const;
+  int64_t max_rows() const;
+  // One step of the batch with its monitors. A failed step ends every row (finish_reason "error").
+  Status Step(const MonitoredCallbacks& callbacks);
+  // The rows that ended, with every score they had delivered (see MonitoredCallbacks::on_scored).
+  std::vector<std::pair<int64_t, engine::Generation>> TakeFinished();
+  // Accumulated since Create.
+  const MonitorTiming& timing() const;
+
+ private:
+  MonitoredDecoder();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The same checks GenerateMonitored makes, without running anything (for start-up validation).
 Status CheckMonitorPacks(const engine::LanguageModel& model, const std::vector<const MonitorPack*>& input_packs,
