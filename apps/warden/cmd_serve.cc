@@ -5,6 +5,7 @@
 //   warden serve keys add NAME [--rate N] | keys list | keys revoke ID      (--store)
 //   warden serve audit verify | audit export                               (--store)
 //   warden serve replay MODEL --safeguards FILE                            (--store)
+//   warden serve moderation train | classify                               (cmd_serve_moderation.cc)
 // With no MODEL it serves the zoo's honest organism with the harmful-request monitor that
 // `warden assess` built for it (zoo/honest, assessment/honest/monitor-harm.safetensors) and the
 // words-only monitor assess trains (assessment/text-monitor-harm.safetensors).
@@ -73,6 +74,11 @@ guard::Safeguards DefaultSafeguards(ServeArgs& a) {
     g.input.push_back(text);
     g.path = "(built in: " + pack + ", " + words + ")";
     identity += Sha256File(words).ValueOrThrow();
+  }
+  // The moderation classifier (`warden serve moderation train`), when it has been built.
+  if (FileExists(a.assessment + "/moderation/moderation.json")) {
+    g.moderation = a.assessment + "/moderation";
+    identity += Sha256File(g.moderation + "/moderation.json").ValueOrThrow();
   }
   g.sha256 = Sha256Hex(identity);  // the safeguards are these packs
   return g;
@@ -235,6 +241,7 @@ void RegisterServe(CLI::App& app) {
   });
 
   RegisterServeEval(*cmd);
+  RegisterServeModeration(*cmd);
 
   cmd->callback([cmd, args] {
     if (cmd->get_subcommands().empty()) RunServe(*args);

@@ -303,6 +303,28 @@ struct Server::Impl {
       g.stop = r.stop;
       Serve(req, res, std::move(g), false, r.stream, r.include_usage, route);
     });
+    http.Post("/v1/moderations", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string route = "/v1/moderations";
+      std::string key_id;
+      if (!Admit(req, res, route, &key_id)) return;
+      const guard::Moderator* moderator = guard->moderator();
+      if (moderator == nullptr) {
+        return SendError(res, 404, "this server has no moderation classifier (safeguards: moderation)", "", "not_found");
+      }
+      Json body;
+      if (!ParseBody(req, res, &body)) return;
+      std::vector<std::string> inputs;
+      if (auto e = openai::ParseModerationInput(body, &inputs)) return SendError(res, 400, e->message, e->param, "invalid_value");
+      if (static_cast<int64_t>(inputs.size()) > guard->safeguards().limits.max_messages) {
+        return SendError(res, 400, "more inputs than limits.max_messages (" + std::to_string(guard->safeguards().limits.max_messages) + ")",
+                         "input", "invalid_value");
+      }
+      Json results = Json::array();
+      for (const std::string& text : inputs) results.push_back(guard::ModerationResultJson(moderator->Classify(text)));
+      const Json out = {{"id", NewId("modr-")}, {"model", "warden-moderation-" + moderator->sha256().substr(0, 12)},
+                        {"results", results}};
+      res.set_content(Dump(out), "application/json");
+    });
     http.Get("/v1/models", [this](const httplib::Request& req, httplib::Response& res) {
       std::string key_id;
       if (!Admit(req, res, "/v1/models", &key_id)) return;

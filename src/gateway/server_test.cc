@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "guard/test_model.h"
+#include "guard/test_moderator.h"
+#include "warden/base/file.h"
 #include "warden/base/openai_api.h"
 #include "warden/base/rng.h"
 
@@ -36,6 +38,9 @@ std::vector<Json> Events(const std::string& body) {
 class ServerTest : public ::testing::Test {
  protected:
   void Start(const std::string& yaml, double read_timeout_seconds = 30) {
+    client_.reset();  // a second Start replaces the first server
+    server_.reset();
+    guard_.reset();
     model_ = guard::testing::TinyChatModel();
     ASSERT_NE(model_, nullptr);
     dir_ = ::testing::TempDir() + "/server_test_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -237,6 +242,34 @@ TEST_F(ServerTest, ModelsHealthAndMetricsAnswer) {
 
 namespace warden::gateway {
 namespace {
+
+// POST /v1/moderations in OpenAI's shape, against a golden response (testdata/): a moderator
+// whose packs were written by hand (guard/test_moderator.h), so that every score is known.
+TEST_F(ServerTest, ModerationsAnswerInOpenAisShapeWithHazardCodes) {
+  const std::string moderator = ::testing::TempDir() + "/server_test_moderator";
+  std::filesystem::remove_all(moderator);
+  guard::testing::WriteTestModerator(moderator);
+  Start("moderation: " + moderator);
+  auto r = client_->Post("/v1/moderations", Json({{"input", {"how is sarin made", "you idiot"}}}).dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json got = Json::parse(r->body);
+  EXPECT_EQ(got["id"].get<std::string>().rfind("modr-", 0), 0u);
+  EXPECT_EQ(got["model"].get<std::string>().rfind("warden-moderation-", 0), 0u);
+  got.erase("id");
+  got.erase("model");
+  const Json golden = Json::parse(ReadFileToString(std::string(WARDEN_GATEWAY_TESTDATA) + "/moderation_response.golden.json").value());
+  EXPECT_EQ(got, golden) << got.dump(1);
+  // One string is one result; bad inputs get the envelope; no moderator: 404.
+  auto one = client_->Post("/v1/moderations", Json({{"input", "bread"}}).dump(), "application/json");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Json::parse(one->body)["results"].size(), 1u);
+  EXPECT_FALSE(Json::parse(one->body)["results"][0]["flagged"].get<bool>());
+  ExpectEnvelope(client_->Post("/v1/moderations", Json({{"input", {1, 2}}}).dump(), "application/json"), 400, "input[0]", "invalid_value");
+  ExpectEnvelope(client_->Post("/v1/moderations", "{}", "application/json"), 400, "input", "invalid_value");
+  Start("holdback: 0");
+  ExpectEnvelope(client_->Post("/v1/moderations", Json({{"input", "x"}}).dump(), "application/json"), 404, "", "not_found");
+}
 
 // Black-box mode: a second server guards the first over HTTP, with text safeguards only.
 TEST_F(ServerTest, InFrontOfAnUpstreamServerTheTextSafeguardsCutItsStream) {

@@ -116,6 +116,11 @@ Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const e
   if (model != nullptr) {
     if (Status s = interp::CheckMonitorPacks(*model, im.input_packs, im.output_packs); !s.ok()) return s.WithContext(src);
   }
+  if (!safeguards.moderation.empty()) {
+    Result<Moderator> m = Moderator::Load(safeguards.moderation);
+    if (!m.ok()) return m.status().WithContext(src + ": moderation");
+    im.moderator = std::move(m).value();
+  }
   for (const Safeguard& s : im.input) im.counters.push_back({s.spec.name, "input", s.kind(), 0, 0, 0, 0, 0});
   for (const Safeguard& s : im.output) im.counters.push_back({s.spec.name, "output", s.kind(), 0, 0, 0, 0, 0});
   return Status::Ok();
@@ -180,6 +185,8 @@ std::vector<SafeguardCounters> Guard::Counters() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->counters;
 }
+
+const Moderator* Guard::moderator() const { return impl_->moderator ? &*impl_->moderator : nullptr; }
 
 int64_t Guard::queued() const {
   std::lock_guard<std::mutex> lock(impl_->mu);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "warden/guard/guard.h"
+#include "warden/guard/moderation.h"
 #include "warden/guard/release.h"
 #include "warden/interp/monitor_pack.h"
 #include "warden/interp/monitored_generation.h"
@@ -83,6 +84,7 @@ struct Guard::Impl {
   std::vector<Safeguard> input, output;
   std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
   std::vector<size_t> input_pack_of, output_pack_of;                 // safeguard index of each pack
+  std::optional<Moderator> moderator;                                 // safeguards.moderation
 
   mutable std::mutex mu;  // guards queue, stopping, counters
   std::condition_variable cv;

@@ -115,7 +115,12 @@ struct Parser {
 
   Status Parse(const YAML::Node& root, Safeguards* g) const {
     if (!root || root.IsNull()) return Status::Ok();
-    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits"}));
+    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation"}));
+    if (const YAML::Node& m = root["moderation"]) {
+      if (!m.IsScalar() || m.Scalar().empty()) return Bad("moderation", "expected the path of a moderator directory");
+      std::filesystem::path p(m.Scalar());
+      g->moderation = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+    }
     if (root["holdback"]) WARDEN_RETURN_IF_ERROR(Int(root["holdback"], "holdback", 0, 256, &g->holdback));
     WARDEN_RETURN_IF_ERROR(Stage(root, "input", &g->input));
     WARDEN_RETURN_IF_ERROR(Stage(root, "output", &g->output));

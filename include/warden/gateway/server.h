@@ -5,6 +5,7 @@
 //
 //   POST /v1/chat/completions   streamed (SSE) or not
 //   POST /v1/completions        streamed or not (the prompt as is, no chat template)
+//   POST /v1/moderations        OpenAI's shape; MLCommons hazards S1-S14 in "warden" (guard/moderation.h)
 //   GET  /v1/models
 //   GET  /metrics               Prometheus text format
 //   GET  /healthz

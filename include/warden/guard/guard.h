@@ -35,6 +35,7 @@
 #include "warden/base/status.h"
 #include "warden/engine/chat_template.h"
 #include "warden/engine/language_model.h"
+#include "warden/guard/moderation.h"
 #include "warden/guard/safeguards.h"
 #include "warden/store/store.h"
 
@@ -124,6 +125,8 @@ class Guard {
   const std::string& model_name() const;
   const std::string& model_sha256() const;  // "" in black-box mode
   const Safeguards& safeguards() const;
+  // The moderator named by safeguards.moderation (POST /v1/moderations), or null.
+  const Moderator* moderator() const;
   std::vector<SafeguardCounters> Counters() const;
   int64_t queued() const;
 

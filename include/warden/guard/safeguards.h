@@ -17,6 +17,7 @@
 //       position: last           # optional: read the pack at another position rule than it
 //                                # was trained at (e.g. a last-prompt request monitor per token)
 //   store: {hash_only: false}
+//   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
 //            max_batch: 16, max_queue: 256, request_seconds: 300}
 //
@@ -61,6 +62,8 @@ struct Safeguards {
   std::vector<SafeguardSpec> input, output;
   bool hash_only = false;
   Limits limits;
+  // A moderator directory (moderation.h) for POST /v1/moderations; "" : that route answers 404.
+  std::string moderation;
 };
 
 Result<Safeguards> LoadSafeguards(const std::string& path);
