@@ -249,11 +249,17 @@ int main(int argc, char** argv) {
   Sequential(s.server->port(), tokens, 2);
   Print("gateway, probes in+out, holdback 8", Sequential(s.server->port(), tokens, requests), &engine_direct);
 
-  std::printf("2. throughput, safeguards on (generated tokens per second over all streams)\n");
-  const double one = Throughput(s.server->port(), tokens, 1, 4);
+  std::printf("2. throughput, safeguards on (generated tokens per second over all streams; best of 3 runs)\n");
+  // Each stream sends its requests one after another; at least 12 requests per configuration.
+  auto best = [&](int clients) {
+    double b = 0;
+    for (int rep = 0; rep < 3; ++rep) b = std::max(b, Throughput(s.server->port(), tokens, clients, std::max(4, 12 / clients)));
+    return b;
+  };
+  const double one = best(1);
   std::printf("  %2d stream(s): %8.1f tok/s\n", 1, one);
   for (int clients : {4, 16}) {
-    const double t = Throughput(s.server->port(), tokens, clients, 4);
+    const double t = best(clients);
     std::printf("  %2d stream(s): %8.1f tok/s  (x%.2f one stream)\n", clients, t, t / one);
   }
 
