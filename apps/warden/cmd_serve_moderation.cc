@@ -1,5 +1,5 @@
 // warden serve moderation: the classifier behind POST /v1/moderations (guard/moderation.h).
-//   warden serve moderation train [--out assessment/moderation] [--target-fpr 0.01]
+//   warden serve moderation train [--out assessment/moderation] [--target-fpr 0.01] [--leave-source-out]
 //   warden serve moderation classify DIR TEXT...      (prints the API's result for each text)
 // `train` reads the shared datasets ($WARDEN_SHARED, default ../shared) and prints each label's
 // held-out figures; the directory goes into a safeguards file as `moderation: DIR` (the
@@ -19,12 +19,15 @@ void RegisterServeModeration(CLI::App& serve) {
   struct TrainArgs {
     std::string out = "assessment/moderation";
     double target_fpr = 0.01;
+    bool leave_source_out = false;
   };
   auto t = std::make_shared<TrainArgs>();
   CLI::App* train = cmd->add_subcommand("train", "Train one text classifier per hazard label on the shared datasets");
   train->add_option("--out", t->out, "Directory to write (default assessment/moderation)");
   train->add_option("--target-fpr", t->target_fpr, "False-positive rate each label's threshold is calibrated to")
       ->check(CLI::Range(0.0001, 0.5));
+  train->add_flag("--leave-source-out", t->leave_source_out,
+                  "Also measure each label on each source after training without that source (slower)");
   train->callback([t] {
     std::cerr << "moderation: reading " << SharedDir() << "/datasets\n";
     std::vector<guard::ModerationExample> examples = guard::LoadModerationExamples(SharedDir()).ValueOrThrow();
@@ -34,6 +37,7 @@ void RegisterServeModeration(CLI::App& serve) {
     std::string log;
     guard::TrainModerator(examples, o, t->out, &log).ThrowIfError();
     std::cout << log << "wrote " << t->out << "/moderation.json\n";
+    if (t->leave_source_out) std::cout << "leave-source-out:\n" << guard::LeaveSourceOut(examples, o).ValueOrThrow();
   });
 
   struct ClassifyArgs {

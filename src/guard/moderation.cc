@@ -123,6 +123,61 @@ Status TrainModerator(const std::vector<ModerationExample>& examples, const Mode
   return WriteFileAtomic(out_dir + "/" + kManifest, manifest.dump(1) + "\n");
 }
 
+Result<std::string> LeaveSourceOut(const std::vector<ModerationExample>& examples, const ModerationTrainOptions& o) {
+  std::map<std::string, std::set<std::string>> labels_of;  // source -> labels its rows carry
+  for (const ModerationExample& e : examples) labels_of[e.source].insert(e.labels.begin(), e.labels.end());
+  std::string out;
+  for (const auto& [source, labels] : labels_of) {
+    for (const std::string& label : labels) {
+      std::vector<interp::LabelledConversation> data;
+      size_t train_positives = 0;
+      for (size_t i = 0; i < examples.size(); ++i) {
+        const ModerationExample& e = examples[i];
+        const bool positive = std::find(e.labels.begin(), e.labels.end(), label) != e.labels.end();
+        interp::LabelledConversation c;
+        c.id = e.source + "/" + std::to_string(i);
+        c.messages = {{"user", e.text}};
+        c.label = positive ? 1 : 0;
+        c.cluster = e.cluster;
+        c.category = e.source;
+        // The source's rows are the test; benign rows keep their usual split (negatives on both sides).
+        const bool benign_source = labels_of[e.source].empty();
+        c.split = e.source == source ? "test" : benign_source && HeldOut(e.cluster, o.test_share) ? "test" : "train";
+        if (positive && c.split == "train") ++train_positives;
+        data.push_back(std::move(c));
+      }
+      char line[256];
+      if (train_positives < o.min_positives) {
+        std::snprintf(line, sizeof line, "%s without %s: %zu positive training rows elsewhere (< %zu): not measured\n",
+                      label.c_str(), source.c_str(), train_positives, o.min_positives);
+        out += line;
+        continue;
+      }
+      interp::MonitorTrainOptions mo;
+      mo.target_fpr = o.target_fpr;
+      mo.name = "moderation-" + label;
+      WARDEN_ASSIGN_OR_RETURN(interp::MonitorTraining t, interp::TrainTextMonitor(data, mo));
+      auto it = t.test_by_category.find(source);
+      if (it == t.test_by_category.end()) continue;
+      const interp::DetectionMetrics& m = it->second;
+      // Its false positives: the benign rows held out from training.
+      double benign_fpr = NAN;
+      size_t benign_n = 0, benign_fired = 0;
+      for (const auto& [cat, bm] : t.test_by_category) {
+        if (!labels_of[cat].empty()) continue;
+        benign_n += bm.n, benign_fired += static_cast<size_t>(std::lround(bm.fpr * bm.n));
+      }
+      if (benign_n > 0) benign_fpr = static_cast<double>(benign_fired) / benign_n;
+      std::snprintf(line, sizeof line,
+                    "%s, trained without %s: AUROC %.3f [%.3f, %.3f] on its %zu rows, recall %.3f; benign held-out FPR %.3f (n %zu)\n",
+                    label.c_str(), source.c_str(), m.auroc ? *m.auroc : NAN, m.auroc_ci.low, m.auroc_ci.high, m.n,
+                    m.recall, benign_fpr, benign_n);
+      out += line;
+    }
+  }
+  return out;
+}
+
 Json ModerationResultJson(const ModerationResult& r) {
   Json categories = Json::object(), scores = Json::object(), types = Json::object(), hazards = Json::object();
   for (const std::string& c : OpenAiCategories()) {

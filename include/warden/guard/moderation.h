@@ -78,6 +78,12 @@ Status TrainModerator(const std::vector<ModerationExample>& examples, const Mode
 // "unscored_hazards"}.
 nlohmann::json ModerationResultJson(const ModerationResult& result);
 
+// The harder split: for each source with labelled rows, every label is trained on the other
+// sources and measured on that one (held-out rows of the benign sources stay negatives, as in
+// TrainModerator). One line per (source, label) with positives in the source: its AUROC with
+// the 95% interval, and recall and false-positive rate at the threshold calibrated elsewhere.
+Result<std::string> LeaveSourceOut(const std::vector<ModerationExample>& examples, const ModerationTrainOptions& options);
+
 class Moderator {
  public:
   // Reads `dir`/moderation.json and every pack it lists (each must be a text monitor).
