@@ -25,6 +25,12 @@ StreamEvent Stream::Next() {
   cv_.wait(lock, [&] { return !events_.empty(); });
   StreamEvent e = std::move(events_.front());
   events_.pop_front();
+  // Deltas that queued up while the reader was busy leave as one: under load the gateway then
+  // writes one chunk for several tokens instead of one each.
+  while (e.kind == StreamEvent::Kind::kDelta && !events_.empty() && events_.front().kind == StreamEvent::Kind::kDelta) {
+    e.text += events_.front().text;
+    events_.pop_front();
+  }
   return e;
 }
 

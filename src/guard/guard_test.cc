@@ -38,6 +38,26 @@ Outcome Drain(const std::shared_ptr<Stream>& s) {
   }
 }
 
+TEST(Stream, DeltasThatQueuedUpLeaveAsOneAndOtherEventsKeepTheirPlace) {
+  Stream s;
+  auto push = [&](Kind k, const std::string& text) {
+    StreamEvent e;
+    e.kind = k;
+    e.text = text;
+    s.Push(e);
+  };
+  push(Kind::kAdmitted, "");
+  push(Kind::kDelta, "Su");
+  push(Kind::kDelta, "re,");
+  push(Kind::kDelta, " here");
+  push(Kind::kDone, "");
+  EXPECT_EQ(s.Next().kind, Kind::kAdmitted);
+  StreamEvent d = s.Next();
+  EXPECT_EQ(d.kind, Kind::kDelta);
+  EXPECT_EQ(d.text, "Sure, here");
+  EXPECT_EQ(s.Next().kind, Kind::kDone);
+}
+
 class GuardTest : public ::testing::Test {
  protected:
   void SetUp() override {

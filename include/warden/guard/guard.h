@@ -77,7 +77,9 @@ struct StreamEvent {
 class Stream {
  public:
   void Push(StreamEvent e);
-  StreamEvent Next();  // blocks until there is one
+  // Blocks until there is one. Deltas that queued up behind each other come out as one (the
+  // texts joined), so that a busy reader writes one chunk for several tokens.
+  StreamEvent Next();
   // The client went away: the guard stops generating for this request at its next token and
   // records it with action "abandoned" (what the client received is the record's response).
   void Abandon() { abandoned_ = true; }
