@@ -62,8 +62,8 @@ TextVerdict RunText(const Safeguard& s, const std::string& text) {
   return v;
 }
 
-Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
-  if (store == nullptr) return Status::Ok();
+void Guard::Impl::Fill(const Job& job, store::DecisionRecord* out) const {
+  store::DecisionRecord& r = *out;
   r.model = model_name;
   r.model_sha256 = model_sha256;
   r.safeguards_sha256 = safeguards.sha256;
@@ -72,7 +72,46 @@ Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
   r.user = job.request.user;
   r.prompt = job.rendered;
   r.request_json = RequestToJson(job.request).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
+  if (store == nullptr) return Status::Ok();
+  Fill(job, &r);
   return store->Append(&r);
+}
+
+void Guard::Impl::CommitThenRelease(const Job& job, store::DecisionRecord r, std::vector<StreamEvent> events) {
+  if (store == nullptr) {
+    for (StreamEvent& e : events) job.out->Push(std::move(e));
+    return;
+  }
+  Fill(job, &r);
+  {
+    std::lock_guard<std::mutex> lock(commit_mu);
+    commits.push_back({std::move(r), job.out, std::move(events)});
+  }
+  commit_cv.notify_one();
+}
+
+void Guard::Impl::RunCommitter() {
+  for (;;) {
+    Commit c;
+    {
+      std::unique_lock<std::mutex> lock(commit_mu);
+      commit_cv.wait(lock, [&] { return commit_stopping || !commits.empty(); });
+      if (commits.empty()) return;  // stopping, and nothing left
+      c = std::move(commits.front());
+      commits.pop_front();
+    }
+    if (Status st = store->Append(&c.record); !st.ok()) {  // fail closed: nothing more leaves without its record
+      StreamEvent e;
+      e.kind = StreamEvent::Kind::kError;
+      e.error = st;
+      c.out->Push(std::move(e));
+      continue;
+    }
+    for (StreamEvent& e : c.events) c.out->Push(std::move(e));
+  }
 }
 
 namespace {
@@ -138,6 +177,7 @@ Result<std::unique_ptr<Guard>> Guard::Start(std::unique_ptr<Impl> impl, const en
   std::unique_ptr<Guard> g(new Guard());
   g->impl_ = std::move(impl);
   WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(*g->impl_, g->impl_->safeguards, model, g->impl_->model_sha256));
+  if (g->impl_->store != nullptr) g->impl_->committer = std::thread([im = g->impl_.get()] { im->RunCommitter(); });
   g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
   return g;
 }
@@ -183,8 +223,16 @@ Guard::~Guard() {
   }
   impl_->cv.notify_all();
   if (worker_.joinable()) worker_.join();
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  impl_->cv.wait(lock, [&] { return impl_->active_upstream == 0; });
+  {
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    impl_->cv.wait(lock, [&] { return impl_->active_upstream == 0; });
+  }
+  {  // the committer drains what the worker finished, then stops
+    std::lock_guard<std::mutex> lock(impl_->commit_mu);
+    impl_->commit_stopping = true;
+  }
+  impl_->commit_cv.notify_all();
+  if (impl_->committer.joinable()) impl_->committer.join();
 }
 
 std::vector<SafeguardCounters> Guard::Counters() const {

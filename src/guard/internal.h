@@ -93,8 +93,27 @@ struct Guard::Impl {
   std::vector<SafeguardCounters> counters;  // input safeguards, then output ones
 
   SafeguardCounters& Counter(const std::string& stage, size_t i) { return counters[stage == "input" ? i : input.size() + i]; }
-  // Commits a decision record (filling the model, safeguards hash and the request's identity).
+  // Fills a record with the model, the safeguards hash and the request's identity.
+  void Fill(const Job& job, store::DecisionRecord* r) const;
+  // Commits a decision record now (Fill, then the store), on the calling thread.
   Status Record(const Job& job, store::DecisionRecord r);
+
+  // The committer: a thread that commits the records of finished requests in order and only
+  // then pushes their final events (or an error event if the commit fails), so that the decode
+  // loop does not wait on the disk while every other row waits on it.
+  struct Commit {
+    store::DecisionRecord record;  // filled
+    std::shared_ptr<Stream> out;
+    std::vector<StreamEvent> events;  // released once the record is committed
+  };
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  std::deque<Commit> commits;
+  bool commit_stopping = false;
+  std::thread committer;
+  // Hands a finished request to the committer (or, without a store, releases its events now).
+  void CommitThenRelease(const Job& job, store::DecisionRecord r, std::vector<StreamEvent> events);
+  void RunCommitter();
   // The output regex classifiers on the text generated so far (token `index` just added): the
   // first that fires or fails decides the row. Returns whether the row was decided.
   bool CheckOutputText(Row& r, int64_t index);

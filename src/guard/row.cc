@@ -88,35 +88,30 @@ void Guard::Impl::Finish(Row& r) {
   rec.released_tokens = r.release->released_tokens();
   rec.response = r.release->released_text();  // the tail included: Take() counted it as released
   rec.scores_json = nlohmann::json({{"input", r.input}, {"output", r.output}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (Status st = Record(job, rec); !st.ok()) {  // fail closed: nothing more leaves without its record
-    StreamEvent e = Event(StreamEvent::Kind::kError);
-    e.error = st;
-    job.out->Push(std::move(e));
-    return;
-  }
+  // The final events, released by the committer once the record is committed.
+  std::vector<StreamEvent> events;
   if (r.decided() && r.stage == "timeout") {  // not a safety decision: the client gets 504 or an error event
     StreamEvent e = Event(StreamEvent::Kind::kError);
     e.error = Status::DeadlineExceeded("the request ran past this server's limit of " + std::to_string(safeguards.limits.request_seconds) + " s");
-    job.out->Push(std::move(e));
-    return;
-  }
-  if (r.decided() && r.stage == "input") {
+    events.push_back(std::move(e));
+  } else if (r.decided() && r.stage == "input") {
     StreamEvent e = Event(StreamEvent::Kind::kBlocked);
     e.safeguard = r.decided_by;
     e.usage = r.usage;
-    job.out->Push(std::move(e));
-    return;
+    events.push_back(std::move(e));
+  } else {
+    if (!tail.empty()) {
+      StreamEvent e = Event(StreamEvent::Kind::kDelta);
+      e.text = tail;
+      events.push_back(std::move(e));
+    }
+    StreamEvent done = Event(StreamEvent::Kind::kDone);
+    done.finish_reason = r.decided() ? "content_filter" : r.finish;
+    done.safeguard = r.decided_by;
+    done.usage = r.usage;
+    events.push_back(std::move(done));
   }
-  if (!tail.empty()) {
-    StreamEvent e = Event(StreamEvent::Kind::kDelta);
-    e.text = tail;
-    job.out->Push(std::move(e));
-  }
-  StreamEvent done = Event(StreamEvent::Kind::kDone);
-  done.finish_reason = r.decided() ? "content_filter" : r.finish;
-  done.safeguard = r.decided_by;
-  done.usage = r.usage;
-  job.out->Push(std::move(done));
+  CommitThenRelease(job, std::move(rec), std::move(events));
 }
 
 }  // namespace warden::guard
