@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
   spec.threads = threads;
   auto loaded = engine::LanguageModel::Load(spec);
   if (!loaded.ok()) return std::fprintf(stderr, "serve_bench: %s (build the zoo and run assess first: scripts/main.sh)\n", loaded.status().ToString().c_str()), 1;
+  (*loaded)->KeepTransposedWeights();  // as warden serve does
   std::shared_ptr<const engine::LanguageModel> lm(std::move(loaded).value());
   const std::string sha = lm->WeightsSha256().value();
   auto input_pack = interp::ReadMonitorPack(pack, sha);

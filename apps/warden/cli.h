@@ -50,6 +50,9 @@ struct ModelOptions {
   std::unique_ptr<engine::LanguageModel> Load() const;
 };
 
+// A model to serve (cmd_serve.cc): ModelOptions::Load, then engine's transposed weight copies.
+std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& o);
+
 // Thrown by a subcommand that ran to completion but must exit non-zero (e.g. a verification
 // that failed): main returns `code` without printing anything more.
 struct ExitWith {

@@ -40,6 +40,17 @@ struct ServeArgs {
   guard::UpstreamOptions upstream;
 };
 
+}  // namespace
+
+// The model, with transposed weight copies for batched decode (engine: Model::KeepTransposedWeights).
+std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& o) {
+  std::unique_ptr<engine::LanguageModel> lm = o.Load();
+  lm->KeepTransposedWeights();
+  return std::shared_ptr<const engine::LanguageModel>(std::move(lm));
+}
+
+namespace {
+
 std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false) {
   store::StoreOptions o;
   o.hash_only = hash_only;
@@ -111,7 +122,7 @@ void RunServe(ServeArgs a) {
     guard = guard::Guard::CreateUpstream(a.upstream, a.name, sg, store.get()).ValueOrThrow();
   } else {
     if (a.name.empty()) a.name = std::filesystem::path(a.model.model).filename().string();
-    model = std::shared_ptr<const engine::LanguageModel>(a.model.Load());
+    model = LoadForServing(a.model);
     guard = guard::Guard::Create(model, a.name, sg, store.get()).ValueOrThrow();
   }
   gateway::ServerOptions so;
@@ -223,7 +234,7 @@ void RegisterServe(CLI::App& app) {
   replay->add_option("--safeguards", replay_args->safeguards, "The safeguards to replay under")->required();
   replay->add_option("--store", replay_args->store, "Store with the recorded decisions (default serve.db)");
   replay->callback([replay_args] {
-    std::shared_ptr<const engine::LanguageModel> model(replay_args->model.Load());
+    std::shared_ptr<const engine::LanguageModel> model = LoadForServing(replay_args->model);
     guard::Safeguards sg = guard::LoadSafeguards(replay_args->safeguards).ValueOrThrow();
     auto g = guard::Guard::Create(model, "replay", sg, nullptr).ValueOrThrow();
     auto records = OpenStore(replay_args->store)->Records().ValueOrThrow();

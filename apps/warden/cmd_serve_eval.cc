@@ -29,7 +29,7 @@ struct EvalArgs {
 };
 
 void RunServeEval(const EvalArgs& a) {
-  std::shared_ptr<const engine::LanguageModel> model(a.model.Load());
+  std::shared_ptr<const engine::LanguageModel> model = LoadForServing(a.model);
   guard::Safeguards sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
   guard::Safeguards none;
   none.limits = sg.limits;

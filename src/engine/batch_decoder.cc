@@ -44,6 +44,7 @@ struct BatchDecoder::Impl {
   int32_t eos;
   int64_t next_id = 0;
   std::optional<KvCache> cache;                 // rows [0, batch.size()) are `batch`, in order
+  std::optional<KvCache> staging;               // newcomers' prefill, reused (it only grows)
   std::vector<std::unique_ptr<Row>> batch;      // in the cache
   std::vector<std::unique_ptr<Row>> joining;    // added, not yet prefilled
   std::vector<std::pair<int64_t, Generation>> finished;
@@ -179,9 +180,17 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
     cache->Clear();
     cache->SetBatch(n);
   }
-  std::optional<KvCache> own;
-  if (!direct) own.emplace(model.NewCache(n, longest));
-  KvCache& target = direct ? *cache : *own;
+  if (!direct) {
+    if (!staging || staging->max_rows() < n || staging->capacity() < longest) {
+      const int64_t rows = std::max(n, staging ? staging->max_rows() : 0);
+      const int64_t slots = std::max(longest, staging ? staging->capacity() : 0);
+      staging.reset();
+      staging.emplace(model.NewCache(rows, slots));
+    }
+    staging->Clear();
+    staging->SetBatch(n);
+  }
+  KvCache& target = direct ? *cache : *staging;
   ForwardBatch fb = ForwardBatch::LeftPadded(prompts, model.device());
   torch::Tensor logits = model.Forward(fb, &target, hooks).select(1, -1).to(torch::kFloat);  // [n, vocab]
   forward.clear();
@@ -195,7 +204,7 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
     const int64_t running = static_cast<int64_t>(batch.size());
     if (cache->length() < longest) cache->Extend(longest);
     cache->SetBatch(running + n);
-    for (int64_t j = 0; j < n; ++j) cache->Adopt(running + j, *own, j);
+    for (int64_t j = 0; j < n; ++j) cache->Adopt(running + j, *staging, j);
   }
   for (auto& r : rows) batch.push_back(std::move(r));
   Retire();

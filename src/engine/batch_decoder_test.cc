@@ -5,6 +5,7 @@
 
 #include "engine/test_util.h"
 #include "engine/torch_pch.h"
+#include "engine/transformer.h"
 #include "warden/engine/torch/generate.h"
 
 namespace warden::engine {
@@ -135,6 +136,44 @@ TEST(BatchDecoder, ACutRowLeavesAndOthersRunOn) {
   EXPECT_EQ(done[1].finish_reason, "length");
   ExpectSameAsAlone(*model, {4, 5}, done[1], 6, "row 1");
 }
+
+}  // namespace
+}  // namespace warden::engine
+
+namespace warden::engine {
+namespace {
+
+// Transposed weight copies (Model::KeepTransposedWeights) give the same logits for prefills and
+// batched decode on every architecture, and a weight changed in place is read as changed.
+class TransposedPerArch : public ::testing::TestWithParam<Arch> {};
+
+TEST_P(TransposedPerArch, SameLogitsAndAnInPlaceChangeIsSeen) {
+  auto with = Model::RandomInit(testing::TinyConfig(GetParam()), 41);
+  auto without = Model::RandomInit(testing::TinyConfig(GetParam()), 41);
+  with->KeepTransposedWeights();
+  const std::vector<std::vector<int32_t>> seqs = {{1, 2, 3, 4, 5}, {6, 7}, {8, 9, 10}};
+  auto compare = [&](const std::string& what) {
+    torch::Tensor a = with->Forward(ForwardBatch::LeftPadded(seqs));
+    torch::Tensor b = without->Forward(ForwardBatch::LeftPadded(seqs));
+    EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << what << ": max diff " << (a - b).abs().max().item<float>();
+    SamplingOptions o;
+    o.max_new_tokens = 6;
+    o.stop_at_eos = false;
+    auto ga = Generate(*with, seqs, o).value(), gb = Generate(*without, seqs, o).value();
+    for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(ga[i].tokens, gb[i].tokens) << what << " row " << i;
+  };
+  compare("as initialised");
+  torch::NoGradGuard no_grad;
+  for (auto* m : {with.get(), without.get()}) {
+    for (auto& p : m->module().named_parameters()) {
+      if (p.value().dim() == 2) p.value().mul_(-1.5);  // every linear and embedding, in place
+    }
+  }
+  compare("after an in-place change");
+}
+
+INSTANTIATE_TEST_SUITE_P(Archs, TransposedPerArch, ::testing::Values(Arch::kLlama, Arch::kQwen2, Arch::kGpt2),
+                         [](const auto& info) { return std::string(ArchName(info.param)); });
 
 }  // namespace
 }  // namespace warden::engine

@@ -113,7 +113,7 @@ class Gpt2LmHead : public CausalLmImpl {
     x = LayerNorm(x, transformer_->ln_f->weight, transformer_->ln_f->bias, c.norm_eps, ctx,
                   HookKind::kLnFinalScale, HookKind::kLnFinalNormalized, -1);
     x = ctx.Hook(HookKind::kUnembedIn, -1, x);
-    return ctx.Hook(HookKind::kUnembedOut, -1, Linear(x, transformer_->wte->weight));
+    return ctx.Hook(HookKind::kUnembedOut, -1, Linear(x, transformer_->wte->weight, {}, ctx.transposed));
   }
 
   TensorSpec SpecFor(const std::string& param, std::string_view format) const override {

@@ -58,6 +58,8 @@ struct LanguageModel::NoiseState {
 LanguageModel::LanguageModel(std::unique_ptr<Model> model) : model_(std::move(model)) {}
 LanguageModel::~LanguageModel() = default;
 
+void LanguageModel::KeepTransposedWeights() { model_->KeepTransposedWeights(); }
+
 Status LanguageModel::SetWeightNoise(double relative_sigma, uint64_t seed) {
   if (!(relative_sigma >= 0) || !std::isfinite(relative_sigma)) {
     return Status::InvalidArgument("weight noise sigma must be finite and >= 0");

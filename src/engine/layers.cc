@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "engine/transformer.h"
+#include "warden/engine/torch/model.h"
 
 namespace warden::engine {
 namespace {
@@ -15,10 +16,18 @@ torch::Tensor Upcast(const torch::Tensor& x) {
 }
 }  // namespace
 
-torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                     const TransposedWeights* transposed) {
   const int64_t in = x.size(-1);
-  if (x.numel() != in || !x.device().is_cpu() || x.scalar_type() != torch::kFloat) {
-    return torch::linear(x, weight, bias);
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::linear(x, weight, bias);
+  if (x.numel() != in) {
+    const torch::Tensor* wt = transposed != nullptr ? transposed->Find(weight) : nullptr;
+    if (wt == nullptr) return torch::linear(x, weight, bias);
+    const torch::Tensor x2 = x.reshape({-1, in});
+    torch::Tensor y = bias.defined() ? torch::addmm(bias, x2, *wt) : torch::mm(x2, *wt);
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = weight.size(0);
+    return y.view(shape);
   }
   torch::Tensor y = torch::mv(weight, x.reshape({in}));
   if (bias.defined()) y = y + bias;

@@ -91,28 +91,28 @@ class LlamaForCausalLm : public CausalLmImpl {
       x = ctx.Hook(HookKind::kResidPre, L, x);  // [batch, pos, d_model]
       torch::Tensor h = RmsNorm(x, layer.input_layernorm->weight, c.norm_eps, ctx,
                                 HookKind::kLn1Scale, HookKind::kLn1Normalized, L);
-      torch::Tensor q = ctx.Hook(HookKind::kQ, L, Linear(h, attn.q_proj->weight, attn.q_proj->bias).view({B, T, c.n_heads, c.d_head}));
-      torch::Tensor k = ctx.Hook(HookKind::kK, L, Linear(h, attn.k_proj->weight, attn.k_proj->bias).view({B, T, c.n_kv_heads, c.d_head}));
-      torch::Tensor v = ctx.Hook(HookKind::kV, L, Linear(h, attn.v_proj->weight, attn.v_proj->bias).view({B, T, c.n_kv_heads, c.d_head}));
+      torch::Tensor q = ctx.Hook(HookKind::kQ, L, Linear(h, attn.q_proj->weight, attn.q_proj->bias, ctx.transposed).view({B, T, c.n_heads, c.d_head}));
+      torch::Tensor k = ctx.Hook(HookKind::kK, L, Linear(h, attn.k_proj->weight, attn.k_proj->bias, ctx.transposed).view({B, T, c.n_kv_heads, c.d_head}));
+      torch::Tensor v = ctx.Hook(HookKind::kV, L, Linear(h, attn.v_proj->weight, attn.v_proj->bias, ctx.transposed).view({B, T, c.n_kv_heads, c.d_head}));
       q = ctx.Hook(HookKind::kRotQ, L, ApplyRotary(q, cos, sin));  // [batch, pos, head, d_head]
       k = ctx.Hook(HookKind::kRotK, L, ApplyRotary(k, cos, sin));  // [batch, pos, kv_head, d_head]
       torch::Tensor z = Attention(q, k, v, ctx, L);                // [batch, pos, head, d_head]
-      torch::Tensor attn_out = ctx.Hook(HookKind::kAttnOut, L, Linear(z.reshape({B, T, -1}), attn.o_proj->weight));
+      torch::Tensor attn_out = ctx.Hook(HookKind::kAttnOut, L, Linear(z.reshape({B, T, -1}), attn.o_proj->weight, {}, ctx.transposed));
       x = ctx.Hook(HookKind::kResidMid, L, x + attn_out);  // [batch, pos, d_model]
 
       h = RmsNorm(x, layer.post_attention_layernorm->weight, c.norm_eps, ctx, HookKind::kLn2Scale,
                   HookKind::kLn2Normalized, L);
-      torch::Tensor pre = ctx.Hook(HookKind::kMlpPre, L, Linear(h, layer.mlp->gate_proj->weight));  // [b, p, d_mlp]
-      torch::Tensor pre_linear = ctx.Hook(HookKind::kMlpPreLinear, L, Linear(h, layer.mlp->up_proj->weight));
+      torch::Tensor pre = ctx.Hook(HookKind::kMlpPre, L, Linear(h, layer.mlp->gate_proj->weight, {}, ctx.transposed));  // [b, p, d_mlp]
+      torch::Tensor pre_linear = ctx.Hook(HookKind::kMlpPreLinear, L, Linear(h, layer.mlp->up_proj->weight, {}, ctx.transposed));
       torch::Tensor post = ctx.Hook(HookKind::kMlpPost, L, torch::silu(pre) * pre_linear);
-      torch::Tensor mlp_out = ctx.Hook(HookKind::kMlpOut, L, Linear(post, layer.mlp->down_proj->weight));
+      torch::Tensor mlp_out = ctx.Hook(HookKind::kMlpOut, L, Linear(post, layer.mlp->down_proj->weight, {}, ctx.transposed));
       x = ctx.Hook(HookKind::kResidPost, L, x + mlp_out);  // [batch, pos, d_model]
     }
     x = RmsNorm(x, model_->norm->weight, c.norm_eps, ctx, HookKind::kLnFinalScale,
                 HookKind::kLnFinalNormalized, -1);
     x = ctx.Hook(HookKind::kUnembedIn, -1, x);  // [batch, pos, d_model]
     torch::Tensor unembed = lm_head_ ? lm_head_->weight : model_->embed_tokens->weight;
-    return ctx.Hook(HookKind::kUnembedOut, -1, Linear(x, unembed));  // [b, p, vocab]
+    return ctx.Hook(HookKind::kUnembedOut, -1, Linear(x, unembed, {}, ctx.transposed));  // [b, p, vocab]
   }
 
   TensorSpec SpecFor(const std::string& param, std::string_view format) const override {

@@ -92,9 +92,20 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   ctx.mask = mask;
   ctx.offset = past;
   ctx.decode = past > 0;
+  ctx.transposed = transposed_.copies.empty() ? nullptr : &transposed_;
   torch::Tensor logits = module_->Forward(batch.tokens, ctx);
   if (cache != nullptr) cache->Advance(batch.valid);
   return logits.scalar_type() == torch::kFloat ? logits : logits.to(torch::kFloat);
+}
+
+void Model::KeepTransposedWeights() {
+  c10::InferenceMode guard(false);  // copies of ordinary tensors, so that versions compare
+  torch::NoGradGuard no_grad;
+  for (const auto& p : module_->named_parameters()) {
+    const torch::Tensor& w = p.value();
+    if (w.dim() != 2 || w.scalar_type() != torch::kFloat || !w.device().is_cpu()) continue;
+    transposed_.copies[w.unsafeGetTensorImpl()] = {w.detach().t().contiguous(), w._version()};
+  }
 }
 
 KvCache Model::NewCache(int64_t batch, int64_t capacity) const {

@@ -17,6 +17,8 @@
 
 namespace warden::engine {
 
+struct TransposedWeights;  // model.h
+
 // Everything a forward pass needs besides the tokens.
 struct ForwardContext {
   const HookPoints* points = nullptr;
@@ -26,6 +28,7 @@ struct ForwardContext {
   torch::Tensor mask;            // [batch, 1, pos, k_pos] additive (0 or -inf); undefined: none needed
   int64_t offset = 0;            // index of this call's first token in the sequence
   bool decode = false;
+  const TransposedWeights* transposed = nullptr;  // Model::KeepTransposedWeights, if kept
 
   // Calls the hook point; costs one branch when nobody subscribed.
   torch::Tensor Hook(HookKind kind, int layer, torch::Tensor x) const {
@@ -75,9 +78,11 @@ std::shared_ptr<CausalLmImpl> MakeArchitecture(const ModelConfig& config);
 
 // y = x @ weight^T + bias, x [..., in], weight [out, in], bias [out] or undefined. A single row
 // on the CPU in fp32 goes through a matrix-vector product: LibTorch 1.13 sends M=1 matrix
-// products through BLAS gemm, which is 2.5-3x slower than gemv (bench/engine_bench).
+// products through BLAS gemm, which is 2.5-3x slower than gemv (bench/engine_bench). Several
+// rows use the weight's transposed copy when `transposed` has an unchanged one
+// (Model::KeepTransposedWeights).
 torch::Tensor Linear(const torch::Tensor& x, const torch::Tensor& weight,
-                     const torch::Tensor& bias = {});
+                     const torch::Tensor& bias = {}, const TransposedWeights* transposed = nullptr);
 
 // RMSNorm with hooks: returns (x / rms(x)) * weight; calls the *Scale hook with rms(x)
 // [batch, pos, 1] and the *Normalized hook with x / rms(x) [batch, pos, d_model].

@@ -74,6 +74,11 @@ class LanguageModel {
   // meanwhile. WeightsSha256 keeps naming the loaded file.
   Status SetWeightNoise(double relative_sigma, uint64_t seed);
 
+  // Model::KeepTransposedWeights: float32 linears over several rows (prefills, batched decode)
+  // about 1.8x faster for the weights' memory once more. For serving. Not thread-safe: call
+  // before anything runs on the model.
+  void KeepTransposedWeights();
+
   // Activation steering: from now on every Generate and Score adds scale * vector to the hook's
   // activation at every position (vector broadcasts over the last axis: [d_model] on the
   // residual stream). Several may be active; ClearSteering removes them. The hook must exist

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "warden/base/status.h"
@@ -25,6 +26,21 @@
 namespace warden::engine {
 
 class CausalLmImpl;
+
+// Transposed copies of weights (Model::KeepTransposedWeights), by the weight's TensorImpl, with
+// the weight's version counter when the copy was made.
+struct TransposedWeights {
+  struct Copy {
+    torch::Tensor transposed;  // [in, out], contiguous
+    uint32_t version = 0;
+  };
+  std::unordered_map<const c10::TensorImpl*, Copy> copies;
+  // The copy of `weight` [out, in] if there is one and the weight is unchanged since.
+  const torch::Tensor* Find(const torch::Tensor& weight) const {
+    auto it = copies.find(weight.unsafeGetTensorImpl());
+    return it != copies.end() && it->second.version == weight._version() ? &it->second.transposed : nullptr;
+  }
+};
 
 struct LoadOptions {
   // llama2.c: the tokenizer .bin (default: tokenizer.bin or tok<vocab>.bin beside the model).
@@ -81,6 +97,15 @@ class Model {
   torch::Tensor Forward(const ForwardBatch& batch, KvCache* cache = nullptr,
                         const Hooks* hooks = nullptr) const;
 
+  // Keeps a transposed, contiguous copy of every 2-D float32 CPU weight, so that a linear layer
+  // over several rows (a prefill, a batched decode step) is one BLAS product without
+  // transposition: OpenBLAS packs a transposed operand on every call, which made a 16-row
+  // linear of the tiny zoo model 1.8x slower than with the copy (docs/performance.md). Costs
+  // the weights' memory once more. A copy is used only while its weight is unchanged: a weight
+  // modified in place (training, weight noise) is detected by its version counter and read as
+  // is. For serving and other inference-only use.
+  void KeepTransposedWeights();
+
   // A KV cache for `batch` sequences of up to `capacity` positions, in this model's dtype.
   KvCache NewCache(int64_t batch, int64_t capacity) const;
 
@@ -110,6 +135,7 @@ class Model {
   std::string source_path_, source_format_ = "memory";
   std::vector<std::string> weight_files_;  // what WeightsSha256 hashes
   std::map<std::string, int> stored_dtypes_;
+  TransposedWeights transposed_;   // KeepTransposedWeights
   mutable std::mutex sha256_mutex_;  // WeightsSha256 may be called from several threads
   mutable std::string sha256_;
 };
