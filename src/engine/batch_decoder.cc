@@ -40,7 +40,7 @@ bool HitStop(std::string& raw, const std::vector<std::string>& stops, size_t sca
 
 struct BatchDecoder::Impl {
   const Model& model;
-  int64_t max_rows, capacity;
+  int64_t max_rows, capacity;  // capacity: the most KV slots per row the cache may grow to
   int32_t eos;
   int64_t next_id = 0;
   std::optional<KvCache> cache;                 // rows [0, batch.size()) are `batch`, in order
@@ -67,6 +67,18 @@ struct BatchDecoder::Impl {
     finished.emplace_back(r.id, std::move(r.out));
   }
   void FinishAll(const std::string& reason);
+  // Makes the batch's cache hold at least `slots` slots per row: allocated small, it doubles as
+  // rows need more, up to `capacity` (so that memory follows what the rows use, not the
+  // model's context). Returns false when `slots` is beyond `capacity`.
+  bool Room(int64_t slots) {
+    if (slots > capacity) return false;
+    if (!cache) {
+      cache.emplace(model.NewCache(max_rows, std::min(capacity, std::max<int64_t>(slots, 32))));
+    } else if (slots > cache->capacity()) {
+      cache->Reserve(std::min(capacity, std::max(slots, 2 * cache->capacity())));
+    }
+    return true;
+  }
   Status Decode(const Hooks* hooks, const TokenCallback& on_token);
   Status Prefill(const Hooks* hooks, const TokenCallback& on_token);
 };
@@ -129,8 +141,13 @@ Status BatchDecoder::Impl::Decode(const Hooks* hooks, const TokenCallback& on_to
   Retire();
   const int64_t B = static_cast<int64_t>(batch.size());
   if (B == 0) return Status::Ok();
-  if (cache->length() + 1 > cache->capacity()) cache->Compact();
-  if (cache->length() + 1 > cache->capacity()) {  // only with a capacity below the context
+  if (cache->length() + 1 > cache->capacity()) {
+    cache->Compact();
+    // Little room left even so: grow as well, so that compaction does not come back every step.
+    const int64_t want = cache->length() + 1 + cache->capacity() / 4;
+    if (want > cache->capacity()) Room(std::min(want, capacity));
+  }
+  if (!Room(cache->length() + 1)) {  // only with a capacity below the context
     for (auto& r : batch) Finish(*r, "context");
     Retire();
     return Status::Ok();
@@ -176,7 +193,7 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
   // With no rows running, the newcomers are prefilled straight into the batch's cache.
   const bool direct = batch.empty();
   if (direct) {
-    if (!cache) cache.emplace(model.NewCache(max_rows, capacity));
+    if (!Room(longest)) return Status::Internal("a prompt of " + std::to_string(longest) + " tokens exceeds the KV capacity");
     cache->Clear();
     cache->SetBatch(n);
   }
@@ -202,6 +219,7 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
   }
   if (!direct) {
     const int64_t running = static_cast<int64_t>(batch.size());
+    if (longest > cache->capacity() && !Room(longest)) return Status::Internal("the KV cache cannot hold the new prompts");
     if (cache->length() < longest) cache->Extend(longest);
     cache->SetBatch(running + n);
     for (int64_t j = 0; j < n; ++j) cache->Adopt(running + j, *staging, j);

@@ -83,6 +83,24 @@ TEST_P(DecoderPerArch, CompactsWhenTheSharedWritePositionReachesCapacity) {
   for (auto& [id, gen] : done) ExpectSameAsAlone(*model, prompts[id], gen, 6 + id % 3, "row " + std::to_string(id));
 }
 
+TEST_P(DecoderPerArch, TheCacheGrowsAsRowsNeedItAndKeepsThem) {
+  // Default capacity (twice the context of 64): the cache starts at 32 slots and must grow
+  // while two long rows decode, one of them joining late.
+  auto model = Model::RandomInit(TinyConfig(GetParam()), 36);
+  BatchDecoder d(*model, 2);
+  const std::vector<int32_t> a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, b = {11, 12, 13};
+  std::map<int64_t, Generation> done;
+  d.Add({a, Greedy(45)}).value();
+  for (int step = 0; d.rows() > 0; ++step) {
+    if (step == 7) d.Add({b, Greedy(40)}).value();
+    ASSERT_TRUE(d.Step().ok());
+    for (auto& [id, gen] : d.TakeFinished()) done[id] = std::move(gen);
+  }
+  ASSERT_EQ(done.size(), 2u);
+  ExpectSameAsAlone(*model, a, done[0], 45, "row 0");
+  ExpectSameAsAlone(*model, b, done[1], 40, "row 1");
+}
+
 TEST_P(DecoderPerArch, HooksNameTheRowsOfEachForward) {
   auto model = Model::RandomInit(TinyConfig(GetParam()), 33);
   BatchDecoder d(*model, 4);

@@ -41,6 +41,21 @@ void KvCache::Clear() {
   has_padding_ = false;
 }
 
+void KvCache::Reserve(int64_t capacity) {
+  if (capacity <= capacity_) return;
+  for (auto* tensors : {&k_, &v_}) {
+    for (torch::Tensor& t : *tensors) {
+      torch::Tensor grown = torch::zeros({t.size(0), t.size(1), capacity, t.size(3)}, t.options());
+      grown.narrow(2, 0, length_).copy_(t.narrow(2, 0, length_));
+      t = grown;
+    }
+  }
+  torch::Tensor valid = torch::zeros({valid_.size(0), capacity}, valid_.options());
+  valid.narrow(1, 0, length_).copy_(valid_.narrow(1, 0, length_));
+  valid_ = valid;
+  capacity_ = capacity;
+}
+
 void KvCache::SetBatch(int64_t n) {
   TORCH_CHECK(n >= 0 && n <= max_rows(), "batch of ", n, " rows does not fit ", max_rows());
   batch_ = n;

@@ -49,8 +49,10 @@ struct ForwardRow {
 
 class BatchDecoder {
  public:
-  // `capacity`: KV slots per row (0: twice the model's context), so that rows at different
-  // lengths can share one write position; when it is full the cache compacts. Below the
+  // `capacity`: the most KV slots per row (0: twice the model's context), so that rows at
+  // different lengths can share one write position. The cache starts small and, when its write
+  // position reaches the end, first compacts (each row's slots moved to the end, padding
+  // dropped), then doubles if little room is left: memory follows what the rows use. Below the
   // context, rows that no longer fit end with finish_reason "context" (Generate sizes it to
   // its longest prompt plus max_new_tokens, as a batch that all starts at once needs no more).
   BatchDecoder(const Model& model, int64_t max_rows, int64_t capacity = 0);

@@ -50,6 +50,9 @@ class KvCache {
 
   // Empties the cache (length 0, no padding seen) for reuse.
   void Clear();
+  // Grows capacity() to at least `capacity` slots, keeping every row's filled slots (a new
+  // allocation and a copy; nothing when it is already that large).
+  void Reserve(int64_t capacity);
   // Continuous batching. Rows [0, n) take part in forwards from now on (n <= max_rows()).
   void SetBatch(int64_t n);
   // Row `to` becomes a copy of row `from` (slots [0, length()) and their flags).
