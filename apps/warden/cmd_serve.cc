@@ -42,10 +42,15 @@ struct ServeArgs {
 
 }  // namespace
 
-// The model, with transposed weight copies for batched decode (engine: Model::KeepTransposedWeights).
+// The model, with transposed weight copies for batched decode (engine: Model::KeepTransposedWeights)
+// when they take at most 1 GiB: beyond that the memory matters more than the speed.
 std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& o) {
+  constexpr int64_t kMaxCopyBytes = int64_t{1} << 30;
   std::unique_ptr<engine::LanguageModel> lm = o.Load();
-  lm->KeepTransposedWeights();
+  if (lm->KeepTransposedWeights(kMaxCopyBytes) == 0) {
+    std::cerr << "warden serve: no transposed weight copies (float32 weights over 1 GiB, or none): batched linears run "
+                 "on the weights as stored\n";
+  }
   return std::shared_ptr<const engine::LanguageModel>(std::move(lm));
 }
 

@@ -168,7 +168,8 @@ class TransposedPerArch : public ::testing::TestWithParam<Arch> {};
 TEST_P(TransposedPerArch, SameLogitsAndAnInPlaceChangeIsSeen) {
   auto with = Model::RandomInit(testing::TinyConfig(GetParam()), 41);
   auto without = Model::RandomInit(testing::TinyConfig(GetParam()), 41);
-  with->KeepTransposedWeights();
+  EXPECT_EQ(without->KeepTransposedWeights(/*max_bytes=*/1024), 0);  // over the budget: nothing kept
+  EXPECT_GT(with->KeepTransposedWeights(), 1024);
   const std::vector<std::vector<int32_t>> seqs = {{1, 2, 3, 4, 5}, {6, 7}, {8, 9, 10}};
   auto compare = [&](const std::string& what) {
     torch::Tensor a = with->Forward(ForwardBatch::LeftPadded(seqs));

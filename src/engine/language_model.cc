@@ -58,7 +58,7 @@ struct LanguageModel::NoiseState {
 LanguageModel::LanguageModel(std::unique_ptr<Model> model) : model_(std::move(model)) {}
 LanguageModel::~LanguageModel() = default;
 
-void LanguageModel::KeepTransposedWeights() { model_->KeepTransposedWeights(); }
+int64_t LanguageModel::KeepTransposedWeights(int64_t max_bytes) { return model_->KeepTransposedWeights(max_bytes); }
 
 Status LanguageModel::SetWeightNoise(double relative_sigma, uint64_t seed) {
   if (!(relative_sigma >= 0) || !std::isfinite(relative_sigma)) {

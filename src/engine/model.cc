@@ -98,14 +98,22 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   return logits.scalar_type() == torch::kFloat ? logits : logits.to(torch::kFloat);
 }
 
-void Model::KeepTransposedWeights() {
+int64_t Model::KeepTransposedWeights(int64_t max_bytes) {
   c10::InferenceMode guard(false);  // copies of ordinary tensors, so that versions compare
   torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> weights;
+  int64_t bytes = 0;
   for (const auto& p : module_->named_parameters()) {
     const torch::Tensor& w = p.value();
     if (w.dim() != 2 || w.scalar_type() != torch::kFloat || !w.device().is_cpu()) continue;
+    weights.push_back(w);
+    bytes += w.numel() * static_cast<int64_t>(sizeof(float));
+  }
+  if (bytes > max_bytes) return 0;
+  for (const torch::Tensor& w : weights) {
     transposed_.copies[w.unsafeGetTensorImpl()] = {w.detach().t().contiguous(), w._version()};
   }
+  return bytes;
 }
 
 KvCache Model::NewCache(int64_t batch, int64_t capacity) const {

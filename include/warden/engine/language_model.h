@@ -75,9 +75,10 @@ class LanguageModel {
   Status SetWeightNoise(double relative_sigma, uint64_t seed);
 
   // Model::KeepTransposedWeights: float32 linears over several rows (prefills, batched decode)
-  // about 1.8x faster for the weights' memory once more. For serving. Not thread-safe: call
-  // before anything runs on the model.
-  void KeepTransposedWeights();
+  // about 1.8x faster for the weights' memory once more (nothing is kept when that would be
+  // more than `max_bytes`; returns the bytes kept). For serving. Not thread-safe: call before
+  // anything runs on the model.
+  int64_t KeepTransposedWeights(int64_t max_bytes = INT64_MAX);
 
   // Activation steering: from now on every Generate and Score adds scale * vector to the hook's
   // activation at every position (vector broadcasts over the last axis: [d_model] on the

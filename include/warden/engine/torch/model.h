@@ -103,8 +103,9 @@ class Model {
   // linear of the tiny zoo model 1.8x slower than with the copy (docs/performance.md). Costs
   // the weights' memory once more. A copy is used only while its weight is unchanged: a weight
   // modified in place (training, weight noise) is detected by its version counter and read as
-  // is. For serving and other inference-only use.
-  void KeepTransposedWeights();
+  // is. For serving and other inference-only use. Keeps nothing when the copies would take more
+  // than `max_bytes`; returns the bytes kept.
+  int64_t KeepTransposedWeights(int64_t max_bytes = INT64_MAX);
 
   // A KV cache for `batch` sequences of up to `capacity` positions, in this model's dtype.
   KvCache NewCache(int64_t batch, int64_t capacity) const;
