@@ -57,6 +57,16 @@ struct BatchDecoder::Impl {
   // Samples row `b` of `logits`/`logprobs` [rows, vocab] (CPU, contiguous) for `r`, applies the
   // stopping rules, and announces the token. Returns whether the row goes on.
   bool Sample(Row& r, const float* logits, const float* logprobs, const TokenCallback& on_token);
+  // Samples every row of `rows` from the last position of `logits` [rows, pos, vocab], in order.
+  void SampleAll(const std::vector<std::unique_ptr<Row>>& rows, const torch::Tensor& logits, const TokenCallback& on_token) {
+    const torch::Tensor last = logits.select(1, -1).to(torch::kFloat);
+    const torch::Tensor logprobs = torch::log_softmax(last, -1).to(torch::kCPU).contiguous();
+    const torch::Tensor cpu = last.to(torch::kCPU).contiguous();
+    const int64_t V = cpu.size(1);
+    for (size_t j = 0; j < rows.size(); ++j) {
+      Sample(*rows[j], cpu.data_ptr<float>() + j * V, logprobs.data_ptr<float>() + j * V, on_token);
+    }
+  }
   // Moves the ended rows of the batch to `finished` (swap-remove in the cache).
   void Retire();
   void Emit(Row& r) {
@@ -165,14 +175,9 @@ Status BatchDecoder::Impl::Decode(const Hooks* hooks, const TokenCallback& on_to
   fb.tokens = torch::tensor(tokens, torch::kLong).view({B, 1}).to(model.device());
   fb.positions = torch::tensor(positions, torch::kLong).view({B, 1}).to(model.device());
   fb.valid = torch::ones({B, 1}, torch::TensorOptions().dtype(torch::kBool).device(model.device()));
-  torch::Tensor logits = model.Forward(fb, &*cache, hooks).select(1, -1).to(torch::kFloat);  // [B, vocab]
+  const torch::Tensor logits = model.Forward(fb, &*cache, hooks);
   forward.clear();
-  torch::Tensor logprobs = torch::log_softmax(logits, -1).to(torch::kCPU).contiguous();
-  torch::Tensor cpu = logits.to(torch::kCPU).contiguous();
-  const int64_t V = cpu.size(1);
-  for (int64_t b = 0; b < B; ++b) {
-    Sample(*batch[b], cpu.data_ptr<float>() + b * V, logprobs.data_ptr<float>() + b * V, on_token);
-  }
+  SampleAll(batch, logits, on_token);
   Retire();
   return Status::Ok();
 }
@@ -196,8 +201,7 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
     if (!Room(longest)) return Status::Internal("a prompt of " + std::to_string(longest) + " tokens exceeds the KV capacity");
     cache->Clear();
     cache->SetBatch(n);
-  }
-  if (!direct) {
+  } else {
     if (!staging || staging->max_rows() < n || staging->capacity() < longest) {
       const int64_t rows = std::max(n, staging ? staging->max_rows() : 0);
       const int64_t slots = std::max(longest, staging ? staging->capacity() : 0);
@@ -209,17 +213,12 @@ Status BatchDecoder::Impl::Prefill(const Hooks* hooks, const TokenCallback& on_t
   }
   KvCache& target = direct ? *cache : *staging;
   ForwardBatch fb = ForwardBatch::LeftPadded(prompts, model.device());
-  torch::Tensor logits = model.Forward(fb, &target, hooks).select(1, -1).to(torch::kFloat);  // [n, vocab]
+  const torch::Tensor logits = model.Forward(fb, &target, hooks);
   forward.clear();
-  torch::Tensor logprobs = torch::log_softmax(logits, -1).to(torch::kCPU).contiguous();
-  torch::Tensor cpu = logits.to(torch::kCPU).contiguous();
-  const int64_t V = cpu.size(1);
-  for (int64_t j = 0; j < n; ++j) {
-    Sample(*rows[j], cpu.data_ptr<float>() + j * V, logprobs.data_ptr<float>() + j * V, on_token);
-  }
+  SampleAll(rows, logits, on_token);
   if (!direct) {
     const int64_t running = static_cast<int64_t>(batch.size());
-    if (longest > cache->capacity() && !Room(longest)) return Status::Internal("the KV cache cannot hold the new prompts");
+    if (!Room(longest)) return Status::Internal("the KV cache cannot hold the new prompts");
     if (cache->length() < longest) cache->Extend(longest);
     cache->SetBatch(running + n);
     for (int64_t j = 0; j < n; ++j) cache->Adopt(running + j, *staging, j);

@@ -27,6 +27,28 @@ bool HeldOut(const std::string& cluster, double share) {
   return static_cast<double>(std::stoul(h.substr(0, 8), nullptr, 16)) / 4294967296.0 < share;
 }
 
+// Every example as a request labelled for `label`, on the side `test(e)` says; counts the
+// positive training rows.
+template <typename IsTest>
+std::vector<interp::LabelledConversation> ForLabel(const std::vector<ModerationExample>& examples,
+                                                  const std::string& label, IsTest test, size_t* train_positives) {
+  std::vector<interp::LabelledConversation> data;
+  *train_positives = 0;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const ModerationExample& e = examples[i];
+    interp::LabelledConversation c;
+    c.id = e.source + "/" + std::to_string(i);
+    c.messages = {{"user", e.text}};
+    c.label = std::find(e.labels.begin(), e.labels.end(), label) != e.labels.end() ? 1 : 0;
+    c.split = test(e) ? "test" : "train";
+    c.category = e.source;
+    c.cluster = e.cluster;
+    if (c.label == 1 && c.split == "train") ++*train_positives;
+    data.push_back(std::move(c));
+  }
+  return data;
+}
+
 Json Metrics(const interp::DetectionMetrics& m) {
   Json j = {{"n", m.n}, {"recall", m.recall}, {"fpr", m.fpr}};
   if (m.auroc) j["auroc"] = {{"value", *m.auroc}, {"ci95", {m.auroc_ci.low, m.auroc_ci.high}}};
@@ -78,20 +100,9 @@ Status TrainModerator(const std::vector<ModerationExample>& examples, const Mode
   for (const ModerationExample& e : examples) ++by_source[e.source];
   manifest["sources"] = by_source;
   for (const std::string& label : labels) {
-    std::vector<interp::LabelledConversation> data;
     size_t train_positives = 0;
-    for (size_t i = 0; i < examples.size(); ++i) {
-      const ModerationExample& e = examples[i];
-      interp::LabelledConversation c;
-      c.id = e.source + "/" + std::to_string(i);
-      c.messages = {{"user", e.text}};
-      c.label = std::find(e.labels.begin(), e.labels.end(), label) != e.labels.end() ? 1 : 0;
-      c.split = HeldOut(e.cluster, o.test_share) ? "test" : "train";
-      c.category = e.source;
-      c.cluster = e.cluster;
-      if (c.label == 1 && c.split == "train") ++train_positives;
-      data.push_back(std::move(c));
-    }
+    const std::vector<interp::LabelledConversation> data = ForLabel(
+        examples, label, [&](const ModerationExample& e) { return HeldOut(e.cluster, o.test_share); }, &train_positives);
     if (train_positives < o.min_positives) {
       manifest["unscored"].push_back({{"label", label}, {"train_positives", train_positives}});
       if (log) *log += label + ": " + std::to_string(train_positives) + " positive training rows (< " +
@@ -129,23 +140,14 @@ Result<std::string> LeaveSourceOut(const std::vector<ModerationExample>& example
   std::string out;
   for (const auto& [source, labels] : labels_of) {
     for (const std::string& label : labels) {
-      std::vector<interp::LabelledConversation> data;
+      // The source's rows are the test; benign rows keep their usual split (negatives on both sides).
       size_t train_positives = 0;
-      for (size_t i = 0; i < examples.size(); ++i) {
-        const ModerationExample& e = examples[i];
-        const bool positive = std::find(e.labels.begin(), e.labels.end(), label) != e.labels.end();
-        interp::LabelledConversation c;
-        c.id = e.source + "/" + std::to_string(i);
-        c.messages = {{"user", e.text}};
-        c.label = positive ? 1 : 0;
-        c.cluster = e.cluster;
-        c.category = e.source;
-        // The source's rows are the test; benign rows keep their usual split (negatives on both sides).
-        const bool benign_source = labels_of[e.source].empty();
-        c.split = e.source == source ? "test" : benign_source && HeldOut(e.cluster, o.test_share) ? "test" : "train";
-        if (positive && c.split == "train") ++train_positives;
-        data.push_back(std::move(c));
-      }
+      const std::vector<interp::LabelledConversation> data = ForLabel(
+          examples, label,
+          [&](const ModerationExample& e) {
+            return e.source == source || (labels_of[e.source].empty() && HeldOut(e.cluster, o.test_share));
+          },
+          &train_positives);
       char line[256];
       if (train_positives < o.min_positives) {
         std::snprintf(line, sizeof line, "%s without %s: %zu positive training rows elsewhere (< %zu): not measured\n",

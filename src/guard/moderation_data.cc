@@ -12,6 +12,7 @@
 
 #include "warden/base/csv.h"
 #include "warden/base/file.h"
+#include "warden/base/json.h"
 #include "warden/base/strings.h"
 #include "warden/guard/moderation.h"
 
@@ -113,8 +114,8 @@ Status LoadDoNotAnswer(const std::string& dir, std::vector<ModerationExample>* o
       ++line;
       if (Trim(l).empty()) continue;
       const std::string where = f + ":" + std::to_string(line);
-      nlohmann::json j = nlohmann::json::parse(l, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains("prompt") || !j["prompt"].is_string()) {
+      WARDEN_ASSIGN_OR_RETURN(nlohmann::json j, ParseJson(l, where));  // a syntax error names its position
+      if (!j.is_object() || !j.contains("prompt") || !j["prompt"].is_string()) {
         return Status::Corrupt(where + ": not a JSON object with a string \"prompt\"");
       }
       ModerationExample e;
