@@ -114,7 +114,7 @@ TEST(Moderation, BadManifestsAreErrorsNamingTheField) {
 TEST(Moderation, TheSharedDatasetsMapToLabels) {
   WARDEN_NEED_SHARED(test::SharedPath("datasets/harmbench/harmbench_behaviors_text_all.csv"),
                      test::SharedPath("datasets/hate-speech/labeled_data.csv"));
-  const std::string shared = SharedDir();
+  const std::string shared = test::SharedDir();
   std::vector<ModerationExample> rows = LoadModerationExamples(shared).value();
   std::map<std::string, size_t> by_label, by_source;
   for (const ModerationExample& e : rows) {
