@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
+#include <string>
+
 namespace warden::guard {
 namespace {
 
@@ -47,6 +51,8 @@ struct BadCase {
   const char* yaml;
   const char* message;
 };
+// gtest prints a case as its YAML, not as the bytes of two pointers.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.yaml; }
 
 class SafeguardsErrors : public ::testing::TestWithParam<BadCase> {};
 
@@ -77,7 +83,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"output: [{name: x, probe: a, position: first}]", "output[0].position: expected last-prompt"},
                       BadCase{"output: [{name: x, regex: [a], position: last}]", "output[0].position: only a probe"},
                       BadCase{"store: {hash_only: perhaps}", "store.hash_only: expected true or false"},
-                      BadCase{"input: [{name: x, probe: a}", "line "}));
+                      BadCase{"input: [{name: x, probe: a}", "line "}),
+    // Each case is named by its index and the message it expects, so ctest lists readable names.
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      std::string name = std::to_string(info.index) + "_";
+      for (const char* c = info.param.message; *c != '\0'; ++c) name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+      return name;
+    });
 
 }  // namespace
 }  // namespace warden::guard
