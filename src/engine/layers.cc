@@ -93,6 +93,9 @@ torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k, const to
   torch::Tensor values = v.transpose(1, 2);  // [batch, kv_head, pos, d_head]
   if (ctx.cache != nullptr) std::tie(keys, values) = ctx.cache->Write(layer, keys, values);
   const int64_t S = keys.size(2);
+  if (!Watched(ctx, HookKind::kAttnScores, HookKind::kPattern, layer) && CanFuseAttention(q, keys, ctx.mask)) {
+    return ctx.Hook(HookKind::kZ, layer, FusedAttention(q, keys, values, ctx.mask));  // [batch, pos, head, d_head]
+  }
 
   // [batch, kv_head, group * pos, d_head]: grouped heads share their kv head without a copy.
   torch::Tensor qg = q.view({B, T, KV, G, Dh}).permute({0, 2, 3, 1, 4}).reshape({B, KV, G * T, Dh});

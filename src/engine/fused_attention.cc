@@ -1,0 +1,101 @@
+// Attention for a few query positions in one loop over raw fp32 rows (transformer.h).
+//
+// A decode step asks, per batch row and head, for one query against the cached keys. LibTorch's
+// CPU bmm turns that into one small gemm per (row, kv head), each behind several tensor
+// operations (select, as_strided, resolve_conj), and those cost far more than the arithmetic:
+// with 16 rows of a 4-head model they were about half of a decode step. Here the scores, the
+// softmax and the weighted sum of values run in one pass per (row, head, query), reading the
+// cache in place through its strides.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/transformer.h"
+
+namespace warden::engine {
+namespace {
+
+// One query row against S keys: z = softmax(q.k * scale + mask) . v. `p` holds S floats of
+// scratch. Loops in blocks of sixteen floats let the compiler use wide vector registers at -O2;
+// target_clones builds the loop for AVX-512, AVX2 and plain x86-64 and picks one at load time.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void AttendOne(const float* __restrict q, const float* __restrict k, int64_t ks, const float* __restrict v,
+               int64_t vs, const float* __restrict mask, int64_t ms, int64_t S, int64_t Dh, float scale,
+               float* __restrict p, float* __restrict z) {
+  constexpr int64_t kLanes = 16;
+  float top = -std::numeric_limits<float>::infinity();
+  for (int64_t s = 0; s < S; ++s) {
+    const float* krow = k + s * ks;
+    float acc[kLanes] = {};
+    int64_t d = 0;
+    for (; d + kLanes <= Dh; d += kLanes) {
+      for (int64_t j = 0; j < kLanes; ++j) acc[j] += q[d + j] * krow[d + j];
+    }
+    float dot = 0;
+    for (; d < Dh; ++d) dot += q[d] * krow[d];
+    for (int64_t j = 0; j < kLanes; ++j) dot += acc[j];
+    const float score = dot * scale + (mask != nullptr ? mask[s * ms] : 0.0f);
+    p[s] = score;
+    top = std::max(top, score);
+  }
+  float total = 0;
+  for (int64_t s = 0; s < S; ++s) total += (p[s] = std::exp(p[s] - top));
+  std::fill(z, z + Dh, 0.0f);
+  const float inv = 1.0f / total;
+  for (int64_t s = 0; s < S; ++s) {
+    if (p[s] == 0.0f) continue;  // a masked slot: exp(-inf) is exactly 0
+    const float w = p[s] * inv;
+    const float* vrow = v + s * vs;
+    int64_t d = 0;
+    for (; d + kLanes <= Dh; d += kLanes) {
+      for (int64_t j = 0; j < kLanes; ++j) z[d + j] += w * vrow[d + j];
+    }
+    for (; d < Dh; ++d) z[d] += w * vrow[d];
+  }
+}
+
+}  // namespace
+
+bool CanFuseAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& mask) {
+  auto plain = [](const torch::Tensor& t) {
+    return t.device().is_cpu() && t.scalar_type() == torch::kFloat && !t.requires_grad() && t.stride(-1) == 1;
+  };
+  // A few queries per kv head (a decode step), or little work per (row, kv head) (a short
+  // prompt's prefill): there one loop beats a gemm behind its per-call overhead. Long prompts
+  // keep the gemm.
+  const int64_t queries = q.size(1) * (q.size(2) / keys.size(1)), work = queries * keys.size(2) * keys.size(3);
+  return plain(q) && plain(keys) && (!mask.defined() || mask.scalar_type() == torch::kFloat) &&
+         (queries <= 8 || work <= (int64_t{1} << 16));
+}
+
+torch::Tensor FusedAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
+                             const torch::Tensor& mask) {
+  const int64_t B = q.size(0), T = q.size(1), H = q.size(2), Dh = q.size(3);
+  const int64_t KV = keys.size(1), S = keys.size(2), G = H / KV;
+  const torch::Tensor qc = q.contiguous();
+  const torch::Tensor vc = values.stride(-1) == 1 ? values : values.contiguous();
+  torch::Tensor z = torch::empty({B, T, H, Dh}, q.options());
+  const float* qp = qc.data_ptr<float>();
+  const float* kp = keys.data_ptr<float>();
+  const float* vp = vc.data_ptr<float>();
+  const float* mp = mask.defined() ? mask.data_ptr<float>() : nullptr;
+  float* zp = z.data_ptr<float>();
+  const int64_t kb = keys.stride(0), kh = keys.stride(1), ks = keys.stride(2);
+  const int64_t vb = vc.stride(0), vh = vc.stride(1), vs = vc.stride(2);
+  const int64_t mb = mp ? mask.stride(0) : 0, mt = mp ? mask.stride(2) : 0, ms = mp ? mask.stride(3) : 0;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
+
+  at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> p(static_cast<size_t>(S));
+    for (int64_t bh = begin; bh < end; ++bh) {
+      const int64_t b = bh / H, h = bh % H, g = h / G;
+      for (int64_t t = 0; t < T; ++t) {
+        AttendOne(qp + ((b * T + t) * H + h) * Dh, kp + b * kb + g * kh, ks, vp + b * vb + g * vh, vs,
+                  mp ? mp + b * mb + t * mt : nullptr, ms, S, Dh, scale, p.data(), zp + ((b * T + t) * H + h) * Dh);
+      }
+    }
+  });
+  return z;
+}
+
+}  // namespace warden::engine
