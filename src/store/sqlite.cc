@@ -22,6 +22,12 @@ Statement& Statement::Bind(int64_t v) {
   return *this;
 }
 
+Statement& Statement::Bind(double v) {
+  if (status_.ok()) sqlite3_bind_double(stmt_, next_, v);
+  ++next_;
+  return *this;
+}
+
 bool Statement::Step() {
   if (!status_.ok()) return false;
   const int rc = sqlite3_step(stmt_);
@@ -39,6 +45,7 @@ std::string Statement::Text(int col) const {
 }
 
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::Double(int col) const { return sqlite3_column_double(stmt_, col); }
 
 Status Exec(sqlite3* db, const std::string& sql, const std::string& where) {
   char* err = nullptr;

@@ -22,10 +22,12 @@ class Statement {
   const Status& status() const { return status_; }
   Statement& Bind(const std::string& v);
   Statement& Bind(int64_t v);
+  Statement& Bind(double v);
   // SQLITE_ROW: true; SQLITE_DONE: false; anything else sets status() and returns false.
   bool Step();
   std::string Text(int col) const;
   int64_t Int(int col) const;
+  double Double(int col) const;
 
  private:
   sqlite3* db_;

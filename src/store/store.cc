@@ -6,7 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite.h"
+#include "store/db.h"
 #include "warden/base/clock.h"
 #include "warden/base/crypto.h"
 #include "warden/base/sha256.h"
@@ -29,6 +29,17 @@ CREATE TABLE IF NOT EXISTS decisions(
   action TEXT NOT NULL, stage TEXT NOT NULL, monitor TEXT NOT NULL, cut_token INTEGER NOT NULL,
   released_tokens INTEGER NOT NULL, scores_json TEXT NOT NULL, request_json TEXT NOT NULL, prompt TEXT NOT NULL, response TEXT NOT NULL,
   hash_only INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_queue(
+  seq INTEGER PRIMARY KEY REFERENCES decisions(seq), priority REAL NOT NULL, reason TEXT NOT NULL,
+  stratum TEXT NOT NULL, inclusion REAL NOT NULL, admitted TEXT NOT NULL, reviewed INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS audit_open ON audit_queue(reviewed, priority DESC, seq);
+CREATE TABLE IF NOT EXISTS verdicts(
+  seq INTEGER PRIMARY KEY REFERENCES audit_queue(seq), reviewer TEXT NOT NULL, label TEXT NOT NULL,
+  category TEXT NOT NULL, note TEXT NOT NULL, time TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reviewers(name TEXT PRIMARY KEY, password TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS review_sessions(
+  token_sha256 TEXT PRIMARY KEY, reviewer TEXT NOT NULL REFERENCES reviewers(name), csrf TEXT NOT NULL,
+  expires INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys(
   id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_sha256 TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
   revoked INTEGER NOT NULL DEFAULT 0, rate_per_minute INTEGER NOT NULL DEFAULT 0);
@@ -75,12 +86,6 @@ ApiKey KeyFromRow(const Statement& s) {
 }
 
 }  // namespace
-
-struct Store::Db {
-  sqlite3* db = nullptr;
-  mutable std::mutex mu;
-  ~Db() { sqlite3_close_v2(db); }
-};
 
 std::string Store::HashedForm(const DecisionRecord& r) {
   const nlohmann::json j = {{"seq", r.seq},
@@ -135,7 +140,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreO
   return std::unique_ptr<Store>(new Store(path, std::move(db), options));
 }
 
-Status Store::Append(DecisionRecord* r) {
+Status Store::Append(DecisionRecord* r, AuditItem* audit) {
   std::lock_guard<std::mutex> lock(db_->mu);
   if (options_.hash_only && !r->hash_only) {
     r->request_json = Sha256Hex(r->request_json);
@@ -169,6 +174,14 @@ Status Store::Append(DecisionRecord* r) {
   ins.Bind(static_cast<int64_t>(r->hash_only ? 1 : 0)).Bind(r->prev_hash).Bind(r->hash);
   ins.Step();
   if (!ins.status().ok()) return fail(ins.status());
+  if (audit != nullptr) {
+    audit->seq = r->seq;
+    audit->admitted = r->time;
+    Statement q(db_->db, "INSERT INTO audit_queue(seq, priority, reason, stratum, inclusion, admitted) VALUES(?,?,?,?,?,?)", path_);
+    q.Bind(audit->seq).Bind(audit->priority).Bind(audit->reason).Bind(audit->stratum).Bind(audit->inclusion).Bind(audit->admitted);
+    q.Step();
+    if (!q.status().ok()) return fail(q.status());
+  }
   if (Status s = Exec(db_->db, "COMMIT", path_); !s.ok()) return fail(s);
   return Status::Ok();
 }
@@ -182,6 +195,12 @@ Result<std::vector<DecisionRecord>> Store::Records(int64_t from, int64_t to) con
   while (s.Step()) out.push_back(FromRow(s));
   WARDEN_RETURN_IF_ERROR(s.status());
   return out;
+}
+
+Result<DecisionRecord> Store::Record(int64_t seq) const {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<DecisionRecord> one, Records(seq, seq));
+  if (one.empty()) return Status::NotFound(path_ + ": no decision record " + std::to_string(seq));
+  return one.front();
 }
 
 Result<int64_t> Store::Count() const {

@@ -1,5 +1,6 @@
 // The gateway's durable state in one SQLite file (the embedded default; PostgreSQL arrives with
-// issue 17): every safeguard decision as a hash-chained record, and the API keys, hashed.
+// issue 17): every safeguard decision as a hash-chained record, the API keys (hashed), and the
+// human review side: the audit queue, reviewer accounts and sessions, and verdicts (review.cc).
 //
 //   Store s = Store::Open("serve.db").value();
 //   DecisionRecord r; r.action = "block"; r.stage = "input"; ...
@@ -56,6 +57,33 @@ struct ApiKey {
   int64_t rate_per_minute = 0;   // 0: no limit
 };
 
+// One decision record waiting for (or given) a human verdict. Admitted with its record, in the
+// same transaction (Append's `audit`), so a committed record's queue entry is never lost.
+struct AuditItem {
+  int64_t seq = 0;            // the decision record's seq (set by Append)
+  double priority = 0;        // the record's risk (guard/audit.h): higher is reviewed first
+  std::string reason;         // "risk" (at or above the risk threshold) | "sample" (random, allowed traffic)
+  std::string stratum;        // the sampling band it was drawn from ("" for risk items)
+  double inclusion = 1;       // the probability this record had of being admitted (1 for risk items)
+  std::string admitted;       // RFC 3339 UTC, set by Append
+  bool reviewed = false;
+};
+
+struct Verdict {
+  int64_t seq = 0;
+  std::string reviewer;
+  std::string label;          // "harmful" | "benign" | "unsure"
+  std::string category;       // an MLCommons hazard code (S1-S14) for "harmful", else ""
+  std::string note;
+  std::string time;           // set by SubmitVerdict
+};
+
+struct ReviewSession {
+  std::string reviewer;
+  std::string csrf;           // the token every form of this session must send back
+  int64_t expires = 0;        // Unix seconds
+};
+
 struct StoreOptions {
   bool hash_only = false;  // keep sha256 of prompts and responses, never their text
 };
@@ -73,7 +101,8 @@ class Store {
 
   // Appends and commits one record; fills its seq, time, prev_hash and hash (and replaces its
   // prompt/response by their sha256 in hash-only mode).
-  Status Append(DecisionRecord* record);
+  // With `audit`, the record also enters the audit queue (same transaction; audit->seq is set).
+  Status Append(DecisionRecord* record, AuditItem* audit = nullptr);
   // Records with seq in [from, to] (to < 0: to the end), in order.
   Result<std::vector<DecisionRecord>> Records(int64_t from = 1, int64_t to = -1) const;
   Result<int64_t> Count() const;
@@ -94,6 +123,30 @@ class Store {
   Result<ApiKey> Authenticate(const std::string& secret) const;
   // Whether any key exists (a server with keys requires one on every request).
   Result<bool> HasKeys() const;
+
+  // The audit queue (review.cc). Items by priority, highest first (ties: oldest first).
+  Result<std::vector<AuditItem>> Queue(bool open_only = true, int64_t limit = 100) const;
+  // The item for a record; NotFound when the record was never queued.
+  Result<AuditItem> QueueItem(int64_t seq) const;
+  Result<DecisionRecord> Record(int64_t seq) const;
+  // Stores a verdict and closes its item, once: a second verdict on the same item is
+  // FailedPrecondition ("already reviewed"), also when two gateways race for it. A label outside
+  // harmful/benign/unsure, a harmful verdict without an S1-S14 category, or a category on another
+  // label is InvalidArgument naming the field.
+  Status SubmitVerdict(Verdict* verdict);
+  Result<std::vector<Verdict>> Verdicts() const;
+
+  // Reviewer accounts: passwords kept as libsodium's Argon2id strings (crypto_pwhash_str).
+  // Names are 1-64 characters of [A-Za-z0-9._-]; passwords at least 12 characters.
+  Status AddReviewer(const std::string& name, const std::string& password);
+  Result<std::vector<std::string>> Reviewers() const;
+  // A new session for a correct name and password (PermissionDenied otherwise, the same message
+  // either way): the secret token goes in the reviewer's cookie; the store keeps its sha256.
+  Result<std::pair<std::string, ReviewSession>> Login(const std::string& name, const std::string& password,
+                                                      int64_t ttl_seconds);
+  // The live session a token belongs to; PermissionDenied when unknown or expired.
+  Result<ReviewSession> Session(const std::string& token) const;
+  Status Logout(const std::string& token);
 
   // The canonical form a record's hash covers (exposed for tests and `audit verify`).
   static std::string HashedForm(const DecisionRecord& r);
