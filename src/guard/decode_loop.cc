@@ -81,8 +81,10 @@ void Guard::Impl::RunDecoder() {
       const bool slow = s.spec.budget_ms > 0 && seconds[k] * 1000 > s.spec.budget_ms;
       const bool fired = !nan && scores[k] > s.threshold;
       nlohmann::json& o = r.output[s.spec.name];
-      if (o.is_null()) o = {{"max", nullptr}, {"threshold", s.threshold}, {"seconds", 0.0}};
+      if (o.is_null()) o = {{"max", nullptr}, {"threshold", s.threshold}, {"seconds", 0.0}, {"per_token", nlohmann::json::array()}};
       if (!nan && (o["max"].is_null() || scores[k] > o["max"].get<double>())) o["max"] = scores[k];
+      // Every token's score, to 4 decimals: the reviewer's page shows them on the text.
+      o["per_token"].push_back(nan ? nlohmann::json(nullptr) : nlohmann::json(std::round(scores[k] * 1e4) / 1e4));
       o["seconds"] = o["seconds"].get<double>() + seconds[k];
       if (nan || slow) {
         o["error"] = (nan ? "score is not finite at token " : "over its time budget at token ") + std::to_string(index);
@@ -114,6 +116,7 @@ void Guard::Impl::RunDecoder() {
     const std::string bytes = tok.TokenBytes(token, r.prev);
     r.prev = token;
     r.raw += bytes;
+    r.pieces.push_back(bytes);
     const bool stop = r.release->Add(bytes);
     if (CheckOutputText(r, index)) return false;
     if (stop) {

@@ -77,7 +77,12 @@ void Guard::Impl::Fill(const Job& job, store::DecisionRecord* out) const {
 Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
   if (store == nullptr) return Status::Ok();
   Fill(job, &r);
-  return store->Append(&r);
+  return Append(&r);
+}
+
+Status Guard::Impl::Append(store::DecisionRecord* r) {
+  std::optional<store::AuditItem> item = auditor ? auditor->Admit(*r) : std::nullopt;
+  return store->Append(r, item ? &*item : nullptr);
 }
 
 void Guard::Impl::CommitThenRelease(const Job& job, store::DecisionRecord r, std::vector<StreamEvent> events) {
@@ -103,7 +108,7 @@ void Guard::Impl::RunCommitter() {
       c = std::move(commits.front());
       commits.pop_front();
     }
-    if (Status st = store->Append(&c.record); !st.ok()) {  // fail closed: nothing more leaves without its record
+    if (Status st = Append(&c.record); !st.ok()) {  // fail closed: nothing more leaves without its record
       StreamEvent e;
       e.kind = StreamEvent::Kind::kError;
       e.error = st;
@@ -177,6 +182,7 @@ Result<std::unique_ptr<Guard>> Guard::Start(std::unique_ptr<Impl> impl, const en
   std::unique_ptr<Guard> g(new Guard());
   g->impl_ = std::move(impl);
   WARDEN_RETURN_IF_ERROR(LoadSafeguardsInto(*g->impl_, g->impl_->safeguards, model, g->impl_->model_sha256));
+  if (g->impl_->safeguards.audit.enabled) g->impl_->auditor = std::make_unique<Auditor>(g->impl_->safeguards.audit);
   if (g->impl_->store != nullptr) g->impl_->committer = std::thread([im = g->impl_.get()] { im->RunCommitter(); });
   g->worker_ = std::thread([gp = g.get()] { gp->Worker(); });
   return g;

@@ -179,7 +179,8 @@ TEST_F(GuardTest, AnOutputProbeCutsAtTheFiringTokenAndWithholdsWhatWasHeldBack) 
   ASSERT_GE(fire, 5) << "this random model has no rising score to cut at";
   pack.threshold = (before + scores[fire]) / 2;
   WritePack(pack, "out.safetensors");
-  auto g = Make("holdback: 2\noutput: [{name: harm-out, probe: out.safetensors}]\nlimits: {max_tokens: 16}");
+  auto g = Make("holdback: 2\noutput: [{name: harm-out, probe: out.safetensors}]\nlimits: {max_tokens: 16}\n"
+                "audit: {risk_threshold: 0, sample: [{min_risk: -1e9, rate: 0}], seed: 1}");
   ASSERT_NE(g, nullptr);
   GuardRequest req = Request(16);
   Outcome o = Drain(g->Submit(req));
@@ -194,6 +195,21 @@ TEST_F(GuardTest, AnOutputProbeCutsAtTheFiringTokenAndWithholdsWhatWasHeldBack) 
   EXPECT_EQ(recs[0].response, o.text);
   const std::string full = model_->tokenizer()->Decode(gen.tokens);
   EXPECT_EQ(full.rfind(o.text, 0), 0u) << "what left is a prefix of the model's text";
+  // The record keeps every scored token's score (the reviewer sees them on the text) and the
+  // released tokens' texts only; the cut put it in the audit queue at its margin.
+  auto rs = nlohmann::json::parse(recs[0].scores_json);
+  const auto& per_token = rs["output"]["harm-out"]["per_token"];
+  ASSERT_EQ(per_token.size(), static_cast<size_t>(fire + 1));
+  for (int64_t k = 0; k <= fire; ++k) EXPECT_NEAR(per_token[k].get<double>(), scores[k], 1e-3) << k;
+  ASSERT_EQ(rs["tokens"].size(), static_cast<size_t>(recs[0].released_tokens));
+  std::string joined;
+  for (const auto& t : rs["tokens"]) joined += t.get<std::string>();
+  EXPECT_EQ(joined, o.text);
+  auto queue = store_->Queue().value();
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(queue[0].seq, recs[0].seq);
+  EXPECT_EQ(queue[0].reason, "risk");
+  EXPECT_NEAR(queue[0].priority, scores[fire] - pack.threshold, 1e-3);
 }
 
 TEST_F(GuardTest, ASafeguardThatErrsOrRunsOverBudgetFailsClosed) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "warden/guard/audit.h"
 #include "warden/guard/guard.h"
 #include "warden/guard/moderation.h"
 #include "warden/guard/release.h"
@@ -59,6 +60,7 @@ struct Row {
   Job* job = nullptr;
   std::unique_ptr<ReleaseBuffer> release;
   std::string raw;                 // generated text so far (what output regexes read)
+  std::vector<std::string> pieces; // each generated token's text (the reviewer sees scores on them)
   int32_t prev = 0;                // previous token, for the tokenizer's byte rendering
   std::string finish;              // "stop" | "length" once the row ended by itself
   // The decision, once taken: "block" (input), "cut" (output), "error" (a safeguard failed).
@@ -80,6 +82,7 @@ struct Guard::Impl {
   std::optional<engine::ChatFormat> format;
   store::Store* store = nullptr;
   Safeguards safeguards;
+  std::unique_ptr<Auditor> auditor;  // with an `audit:` section: admits records to the queue
   std::string model_name, model_sha256;  // copied into every record, with safeguards.sha256
   std::vector<Safeguard> input, output;
   std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
@@ -97,6 +100,8 @@ struct Guard::Impl {
   void Fill(const Job& job, store::DecisionRecord* r) const;
   // Commits a decision record now (Fill, then the store), on the calling thread.
   Status Record(const Job& job, store::DecisionRecord r);
+  // Appends a filled record, with its audit queue item when the auditor admits it.
+  Status Append(store::DecisionRecord* r);
 
   // The committer: a thread that commits the records of finished requests in order and only
   // then pushes their final events (or an error event if the commit fails), so that the decode

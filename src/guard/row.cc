@@ -2,6 +2,8 @@
 // the output text classifiers, and the end of a row: counters, record, final events.
 #include "guard/internal.h"
 
+#include <algorithm>
+
 namespace warden::guard {
 namespace {
 
@@ -87,7 +89,14 @@ void Guard::Impl::Finish(Row& r) {
   rec.cut_token = r.cut_token;
   rec.released_tokens = r.release->released_tokens();
   rec.response = r.release->released_text();  // the tail included: Take() counted it as released
-  rec.scores_json = nlohmann::json({{"input", r.input}, {"output", r.output}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::json scores = {{"input", r.input}, {"output", r.output}};
+  // The released tokens' texts, so that per-token scores can be shown where they were read (never
+  // in hash-only mode, and never what was withheld: the record keeps what the client received).
+  if (!safeguards.hash_only) {
+    const size_t released = static_cast<size_t>(std::max<int64_t>(0, rec.released_tokens));
+    scores["tokens"] = std::vector<std::string>(r.pieces.begin(), r.pieces.begin() + std::min(released, r.pieces.size()));
+  }
+  rec.scores_json = scores.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   // The final events, released by the committer once the record is committed.
   std::vector<StreamEvent> events;
   if (r.decided() && r.stage == "timeout") {  // not a safety decision: the client gets 504 or an error event

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <regex>
@@ -44,6 +45,37 @@ struct Parser {
     }
     if (v < lo || v > hi) return Bad(field, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     *out = v;
+    return Status::Ok();
+  }
+  Status Audit(const YAML::Node& a, AuditSpec* out) const {
+    if (!a.IsMap()) return Bad("audit", "expected a mapping");
+    WARDEN_RETURN_IF_ERROR(Keys(a, "audit", {"risk_threshold", "sample", "seed"}));
+    out->enabled = true;
+    if (a["risk_threshold"]) WARDEN_RETURN_IF_ERROR(Number(a["risk_threshold"], "audit.risk_threshold", -1e9, 1e9, &out->risk_threshold));
+    if (const YAML::Node& bands = a["sample"]) {
+      if (!bands.IsSequence()) return Bad("audit.sample", "expected a list of {min_risk, rate}");
+      for (size_t i = 0; i < bands.size(); ++i) {
+        const std::string where = "audit.sample[" + std::to_string(i) + "]";
+        if (!bands[i].IsMap()) return Bad(where, "expected {min_risk, rate}");
+        WARDEN_RETURN_IF_ERROR(Keys(bands[i], where, {"min_risk", "rate"}));
+        if (!bands[i]["min_risk"] || !bands[i]["rate"]) return Bad(where, "needs both min_risk and rate");
+        SampleBand b;
+        WARDEN_RETURN_IF_ERROR(Number(bands[i]["min_risk"], where + ".min_risk", -1e9, 1e9, &b.min_risk));
+        WARDEN_RETURN_IF_ERROR(Number(bands[i]["rate"], where + ".rate", 0, 1, &b.rate));
+        if (b.min_risk >= out->risk_threshold) return Bad(where + ".min_risk", "must be below audit.risk_threshold (those records are queued anyway)");
+        for (const SampleBand& o : out->sample) {
+          if (o.min_risk == b.min_risk) return Bad(where + ".min_risk", "two bands start at the same risk");
+        }
+        out->sample.push_back(b);
+      }
+      std::sort(out->sample.begin(), out->sample.end(), [](const SampleBand& x, const SampleBand& y) { return x.min_risk > y.min_risk; });
+    }
+    if (a["seed"]) {
+      int64_t seed = 0;
+      WARDEN_RETURN_IF_ERROR(Int(a["seed"], "audit.seed", 0, INT64_MAX, &seed));
+      out->has_seed = true;
+      out->seed = static_cast<uint64_t>(seed);
+    }
     return Status::Ok();
   }
   Status Int(const YAML::Node& n, const std::string& field, int64_t lo, int64_t hi, int64_t* out) const {
@@ -115,7 +147,8 @@ struct Parser {
 
   Status Parse(const YAML::Node& root, Safeguards* g) const {
     if (!root || root.IsNull()) return Status::Ok();
-    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation"}));
+    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation", "audit"}));
+    if (const YAML::Node& a = root["audit"]) WARDEN_RETURN_IF_ERROR(Audit(a, &g->audit));
     if (const YAML::Node& m = root["moderation"]) {
       if (!m.IsScalar() || m.Scalar().empty()) return Bad("moderation", "expected the path of a moderator directory");
       std::filesystem::path p(m.Scalar());

@@ -17,6 +17,12 @@
 //       position: last           # optional: read the pack at another position rule than it
 //                                # was trained at (e.g. a last-prompt request monitor per token)
 //   store: {hash_only: false}
+//   audit:                       # optional: the human audit queue (audit.h, /review)
+//     risk_threshold: 0          # a record whose risk (audit.h) is at least this is queued
+//     sample:                    # allowed records below it: a random sample, by risk band
+//       - {min_risk: -2, rate: 0.05}   # bands from the highest min_risk down; the first that
+//       - {min_risk: -1e9, rate: 0.01} # a record's risk reaches decides its rate
+//     seed: 1                    # optional: the sampler's seed (default: random per process)
 //   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
 //            max_batch: 16, max_queue: 256, request_seconds: 300}
@@ -55,6 +61,20 @@ struct Limits {
                                      // as an error (504 if nothing was sent), recorded
 };
 
+// A band of allowed traffic sampled into the audit queue at `rate`.
+struct SampleBand {
+  double min_risk = 0;
+  double rate = 0;  // in [0, 1]
+};
+
+struct AuditSpec {
+  bool enabled = false;
+  double risk_threshold = 0;
+  std::vector<SampleBand> sample;  // sorted by min_risk, highest first
+  bool has_seed = false;
+  uint64_t seed = 0;
+};
+
 struct Safeguards {
   std::string path;                  // "" : built in (no safeguards)
   std::string sha256;                // of the file's bytes ("" when built in)
@@ -62,6 +82,7 @@ struct Safeguards {
   std::vector<SafeguardSpec> input, output;
   bool hash_only = false;
   Limits limits;
+  AuditSpec audit;
   // A moderator directory (moderation.h) for POST /v1/moderations; "" : that route answers 404.
   std::string moderation;
 };

@@ -1,0 +1,85 @@
+// The human audit queue's admission rule and what the verdicts measure.
+//
+// Every decision record has a risk: how far its most alarmed safeguard was above its threshold
+// (score - threshold for probes and text monitors; the maximum over the input and output
+// stages). A safeguard that errored, or a regex that fired, gives +infinity; a record no
+// safeguard scored, -infinity. With an `audit:` section in the safeguards file (safeguards.h):
+//   - a record whose risk is at least `risk_threshold` enters the queue ("risk", inclusion 1);
+//   - an allowed record below it is drawn at its risk band's rate ("sample", inclusion = rate),
+//     so that the share of harmful requests among allowed traffic can be estimated, with an
+//     interval, from the verdicts on the sample (stratified by band).
+// The queue is served highest risk first (store.h). ReviewReport turns the verdicts into each
+// stage's measured precision and the sampled estimate of what the safeguards let through.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "warden/base/stats.h"
+#include "warden/base/status.h"
+#include "warden/guard/safeguards.h"
+#include "warden/store/store.h"
+
+namespace warden::guard {
+
+// A record's risk from its scores_json ({"input": {...}, "output": {...}}; see DecisionRecord).
+double RecordRisk(const std::string& scores_json);
+
+// Decides, record by record, what enters the queue. Thread-safe.
+class Auditor {
+ public:
+  explicit Auditor(AuditSpec spec);
+  // The queue item for this record, or nullopt when it stays out. Records of requests the client
+  // abandoned count as allowed traffic.
+  std::optional<store::AuditItem> Admit(const store::DecisionRecord& record);
+  const AuditSpec& spec() const { return spec_; }
+
+ private:
+  AuditSpec spec_;
+  std::mutex mu_;
+  std::mt19937_64 rng_;
+};
+
+// The band name a risk falls in ("risk>=-2"), or "" when below every band.
+std::string BandOf(const AuditSpec& spec, double risk);
+
+struct StagePrecision {
+  std::string stage;       // "input:harm-request", "output:harm-output"
+  int64_t harmful = 0, benign = 0, unsure = 0;
+  double precision = 0;    // harmful / (harmful + benign)
+  Interval interval;       // Wilson 95%
+};
+
+struct SampledBand {
+  std::string band;
+  double rate = 0;
+  int64_t allowed = 0;     // allowed records in the band (the stratum's size)
+  int64_t reviewed = 0;    // sampled items with a harmful or benign verdict
+  int64_t harmful = 0;
+  int64_t unsure = 0;
+};
+
+struct ReviewReport {
+  int64_t records = 0, queued = 0, reviewed = 0, open = 0;
+  std::vector<StagePrecision> stages;
+  std::vector<SampledBand> bands;
+  int64_t allowed_unsampled = 0;  // allowed records below every band: nothing is known of them
+  // The harmful share of allowed traffic in the bands that have reviews (stratified estimate,
+  // Agresti-Coull-adjusted normal interval); nullopt before any sampled item has a verdict.
+  std::optional<double> harmful_allowed_share;
+  Interval harmful_allowed_interval;
+  int64_t covered_allowed = 0;    // allowed records in the bands that the estimate covers
+};
+
+Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpec& spec);
+
+// The reviewed records as labelled JSONL for `warden probe train` ({"text", "label", "category",
+// "seq", "reviewer"}: label 1 harmful, 0 benign; unsure verdicts are left out).
+Result<std::string> LabelledJsonl(const store::Store& store);
+
+}  // namespace warden::guard

@@ -1,0 +1,191 @@
+// The audit queue's admission rule and the review report (audit.h).
+#include "warden/guard/audit.h"
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace warden::guard {
+namespace {
+
+using Json = nlohmann::json;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// One safeguard's entry in a record's scores: its margin over its threshold.
+double Margin(const Json& e) {
+  if (!e.is_object()) return -kInf;
+  if (e.contains("error")) return kInf;
+  if (!e.contains("threshold") || !e["threshold"].is_number()) {
+    return e.value("fired", false) ? kInf : -kInf;  // a regex: it fired or it did not
+  }
+  const double threshold = e["threshold"].get<double>();
+  for (const char* key : {"score", "max"}) {
+    if (e.contains(key) && e[key].is_number()) return e[key].get<double>() - threshold;
+  }
+  return e.value("fired", false) ? kInf : -kInf;
+}
+
+bool Allowed(const std::string& action) { return action == "allow" || action == "abandoned"; }
+
+std::string BandName(double min_risk) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "risk>=%g", min_risk);
+  return buf;
+}
+
+}  // namespace
+
+double RecordRisk(const std::string& scores_json) {
+  Json j = Json::parse(scores_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return kInf;  // unreadable scores: a human should look
+  if (j.contains("error")) return kInf;                 // the row failed before its safeguards ran
+  double risk = -kInf;
+  for (const char* stage : {"input", "output"}) {
+    if (!j.contains(stage) || !j[stage].is_object()) continue;
+    for (const auto& [name, entry] : j[stage].items()) risk = std::max(risk, Margin(entry));
+  }
+  return risk;
+}
+
+// Risks below -1e9 (-infinity: nothing scored the record) belong to a band starting at -1e9,
+// the lowest a safeguards file can write.
+bool InBand(const SampleBand& b, double risk) { return std::max(risk, -1e9) >= b.min_risk; }
+
+std::string BandOf(const AuditSpec& spec, double risk) {
+  for (const SampleBand& b : spec.sample) {
+    if (InBand(b, risk)) return BandName(b.min_risk);
+  }
+  return "";
+}
+
+Auditor::Auditor(AuditSpec spec) : spec_(std::move(spec)), rng_(spec_.has_seed ? spec_.seed : std::random_device{}()) {}
+
+std::optional<store::AuditItem> Auditor::Admit(const store::DecisionRecord& record) {
+  if (!spec_.enabled) return std::nullopt;
+  const double risk = RecordRisk(record.scores_json);
+  store::AuditItem item;
+  // SQLite stores no infinities in REAL columns reliably across drivers: clamp for ordering.
+  item.priority = std::isinf(risk) ? (risk > 0 ? 1e300 : -1e300) : risk;
+  if (risk >= spec_.risk_threshold) {
+    item.reason = "risk";
+    return item;
+  }
+  if (!Allowed(record.action)) {  // a decision below the threshold (a lower-threshold stage fired)
+    item.reason = "risk";
+    return item;
+  }
+  for (const SampleBand& b : spec_.sample) {
+    if (!InBand(b, risk)) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::uniform_real_distribution<double>(0, 1)(rng_) >= b.rate) return std::nullopt;
+    item.reason = "sample";
+    item.stratum = BandName(b.min_risk);
+    item.inclusion = b.rate;
+    return item;
+  }
+  return std::nullopt;
+}
+
+Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpec& spec) {
+  ReviewReport rep;
+  WARDEN_ASSIGN_OR_RETURN(std::vector<store::DecisionRecord> records, store.Records());
+  WARDEN_ASSIGN_OR_RETURN(std::vector<store::AuditItem> items, store.Queue(/*open_only=*/false, -1));
+  WARDEN_ASSIGN_OR_RETURN(std::vector<store::Verdict> verdicts, store.Verdicts());
+  rep.records = static_cast<int64_t>(records.size());
+  rep.queued = static_cast<int64_t>(items.size());
+  std::map<int64_t, const store::DecisionRecord*> by_seq;
+  for (const auto& r : records) by_seq[r.seq] = &r;
+  std::map<int64_t, const store::AuditItem*> item_of;
+  for (const auto& i : items) {
+    item_of[i.seq] = &i;
+    (i.reviewed ? rep.reviewed : rep.open) += 1;
+  }
+
+  // Strata: allowed records below the risk threshold, by band.
+  std::map<std::string, SampledBand> bands;
+  for (const SampleBand& b : spec.sample) bands[BandName(b.min_risk)] = {BandName(b.min_risk), b.rate};
+  for (const auto& r : records) {
+    if (!Allowed(r.action)) continue;
+    const double risk = RecordRisk(r.scores_json);
+    if (risk >= spec.risk_threshold) continue;
+    const std::string band = BandOf(spec, risk);
+    if (band.empty()) ++rep.allowed_unsampled;
+    else ++bands[band].allowed;
+  }
+
+  std::map<std::string, StagePrecision> stages;
+  for (const store::Verdict& v : verdicts) {
+    auto it = item_of.find(v.seq);
+    auto rec = by_seq.find(v.seq);
+    if (it == item_of.end() || rec == by_seq.end()) continue;
+    const store::AuditItem& item = *it->second;
+    const store::DecisionRecord& r = *rec->second;
+    if (item.reason == "sample") {
+      auto b = bands.find(item.stratum);
+      if (b == bands.end()) continue;  // a band the current file no longer has
+      if (v.label == "unsure") ++b->second.unsure;
+      else ++b->second.reviewed, b->second.harmful += v.label == "harmful";
+      continue;
+    }
+    if (r.action != "block" && r.action != "cut") continue;  // precision is of decisions
+    StagePrecision& p = stages[r.stage + ":" + r.monitor];
+    p.stage = r.stage + ":" + r.monitor;
+    (v.label == "harmful" ? p.harmful : v.label == "benign" ? p.benign : p.unsure) += 1;
+  }
+  for (auto& [name, p] : stages) {
+    const int64_t n = p.harmful + p.benign;
+    p.precision = n > 0 ? static_cast<double>(p.harmful) / n : 0;
+    p.interval = WilsonInterval(static_cast<size_t>(p.harmful), static_cast<size_t>(n));
+    rep.stages.push_back(p);
+  }
+
+  // Stratified estimate over the bands that have reviewed samples.
+  double covered = 0, share = 0, variance = 0;
+  for (const auto& [name, b] : bands) {
+    rep.bands.push_back(b);
+    if (b.reviewed > 0) covered += static_cast<double>(b.allowed);
+  }
+  if (covered > 0) {
+    for (const SampledBand& b : rep.bands) {
+      if (b.reviewed == 0) continue;
+      const double w = static_cast<double>(b.allowed) / covered;
+      share += w * static_cast<double>(b.harmful) / static_cast<double>(b.reviewed);
+      const double adj_n = static_cast<double>(b.reviewed) + 4, adj_p = (static_cast<double>(b.harmful) + 2) / adj_n;
+      variance += w * w * adj_p * (1 - adj_p) / adj_n;
+    }
+    rep.harmful_allowed_share = share;
+    const double half = 1.959963984540054 * std::sqrt(variance);
+    rep.harmful_allowed_interval = {std::max(0.0, share - half), std::min(1.0, share + half)};
+    rep.covered_allowed = static_cast<int64_t>(covered);
+  }
+  return rep;
+}
+
+Result<std::string> LabelledJsonl(const store::Store& store) {
+  WARDEN_ASSIGN_OR_RETURN(std::vector<store::Verdict> verdicts, store.Verdicts());
+  std::string out;
+  for (const store::Verdict& v : verdicts) {
+    if (v.label == "unsure") continue;
+    WARDEN_ASSIGN_OR_RETURN(store::DecisionRecord r, store.Record(v.seq));
+    if (r.hash_only) continue;  // only hashes were kept: there is no text to learn from
+    Json request = Json::parse(r.request_json, nullptr, false);
+    Json messages = Json::array();
+    if (request.is_object() && request.contains("messages") && request["messages"].is_array()) {
+      messages = request["messages"];
+    } else {
+      messages.push_back({{"role", "user"}, {"content", request.is_object() ? request.value("prompt", r.prompt) : r.prompt}});
+    }
+    const Json row = {{"id", "review-" + std::to_string(v.seq)},
+                      {"messages", messages},
+                      {"label", v.label == "harmful" ? 1 : 0},
+                      {"category", v.category},
+                      {"split", "review"},
+                      {"cluster", !r.user.empty() ? r.user : !r.key_id.empty() ? r.key_id : "review-" + std::to_string(v.seq)},
+                      {"seq", v.seq},
+                      {"reviewer", v.reviewer}};
+    out += row.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  }
+  return out;
+}
+
+}  // namespace warden::guard
