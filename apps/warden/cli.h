@@ -34,6 +34,7 @@ void RegisterCase(CLI::App& app);
 void RegisterServe(CLI::App& app);
 void RegisterServeEval(CLI::App& serve);  // under serve, in its own file
 void RegisterServeModeration(CLI::App& serve);
+void RegisterServeReview(CLI::App& serve);
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

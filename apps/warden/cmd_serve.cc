@@ -6,6 +6,7 @@
 //   warden serve audit verify | audit export                               (--store)
 //   warden serve replay MODEL --safeguards FILE                            (--store)
 //   warden serve moderation train | classify                               (cmd_serve_moderation.cc)
+//   warden serve reviewers add | list; review report | labels             (cmd_serve_review.cc)
 // With no MODEL it serves the zoo's honest organism with the harmful-request monitor that
 // `warden assess` built for it (zoo/honest, assessment/honest/monitor-harm.safetensors) and the
 // words-only monitor assess trains (assessment/text-monitor-harm.safetensors).
@@ -258,6 +259,7 @@ void RegisterServe(CLI::App& app) {
 
   RegisterServeEval(*cmd);
   RegisterServeModeration(*cmd);
+  RegisterServeReview(*cmd);
 
   cmd->callback([cmd, args] {
     if (cmd->get_subcommands().empty()) RunServe(*args);

@@ -11,6 +11,7 @@
 
 #include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
+#include "gateway/review.h"
 #include "warden/base/clock.h"
 #include "warden/base/json.h"
 #include "warden/base/openai_api.h"
@@ -76,6 +77,7 @@ struct Server::Impl {
   HttpServer http;
   Metrics metrics;
   RateLimiter limiter;
+  std::unique_ptr<ReviewRoutes> review;
   std::thread thread;
   int port = 0;
 
@@ -378,6 +380,7 @@ struct Server::Impl {
         if (req.path == known) route = known;
       }
       if (req.path.rfind("/v1/models/", 0) == 0) route = "/v1/models/{model}";
+      if (req.path == "/review" || req.path.rfind("/review/", 0) == 0) route = "/review";
       metrics.Add("warden_requests_total", Metrics::Label("route", route) + "," + Metrics::Label("code", std::to_string(res.status)));
     });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -429,6 +432,10 @@ Result<std::unique_ptr<Server>> Server::Create(guard::Guard* guard, store::Store
   impl->metrics.Describe("warden_blocked_total", "counter", "Requests blocked at input, by safeguard.");
   impl->metrics.Describe("warden_rate_limited_total", "counter", "Requests refused with 429.");
   impl->Routes();
+  ReviewOptions review;
+  review.session_seconds = options.review_session_seconds;
+  impl->review = std::make_unique<ReviewRoutes>(store, guard->safeguards().audit, review);
+  impl->review->Register(impl->http);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -9,6 +9,8 @@
 //   GET  /v1/models
 //   GET  /metrics               Prometheus text format
 //   GET  /healthz
+//   /review/...                 the reviewer's pages: the audit queue, transcripts, verdicts
+//                               (gateway/review.h), behind reviewer accounts, not API keys
 //
 // A blocked input is HTTP 400 with code "content_filter". A cut stream ends with a chunk whose
 // delta is empty and finish_reason "content_filter", then the usage chunk when asked for, then
@@ -17,6 +19,7 @@
 // with Retry-After.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +34,7 @@ struct ServerOptions {
   int port = 8080;              // 0: any free port (see Server::port)
   int threads = 64;             // HTTP worker threads: each open stream holds one
   double read_timeout_seconds = 30;
+  int64_t review_session_seconds = 8 * 3600;  // a reviewer's login lasts this long
 };
 
 class Server {
