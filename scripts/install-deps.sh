@@ -18,6 +18,7 @@ PACKAGES=(
   libgsl-dev   # forecasts: nonlinear least squares (gsl_multifit_nlinear), random draws
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium   # the reviewer's pages are tested in a real headless browser (tests/node, playwright-core)
 )
 
 missing=()

@@ -99,7 +99,7 @@ std::string ItemPage(const Viewer& v, const store::AuditItem& item, const store:
           (r.cut_token >= 0 ? " at generated token " + std::to_string(r.cut_token) : "") + ". <b>Queued for:</b> " +
           (item.reason == "sample" ? "a random sample of allowed traffic (" + E(item.stratum) + ", probability " + Num(item.inclusion, "%g") + ")"
                                    : "risk " + Num(item.priority)) +
-          ". <span class=\"muted\">Record " + std::to_string(r.seq) + ", " + E(r.time) + ", user " + E(r.user.empty() ? r.key_id : r.user) +
+          ". <span class=\"muted\">Record " + std::to_string(r.seq) + ", " + E(r.time) + ", user " + E(!r.user.empty() ? r.user : !r.key_id.empty() ? r.key_id : "-") +
           ", model " + E(r.model) + "</span></p></div>";
   body += "<h2>Request</h2><div class=\"box prompt\" id=\"prompt\">" + E(r.hash_only ? "(hash-only store: sha256 " + r.prompt + ")" : r.prompt) + "</div>";
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "gateway/server_fixture.h"
+#include "warden/base/html.h"
+#include "warden/interp/monitor_pack.h"
 
 namespace warden::gateway {
 namespace {
@@ -100,6 +102,36 @@ TEST_F(ReviewTest, AReviewerGivesVerdictsAndTheQueueShrinks) {
   // Logging out ends the session.
   ASSERT_EQ(client_->Post("/review/logout", {{"Cookie", cookie}}, "csrf=" + csrf, "application/x-www-form-urlencoded")->status, 303);
   EXPECT_EQ(Get("/review", cookie)->status, 303);
+}
+
+TEST_F(ReviewTest, EachReleasedTokenIsShownWithTheOutputProbesScore) {
+  const std::string pack = ::testing::TempDir() + "/review_test_out.safetensors";  // Start empties dir_
+  ASSERT_TRUE(interp::WriteMonitorPack(guard::testing::CoordinatePack(*model_, 3, interp::PositionRule::kLast, 1e9), pack).ok());
+  Start("output: [{name: harm-out, probe: " + pack + "}]\n"
+        "audit: {risk_threshold: 0, sample: [{min_risk: -1e9, rate: 1}], seed: 7}");
+  ASSERT_NE(server_, nullptr);
+  ASSERT_TRUE(store_->AddReviewer("alice", "correct horse battery").ok());
+  auto answer = Chat(Body(false, 6));
+  ASSERT_EQ(answer->status, 200);
+  const std::string text = Json::parse(answer->body)["choices"][0]["message"]["content"];
+  auto page = Get("/review/item/1", Login());
+  ASSERT_EQ(page->status, 200);
+  // One shaded span per released token, each titled with its score, spelling the answer.
+  size_t spans = 0, at = 0;
+  std::string joined;
+  const std::string open = "<span class=\"tok\" title=\"";
+  while ((at = page->body.find(open, at)) != std::string::npos) {
+    ++spans;
+    const size_t title_end = page->body.find('"', at + open.size());
+    EXPECT_NE(page->body.substr(at + open.size(), title_end - at - open.size()), "no score");
+    const size_t content = page->body.find('>', title_end) + 1;
+    const size_t close = page->body.find("</span>", content);
+    joined += page->body.substr(content, close - content);
+    at = close;
+  }
+  auto record = store_->Record(1).value();
+  EXPECT_EQ(static_cast<int64_t>(spans), record.released_tokens);
+  EXPECT_EQ(joined, HtmlEscape(text));
 }
 
 }  // namespace
