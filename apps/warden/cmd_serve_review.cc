@@ -4,7 +4,12 @@
 //   warden serve reviewers list
 //   warden serve review report [--safeguards F]           each stage's precision; the sampled estimate
 //   warden serve review labels > labels.jsonl             verdicts as labelled JSONL (warden probe train)
+//   warden serve review calibrate --budget B --requests-per-day N [--sample-share 0.3]
+//                                                          an audit section sized to a budget, from recorded traffic
+//   warden serve review verdict SEQ --reviewer NAME --label L [--category S9] [--note T]
+//                                                          a verdict from a script (the pages are for people)
 // All take --store (default serve.db).
+#include <algorithm>
 #include <iostream>
 
 #include "cli.h"
@@ -77,6 +82,41 @@ void RegisterServeReview(CLI::App& serve) {
       std::cout << "  harmful share of allowed traffic: no sampled verdicts yet\n";
     }
     if (r.allowed_unsampled > 0) std::cout << "  " << r.allowed_unsampled << " allowed records below every band (not covered)\n";
+  });
+  struct Calibrate {
+    double budget = 0, per_day = 0, share = 0.3;
+  };
+  auto cal = std::make_shared<Calibrate>();
+  CLI::App* calibrate = review->add_subcommand("calibrate", "Size the audit section to a daily budget from recorded traffic");
+  calibrate->add_option("--budget", cal->budget, "Items a day the reviewers can judge")->required()->check(CLI::PositiveNumber);
+  calibrate->add_option("--requests-per-day", cal->per_day, "Requests a day the gateway serves")->required()->check(CLI::PositiveNumber);
+  calibrate->add_option("--sample-share", cal->share, "Share of the budget for the random sample of allowed traffic (default 0.3)")
+      ->check(CLI::Range(0.0, 0.99));
+  calibrate->add_option("--store", *store_path, "Store with the recorded traffic (default serve.db)");
+  calibrate->callback([=] {
+    auto records = Open(*store_path)->Records().ValueOrThrow();
+    guard::AuditCalibration c = guard::CalibrateAudit(records, cal->budget, cal->per_day, cal->share).ValueOrThrow();
+    std::cerr << "calibrated on " << c.records << " records: expected " << c.risk_per_day << " risk items and "
+              << c.sample_per_day << " sampled items a day (budget " << cal->budget << ")\n";
+    std::cout << guard::AuditYaml(c.spec);
+  });
+  auto verdict = std::make_shared<store::Verdict>();
+  CLI::App* give = review->add_subcommand("verdict", "Give a verdict on a queued record");
+  give->add_option("SEQ", verdict->seq, "The record's seq")->required();
+  give->add_option("--reviewer", verdict->reviewer, "Who judged it (a reviewer account)")->required();
+  give->add_option("--label", verdict->label, "harmful | benign | unsure")->required();
+  give->add_option("--category", verdict->category, "Hazard category S1-S14 (harmful only)");
+  give->add_option("--note", verdict->note, "A note");
+  give->add_option("--store", *store_path, "Store (default serve.db)");
+  give->callback([=] {
+    auto s = Open(*store_path);
+    auto known = s->Reviewers().ValueOrThrow();
+    if (std::find(known.begin(), known.end(), verdict->reviewer) == known.end()) {
+      throw Error(Status::InvalidArgument("--reviewer: no reviewer '" + verdict->reviewer + "' (warden serve reviewers add)"));
+    }
+    store::Verdict v = *verdict;
+    s->SubmitVerdict(&v).ThrowIfError();
+    std::cout << "record " << v.seq << ": " << v.label << (v.category.empty() ? "" : " " + v.category) << "\n";
   });
   CLI::App* labels = review->add_subcommand("labels", "Print the verdicts as labelled JSONL for warden probe train");
   labels->add_option("--store", *store_path, "Store (default serve.db)");

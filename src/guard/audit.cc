@@ -1,7 +1,10 @@
 // The audit queue's admission rule and the review report (audit.h).
 #include "warden/guard/audit.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -159,6 +162,68 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
     rep.covered_allowed = static_cast<int64_t>(covered);
   }
   return rep;
+}
+
+Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>& records, double budget_per_day,
+                                        double requests_per_day, double sample_share) {
+  if (records.empty()) return Status::InvalidArgument("no decision records to calibrate on");
+  if (!(budget_per_day > 0) || !(requests_per_day > 0)) return Status::InvalidArgument("the budget and the traffic must be positive");
+  if (!(sample_share >= 0 && sample_share < 1)) return Status::InvalidArgument("sample_share must be in [0, 1)");
+  const double n = static_cast<double>(records.size());
+  std::vector<double> risks;
+  for (const auto& r : records) risks.push_back(std::max(-1e9, std::min(1e9, RecordRisk(r.scores_json))));
+  std::sort(risks.begin(), risks.end(), std::greater<double>());
+  // The risk threshold: the k-th highest risk, k the records the risk budget allows among these.
+  const double risk_budget = budget_per_day * (1 - sample_share);
+  const auto k = static_cast<size_t>(std::floor(risk_budget / requests_per_day * n));
+  AuditCalibration c;
+  c.records = static_cast<int64_t>(records.size());
+  c.spec.enabled = true;
+  c.spec.has_seed = false;
+  // Above every risk when the budget admits none; never below the lowest risk otherwise.
+  c.spec.risk_threshold = k == 0 ? std::nextafter(risks.front(), 1e300) : risks[std::min(k, risks.size()) - 1];
+  std::vector<double> below;
+  double at_or_above = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const double risk = std::max(-1e9, std::min(1e9, RecordRisk(records[i].scores_json)));
+    if (risk >= c.spec.risk_threshold) ++at_or_above;
+    else if (records[i].action == "allow" || records[i].action == "abandoned") below.push_back(risk);
+  }
+  c.risk_per_day = at_or_above / n * requests_per_day;
+  if (!below.empty() && sample_share > 0) {
+    std::sort(below.begin(), below.end(), std::greater<double>());
+    const size_t near = std::max<size_t>(1, below.size() / 10);
+    const double near_floor = below[near - 1], per_band = budget_per_day * sample_share / 2;
+    auto rate = [&](size_t count) {
+      const double per_day = static_cast<double>(count) / n * requests_per_day;
+      return per_day > 0 ? std::min(1.0, per_band / per_day) : 0.0;
+    };
+    size_t in_near = 0;
+    for (double r : below) in_near += r >= near_floor;
+    if (near_floor > -1e9) c.spec.sample.push_back({near_floor, rate(in_near)});
+    c.spec.sample.push_back({-1e9, rate(below.size() - (near_floor > -1e9 ? in_near : 0))});
+    for (const SampleBand& b : c.spec.sample) {
+      size_t count = 0;
+      for (double r : below) count += BandOf(c.spec, r) == BandName(b.min_risk);
+      c.sample_per_day += b.rate * static_cast<double>(count) / n * requests_per_day;
+    }
+  }
+  return c;
+}
+
+std::string AuditYaml(const AuditSpec& spec) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "audit:\n  risk_threshold: %.17g\n", spec.risk_threshold);
+  std::string y = buf;
+  if (!spec.sample.empty()) {
+    y += "  sample:\n";
+    for (const SampleBand& b : spec.sample) {
+      std::snprintf(buf, sizeof buf, "    - {min_risk: %.17g, rate: %.6g}\n", b.min_risk, b.rate);
+      y += buf;
+    }
+  }
+  if (spec.has_seed) y += "  seed: " + std::to_string(spec.seed) + "\n";
+  return y;
 }
 
 Result<std::string> LabelledJsonl(const store::Store& store) {

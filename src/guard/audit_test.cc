@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace warden::guard {
 namespace {
@@ -130,6 +131,41 @@ TEST(Audit, TheReportMeasuresEachStagesPrecisionAndEstimatesWhatWasLetThrough) {
   }
   EXPECT_EQ(rows, 13u);  // 14 verdicts, one unsure
   EXPECT_EQ(harmful, 4u);
+}
+
+TEST(Audit, CalibrationSizesTheQueueToTheBudgetOnTrafficItHasNotSeen) {
+  // Risks drawn from one distribution: calibrate on one draw, admit from another.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> risk(-3, 1.5);
+  auto traffic = [&](size_t n) {
+    std::vector<store::DecisionRecord> out;
+    for (size_t i = 0; i < n; ++i) {
+      const double r = risk(rng);
+      out.push_back(Rec(r >= 0 ? "block" : "allow", Probe(r, 0), r >= 0 ? "input" : "", r >= 0 ? "harm" : ""));
+    }
+    return out;
+  };
+  // Volumes large enough that counting noise (about sqrt(500) = 4.5%) is well inside 20%.
+  const double budget = 500, per_day = 20000, share = 0.3;
+  AuditCalibration c = CalibrateAudit(traffic(40000), budget, per_day, share).value();
+  EXPECT_NEAR(c.risk_per_day, budget * (1 - share), 1.0);
+  EXPECT_NEAR(c.sample_per_day, budget * share, 1.0);
+  ASSERT_EQ(c.spec.sample.size(), 2u);
+  // The YAML it prints parses back to the same section.
+  auto parsed = ParseSafeguards(AuditYaml(c.spec), "audit.yaml", "");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString() << "\n" << AuditYaml(c.spec);
+  EXPECT_DOUBLE_EQ(parsed->audit.risk_threshold, c.spec.risk_threshold);
+  ASSERT_EQ(parsed->audit.sample.size(), 2u);
+  // A day of new traffic fills the budget to within 20%.
+  c.spec.has_seed = true;
+  Auditor a(c.spec);
+  int risky = 0, sampled = 0;
+  for (const auto& r : traffic(static_cast<size_t>(per_day))) {
+    if (auto item = a.Admit(r)) (item->reason == "risk" ? risky : sampled) += 1;
+  }
+  EXPECT_NEAR(risky + sampled, budget, 0.2 * budget) << risky << " risk + " << sampled << " sampled";
+  EXPECT_FALSE(CalibrateAudit({}, budget, per_day, share).ok());
+  EXPECT_FALSE(CalibrateAudit(traffic(10), budget, per_day, 1.0).ok());
 }
 
 }  // namespace

@@ -78,6 +78,20 @@ struct ReviewReport {
 
 Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpec& spec);
 
+// An audit section sized to a human budget from recorded traffic: `risk_threshold` so that the
+// records at or above it, scaled to `requests_per_day`, fill (1 - sample_share) of
+// `budget_per_day`; the allowed records below it split into two bands (the 10% nearest the
+// threshold, and the rest), each sampled at the rate that fills half of the sample share.
+struct AuditCalibration {
+  AuditSpec spec;
+  int64_t records = 0;
+  double risk_per_day = 0, sample_per_day = 0;  // expected admissions at `requests_per_day`
+};
+Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>& records, double budget_per_day,
+                                        double requests_per_day, double sample_share);
+// The audit section as YAML (what `warden serve review calibrate` prints).
+std::string AuditYaml(const AuditSpec& spec);
+
 // The reviewed records as labelled JSONL for `warden probe train` ({"text", "label", "category",
 // "seq", "reviewer"}: label 1 harmful, 0 benign; unsure verdicts are left out).
 Result<std::string> LabelledJsonl(const store::Store& store);
