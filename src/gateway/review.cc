@@ -126,6 +126,9 @@ struct ReviewRoutes::Impl {
       v.label = req.get_param_value("label");
       v.category = v.label == "harmful" ? req.get_param_value("category") : "";
       v.note = req.get_param_value("note");
+      if (v.label == "harmful" && v.category.empty()) {
+        return ShowItem(res, {s->reviewer, s->csrf}, v.seq, 400, "category: a harmful verdict needs a hazard category (S1-S14)");
+      }
       const Status st = store->SubmitVerdict(&v);
       if (st.code() == StatusCode::kInvalidArgument) return ShowItem(res, {s->reviewer, s->csrf}, v.seq, 400, st.message());
       if (!st.ok()) return Fail(res, {s->reviewer, s->csrf}, st);

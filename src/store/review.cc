@@ -75,8 +75,8 @@ Status Store::SubmitVerdict(Verdict* v) {
   if (v->label != "harmful" && v->label != "benign" && v->label != "unsure") {
     return Status::InvalidArgument("label: '" + v->label + "' is not one of harmful, benign, unsure");
   }
-  if (v->label == "harmful" && !ValidCategory(v->category)) {
-    return Status::InvalidArgument("category: a harmful verdict needs a hazard category S1-S14, not '" + v->category + "'");
+  if (v->label == "harmful" && !v->category.empty() && !ValidCategory(v->category)) {
+    return Status::InvalidArgument("category: '" + v->category + "' is not a hazard category S1-S14");
   }
   if (v->label != "harmful" && !v->category.empty()) {
     return Status::InvalidArgument("category: only a harmful verdict has a category");

@@ -89,7 +89,6 @@ TEST(ReviewStore, BadVerdictsAreErrorsNamingTheField) {
     EXPECT_NE(st.message().find(needle), std::string::npos) << st.message();
   };
   expect({r.seq, "a", "maybe", "", "", ""}, "label");
-  expect({r.seq, "a", "harmful", "", "", ""}, "category");
   expect({r.seq, "a", "harmful", "S15", "", ""}, "category");
   expect({r.seq, "a", "harmful", "S01", "", ""}, "category");
   expect({r.seq, "a", "benign", "S2", "", ""}, "category");

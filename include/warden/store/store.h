@@ -73,7 +73,7 @@ struct Verdict {
   int64_t seq = 0;
   std::string reviewer;
   std::string label;          // "harmful" | "benign" | "unsure"
-  std::string category;       // an MLCommons hazard code (S1-S14) for "harmful", else ""
+  std::string category;       // an MLCommons hazard code (S1-S14) for "harmful" ("" if unknown), else ""
   std::string note;
   std::string time;           // set by SubmitVerdict
 };
@@ -131,8 +131,9 @@ class Store {
   Result<DecisionRecord> Record(int64_t seq) const;
   // Stores a verdict and closes its item, once: a second verdict on the same item is
   // FailedPrecondition ("already reviewed"), also when two gateways race for it. A label outside
-  // harmful/benign/unsure, a harmful verdict without an S1-S14 category, or a category on another
-  // label is InvalidArgument naming the field.
+  // harmful/benign/unsure, a category other than S1-S14, or a category on a label other than
+  // harmful is InvalidArgument naming the field. (The review page also requires a category for
+  // harmful; a scripted verdict from ground truth may not know one.)
   Status SubmitVerdict(Verdict* verdict);
   Result<std::vector<Verdict>> Verdicts() const;
 
