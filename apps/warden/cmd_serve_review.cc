@@ -6,6 +6,7 @@
 //   warden serve review labels > labels.jsonl             verdicts as labelled JSONL (warden probe train)
 //   warden serve review calibrate --budget B --requests-per-day N [--sample-share 0.3]
 //                                                          an audit section sized to a budget, from recorded traffic
+//   warden serve review queue                              the open items, highest risk first
 //   warden serve review verdict SEQ --reviewer NAME --label L [--category S9] [--note T]
 //                                                          a verdict from a script (the pages are for people)
 // All take --store (default serve.db).
@@ -99,6 +100,13 @@ void RegisterServeReview(CLI::App& serve) {
     std::cerr << "calibrated on " << c.records << " records: expected " << c.risk_per_day << " risk items and "
               << c.sample_per_day << " sampled items a day (budget " << cal->budget << ")\n";
     std::cout << guard::AuditYaml(c.spec);
+  });
+  CLI::App* queue = review->add_subcommand("queue", "List the open items, highest risk first (seq, reason, risk)");
+  queue->add_option("--store", *store_path, "Store (default serve.db)");
+  queue->callback([=] {
+    for (const store::AuditItem& i : Open(*store_path)->Queue(/*open_only=*/true, -1).ValueOrThrow()) {
+      std::cout << i.seq << "\t" << i.reason << (i.stratum.empty() ? "" : ":" + i.stratum) << "\t" << i.priority << "\n";
+    }
   });
   auto verdict = std::make_shared<store::Verdict>();
   CLI::App* give = review->add_subcommand("verdict", "Give a verdict on a queued record");

@@ -73,10 +73,6 @@ std::optional<store::AuditItem> Auditor::Admit(const store::DecisionRecord& reco
     item.reason = "risk";
     return item;
   }
-  if (!Allowed(record.action)) {  // a decision below the threshold (a lower-threshold stage fired)
-    item.reason = "risk";
-    return item;
-  }
   for (const SampleBand& b : spec_.sample) {
     if (!InBand(b, risk)) continue;
     std::lock_guard<std::mutex> lock(mu_);
@@ -123,7 +119,7 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
     if (it == item_of.end() || rec == by_seq.end()) continue;
     const store::AuditItem& item = *it->second;
     const store::DecisionRecord& r = *rec->second;
-    if (item.reason == "sample") {
+    if (item.reason == "sample" && Allowed(r.action)) {
       auto b = bands.find(item.stratum);
       if (b == bands.end()) continue;  // a band the current file no longer has
       if (v.label == "unsure") ++b->second.unsure;
@@ -134,11 +130,18 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
     StagePrecision& p = stages[r.stage + ":" + r.monitor];
     p.stage = r.stage + ":" + r.monitor;
     (v.label == "harmful" ? p.harmful : v.label == "benign" ? p.benign : p.unsure) += 1;
+    // Decisions below the risk threshold were sampled: each verdict stands for 1/inclusion of them.
+    const double w = item.inclusion > 0 ? 1.0 / item.inclusion : 1.0;
+    if (v.label != "unsure") (v.label == "harmful" ? p.weighted_harmful : p.weighted_benign) += w, p.weight_squares += w * w;
   }
   for (auto& [name, p] : stages) {
-    const int64_t n = p.harmful + p.benign;
-    p.precision = n > 0 ? static_cast<double>(p.harmful) / n : 0;
-    p.interval = WilsonInterval(static_cast<size_t>(p.harmful), static_cast<size_t>(n));
+    const double total = p.weighted_harmful + p.weighted_benign;
+    p.precision = total > 0 ? p.weighted_harmful / total : 0;
+    // Wilson at Kish's effective sample size (sum w)^2 / sum w^2: the plain interval when every
+    // weight is 1, wider when a few sampled verdicts stand for many decisions.
+    const double n_eff = p.weight_squares > 0 ? total * total / p.weight_squares : 0;
+    const auto n = static_cast<size_t>(std::llround(n_eff));
+    p.interval = WilsonInterval(static_cast<size_t>(std::llround(p.precision * static_cast<double>(n))), n);
     rep.stages.push_back(p);
   }
 
@@ -187,7 +190,7 @@ Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>
   for (size_t i = 0; i < records.size(); ++i) {
     const double risk = std::max(-1e9, std::min(1e9, RecordRisk(records[i].scores_json)));
     if (risk >= c.spec.risk_threshold) ++at_or_above;
-    else if (records[i].action == "allow" || records[i].action == "abandoned") below.push_back(risk);
+    else below.push_back(risk);
   }
   c.risk_per_day = at_or_above / n * requests_per_day;
   if (!below.empty() && sample_share > 0) {

@@ -5,9 +5,11 @@
 // stages). A safeguard that errored, or a regex that fired, gives +infinity; a record no
 // safeguard scored, -infinity. With an `audit:` section in the safeguards file (safeguards.h):
 //   - a record whose risk is at least `risk_threshold` enters the queue ("risk", inclusion 1);
-//   - an allowed record below it is drawn at its risk band's rate ("sample", inclusion = rate),
-//     so that the share of harmful requests among allowed traffic can be estimated, with an
-//     interval, from the verdicts on the sample (stratified by band).
+//   - a record below it (allowed, or decided by a stage whose margin was small) is drawn at its
+//     risk band's rate ("sample", inclusion = rate), so that the share of harmful requests among
+//     allowed traffic can be estimated, with an interval, from the verdicts on the sample
+//     (stratified by band), and each stage's precision from all of its decisions, each verdict
+//     weighted by 1 / inclusion.
 // The queue is served highest risk first (store.h). ReviewReport turns the verdicts into each
 // stage's measured precision and the sampled estimate of what the safeguards let through.
 #pragma once
@@ -50,16 +52,19 @@ std::string BandOf(const AuditSpec& spec, double risk);
 
 struct StagePrecision {
   std::string stage;       // "input:harm-request", "output:harm-output"
-  int64_t harmful = 0, benign = 0, unsure = 0;
-  double precision = 0;    // harmful / (harmful + benign)
-  Interval interval;       // Wilson 95%
+  int64_t harmful = 0, benign = 0, unsure = 0;  // verdicts, as counted
+  // Each verdict weighted by 1 / its inclusion probability (Horvitz-Thompson): the precision of
+  // all the stage's decisions, not only of the riskiest ones that were always queued.
+  double weighted_harmful = 0, weighted_benign = 0, weight_squares = 0;
+  double precision = 0;    // weighted harmful / (weighted harmful + weighted benign)
+  Interval interval;       // Wilson 95% at Kish's effective sample size
 };
 
 struct SampledBand {
   std::string band;
   double rate = 0;
   int64_t allowed = 0;     // allowed records in the band (the stratum's size)
-  int64_t reviewed = 0;    // sampled items with a harmful or benign verdict
+  int64_t reviewed = 0;    // sampled allowed items with a harmful or benign verdict
   int64_t harmful = 0;
   int64_t unsure = 0;
 };
@@ -80,8 +85,9 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
 
 // An audit section sized to a human budget from recorded traffic: `risk_threshold` so that the
 // records at or above it, scaled to `requests_per_day`, fill (1 - sample_share) of
-// `budget_per_day`; the allowed records below it split into two bands (the 10% nearest the
-// threshold, and the rest), each sampled at the rate that fills half of the sample share.
+// `budget_per_day`; the records below it split into two bands (the 10% nearest the
+// threshold, and the rest; decided records below the threshold included), each sampled at the
+// rate that fills half of the sample share.
 struct AuditCalibration {
   AuditSpec spec;
   int64_t records = 0;
