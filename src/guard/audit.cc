@@ -185,18 +185,25 @@ Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>
   c.spec.has_seed = false;
   // Above every risk when the budget admits none; never below the lowest risk otherwise.
   c.spec.risk_threshold = k == 0 ? std::nextafter(risks.front(), 1e300) : risks[std::min(k, risks.size()) - 1];
-  std::vector<double> below;
+  std::vector<double> below, allowed_below;
   double at_or_above = 0;
   for (size_t i = 0; i < records.size(); ++i) {
     const double risk = std::max(-1e9, std::min(1e9, RecordRisk(records[i].scores_json)));
-    if (risk >= c.spec.risk_threshold) ++at_or_above;
-    else below.push_back(risk);
+    if (risk >= c.spec.risk_threshold) {
+      ++at_or_above;
+    } else {
+      below.push_back(risk);
+      if (records[i].action == "allow" || records[i].action == "abandoned") allowed_below.push_back(risk);
+    }
   }
   c.risk_per_day = at_or_above / n * requests_per_day;
   if (!below.empty() && sample_share > 0) {
-    std::sort(below.begin(), below.end(), std::greater<double>());
-    const size_t near = std::max<size_t>(1, below.size() / 10);
-    const double near_floor = below[near - 1], per_band = budget_per_day * sample_share / 2;
+    // The near band starts at the risk of the 10% of allowed records nearest the threshold (the
+    // misses a safeguard almost caught); decisions below the threshold fall in it too.
+    std::vector<double>& ranked = allowed_below.empty() ? below : allowed_below;
+    std::sort(ranked.begin(), ranked.end(), std::greater<double>());
+    const size_t near = std::max<size_t>(1, ranked.size() / 10);
+    const double near_floor = ranked[near - 1], per_band = budget_per_day * sample_share / 2;
     auto rate = [&](size_t count) {
       const double per_day = static_cast<double>(count) / n * requests_per_day;
       return per_day > 0 ? std::min(1.0, per_band / per_day) : 0.0;
