@@ -58,13 +58,14 @@ INSTANTIATE_TEST_SUITE_P(Decode, FusedAttentionShapes,
                                   std::to_string(s.d_head);
                          });
 
-TEST(FusedAttention, LeavesAutogradHalfPrecisionAndLongPromptsToTheGeneralPath) {
+TEST(FusedAttention, LeavesAutogradHalfPrecisionAndLargeWorkToTheGeneralPath) {
   torch::Tensor keys = torch::randn({1, 2, 6, 8});
   EXPECT_TRUE(CanFuseAttention(torch::randn({1, 1, 2, 8}), keys, {}));
   EXPECT_FALSE(CanFuseAttention(torch::randn({1, 1, 2, 8}, torch::requires_grad()), keys, {}));
   EXPECT_FALSE(CanFuseAttention(torch::randn({1, 1, 2, 8}).to(torch::kHalf), keys, {}));
   EXPECT_TRUE(CanFuseAttention(torch::randn({1, 6, 2, 8}), keys, {}));  // a short prefill
   EXPECT_FALSE(CanFuseAttention(torch::randn({1, 300, 4, 32}), torch::randn({1, 4, 300, 32}), {}));  // a long one
+  EXPECT_FALSE(CanFuseAttention(torch::randn({1, 1, 12, 64}), torch::randn({1, 12, 512, 64}), {}));  // a long context
 }
 
 }  // namespace

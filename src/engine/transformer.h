@@ -110,11 +110,12 @@ torch::Tensor ApplyRotary(const torch::Tensor& x, const torch::Tensor& cos, cons
 torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const ForwardContext& ctx, int layer);
 
-// The same attention in one pass over raw rows (fused_attention.cc), for a few queries per kv
-// head (a decode step) or a short prompt: q [batch, pos, head, d_head], keys/values [batch, kv_head, k_pos, d_head]
-// (strided views of the cache are fine), mask as ForwardContext::mask or undefined. CPU fp32
-// without autograd only: CanFuseAttention says whether these inputs qualify. Attention() uses it
-// when nobody watches hook_attn_scores or hook_pattern, which it never materialises.
+// The same attention in one pass over raw rows (fused_attention.cc), for little work per
+// (row, kv head) (the zoo's decode steps and short prompts): q [batch, pos, head, d_head],
+// keys/values [batch, kv_head, k_pos, d_head] (strided views of the cache are fine), mask as
+// ForwardContext::mask or undefined. CPU fp32 without autograd only: CanFuseAttention says
+// whether these inputs qualify. Attention() uses it when nobody watches hook_attn_scores or
+// hook_pattern, which it never materialises.
 bool CanFuseAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& mask);
 torch::Tensor FusedAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
                              const torch::Tensor& mask);
