@@ -3,6 +3,9 @@
 
 #include <sodium.h>
 
+#include <chrono>
+
+#include "gateway/rate_limiter.h"
 #include "gateway/review_pages.h"
 #include "warden/guard/audit.h"
 
@@ -53,9 +56,11 @@ bool SameSecret(const std::string& a, const std::string& b) {
 }  // namespace
 
 struct ReviewRoutes::Impl {
+  Impl(store::Store* s, guard::AuditSpec a, ReviewOptions o) : store(s), audit(std::move(a)), options(o) {}
   store::Store* store;
   guard::AuditSpec audit;
   ReviewOptions options;
+  RateLimiter logins;  // login attempts per client address: guessing passwords is slow
 
   // The logged-in reviewer, or a redirect to the login page already sent.
   std::optional<store::ReviewSession> Session(const httplib::Request& req, httplib::Response& res) {
@@ -84,6 +89,11 @@ struct ReviewRoutes::Impl {
   void Register(httplib::Server& http) {
     http.Get("/review/login", [this](const httplib::Request&, httplib::Response& res) { Html(res, 200, LoginPage("")); });
     http.Post("/review/login", [this](const httplib::Request& req, httplib::Response& res) {
+      const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      if (int wait = logins.Take(req.remote_addr, static_cast<double>(options.logins_per_minute), now); wait > 0) {
+        res.set_header("Retry-After", std::to_string(wait));
+        return Html(res, 429, LoginPage("too many login attempts from this address: retry in " + std::to_string(wait) + " s"));
+      }
       auto login = store->Login(req.get_param_value("name"), req.get_param_value("password"), options.session_seconds);
       if (!login.ok()) return Html(res, 401, LoginPage(login.status().message()));
       res.set_header("Set-Cookie", std::string(kCookie) + "=" + login->first + "; Path=/review; HttpOnly; SameSite=Strict; Max-Age=" +
@@ -170,7 +180,7 @@ struct ReviewRoutes::Impl {
 };
 
 ReviewRoutes::ReviewRoutes(store::Store* store, guard::AuditSpec audit, ReviewOptions options)
-    : impl_(std::make_unique<Impl>(Impl{store, std::move(audit), options})) {}
+    : impl_(std::make_unique<Impl>(store, std::move(audit), options)) {}
 ReviewRoutes::~ReviewRoutes() = default;
 
 void ReviewRoutes::Register(httplib::Server& http) {

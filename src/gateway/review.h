@@ -9,7 +9,8 @@
 //   GET  /review/export.jsonl                  the verdicts as labelled JSONL (probe train)
 //   POST /review/logout
 //
-// Reviewer accounts are separate from API keys (`warden serve reviewers add`). The session
+// Reviewer accounts are separate from API keys (`warden serve reviewers add`); login attempts
+// are rate-limited per client address. The session
 // cookie is HttpOnly, SameSite=Strict, scoped to /review, and expires; every form carries the
 // session's CSRF token, compared in constant time. Pages are served with a Content-Security-
 // Policy that allows no script, no framing and forms to this origin only.
@@ -27,6 +28,7 @@ namespace warden::gateway {
 
 struct ReviewOptions {
   int64_t session_seconds = 8 * 3600;
+  int64_t logins_per_minute = 10;  // login attempts per client address (429 beyond)
 };
 
 class ReviewRoutes {

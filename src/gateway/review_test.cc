@@ -48,6 +48,13 @@ TEST_F(ReviewTest, WithoutASessionEveryPageSendsYouToLogIn) {
     EXPECT_EQ(r->get_header_value("Location"), "/review/login");
   }
   EXPECT_EQ(Login("wrong password!"), "");
+  // Guessing is rate-limited per address: of 12 more wrong attempts in a burst, some are 429.
+  int refused = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto r = client_->Post("/review/login", "name=alice&password=guess" + std::to_string(i), "application/x-www-form-urlencoded");
+    refused += r && r->status == 429;
+  }
+  EXPECT_GE(refused, 2);
   EXPECT_EQ(Get("/review", "warden_review=" + std::string(64, 'a'))->status, 303);  // a forged session
   auto post = Verdict(1, "", "label=benign");
   EXPECT_EQ(post->status, 401);
