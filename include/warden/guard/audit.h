@@ -85,9 +85,9 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
 
 // An audit section sized to a human budget from recorded traffic: `risk_threshold` so that the
 // records at or above it, scaled to `requests_per_day`, fill (1 - sample_share) of
-// `budget_per_day`; the records below it split into two bands (the 10% nearest the
-// threshold, and the rest; decided records below the threshold included), each sampled at the
-// rate that fills half of the sample share.
+// `budget_per_day`; the records below it split into two bands (from the risk of the 10% of
+// allowed records nearest the threshold up, decisions below the threshold included; and the
+// rest), each sampled at the rate that fills half of the sample share.
 struct AuditCalibration {
   AuditSpec spec;
   int64_t records = 0;
