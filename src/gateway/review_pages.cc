@@ -1,6 +1,7 @@
 // The reviewer's pages (review_pages.h).
 #include "gateway/review_pages.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -44,11 +45,13 @@ std::string Layout(const Viewer& v, const std::string& title, const std::string&
   return h + "</header><main><h1>" + E(title) + "</h1>" + body + "</main></body></html>";
 }
 
-// A colour from white (far below the threshold) to red (at or above it), by margin.
-std::string Shade(double score, double threshold) {
-  const double margin = score - threshold;
-  double heat = margin >= 0 ? 1.0 : std::exp(margin);  // 1 at the threshold, fading below it
+// A colour from white (the response's lowest score) to red (the threshold or above): probe
+// scores are logits, often several units below the threshold, so the scale is the response's
+// own range, and the shading shows where the monitor's score rises.
+std::string Shade(double score, double lowest, double threshold) {
+  double heat = score >= threshold ? 1.0 : threshold > lowest ? (score - lowest) / (threshold - lowest) : 0.0;
   heat = std::max(0.0, std::min(1.0, heat));
+  heat *= heat;  // keep low scores pale
   const int g = static_cast<int>(255 - 175 * heat), b = static_cast<int>(255 - 195 * heat);
   char c[32];
   std::snprintf(c, sizeof c, "rgb(255,%d,%d)", g, b);
@@ -132,14 +135,19 @@ std::string ItemPage(const Viewer& v, const store::AuditItem& item, const store:
   for (const auto& [name, e] : per_token) {
     if (!tokens.is_array() || tokens.empty()) break;
     const double threshold = e["threshold"].get<double>();
-    body += "<p class=\"muted\">" + E(name) + ": each token shaded by its score (red at or above " + Num(threshold) +
-            "); hover for the number.</p><div class=\"box prompt\" id=\"response\">";
+    double lowest = threshold;
+    for (const Json& x : e["per_token"]) {
+      if (x.is_number()) lowest = std::min(lowest, x.get<double>());
+    }
+    body += "<p class=\"muted\">" + E(name) + ": each token shaded by its score, from white at this response's lowest (" +
+            Num(lowest) + ") to red at the threshold (" + Num(threshold) + "); hover for the number.</p>"
+            "<div class=\"box prompt\" id=\"response\">";
     for (size_t k = 0; k < tokens.size(); ++k) {
       const std::string text = tokens[k].is_string() ? tokens[k].get<std::string>() : "";
       const bool scored = k < e["per_token"].size() && e["per_token"][k].is_number();
       const double s = scored ? e["per_token"][k].get<double>() : 0;
       body += "<span class=\"tok\" title=\"" + (scored ? Num(s) : std::string("no score")) + "\" style=\"background:" +
-              (scored ? Shade(s, threshold) : "#eee") + "\">" + E(text) + "</span>";
+              (scored ? Shade(s, lowest, threshold) : "#eee") + "\">" + E(text) + "</span>";
     }
     body += "</div>";
   }
