@@ -8,6 +8,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "warden/base/sha256.h"
+
 namespace warden::guard {
 namespace {
 
@@ -250,12 +252,16 @@ Result<std::string> LabelledJsonl(const store::Store& store) {
     } else {
       messages.push_back({{"role", "user"}, {"content", request.is_object() ? request.value("prompt", r.prompt) : r.prompt}});
     }
+    const std::string cluster = !r.user.empty() ? r.user : !r.key_id.empty() ? r.key_id : "review-" + std::to_string(v.seq);
+    // One user's rows share a split (a fifth of users, by hash, held out as "test"), so that a
+    // probe trained on the export is tested on users it never saw.
+    const bool test = static_cast<unsigned char>(Sha256Hex(cluster)[0]) < static_cast<unsigned char>('3');
     const Json row = {{"id", "review-" + std::to_string(v.seq)},
                       {"messages", messages},
                       {"label", v.label == "harmful" ? 1 : 0},
                       {"category", v.category},
-                      {"split", "review"},
-                      {"cluster", !r.user.empty() ? r.user : !r.key_id.empty() ? r.key_id : "review-" + std::to_string(v.seq)},
+                      {"split", test ? "test" : "train"},
+                      {"cluster", cluster},
                       {"seq", v.seq},
                       {"reviewer", v.reviewer}};
     out += row.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";

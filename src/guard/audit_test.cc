@@ -2,6 +2,8 @@
 // records written by hand (the guard's own records are tested in guard_test.cc).
 #include "warden/guard/audit.h"
 
+#include "warden/interp/datasets.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -131,6 +133,15 @@ TEST(Audit, TheReportMeasuresEachStagesPrecisionAndEstimatesWhatWasLetThrough) {
   }
   EXPECT_EQ(rows, 13u);  // 14 verdicts, one unsure
   EXPECT_EQ(harmful, 4u);
+  // ... which the probe trainer's reader takes as it is: one user's rows share a split.
+  auto parsed = interp::ParseLabelledConversations(jsonl, "review.jsonl");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->size(), 13u);
+  for (const auto& c : *parsed) {
+    EXPECT_EQ(c.cluster, "u1");
+    EXPECT_EQ(c.split, (*parsed)[0].split);
+    EXPECT_TRUE(c.split == "train" || c.split == "test") << c.split;
+  }
 }
 
 TEST(Audit, CalibrationSizesTheQueueToTheBudgetOnTrafficItHasNotSeen) {

@@ -98,8 +98,10 @@ Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>
 // The audit section as YAML (what `warden serve review calibrate` prints).
 std::string AuditYaml(const AuditSpec& spec);
 
-// The reviewed records as labelled JSONL for `warden probe train` ({"text", "label", "category",
-// "seq", "reviewer"}: label 1 harmful, 0 benign; unsure verdicts are left out).
+// The reviewed records as labelled JSONL for `warden probe train` ({"id", "messages", "label",
+// "category", "split", "cluster", "seq", "reviewer"}: label 1 harmful, 0 benign; unsure verdicts
+// and hash-only records are left out). The cluster is the user (or API key); a user's rows share
+// a split, about a fifth of users "test" (by the sha256 of the cluster), the rest "train".
 Result<std::string> LabelledJsonl(const store::Store& store);
 
 }  // namespace warden::guard
