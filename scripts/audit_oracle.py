@@ -20,12 +20,14 @@ for path in files:
 
 records = [json.loads(l) for l in subprocess.run([warden, "serve", "audit", "export", "--store", store],
                                                     check=True, capture_output=True, text=True).stdout.splitlines()]
-# The export has no request JSON: recover each record's user message from the rendered prompt.
+# The export has no request JSON: recover each record's user message from the rendered prompt
+# (the longest benchmark input it contains, so that a short input inside a longer one is not
+# taken for it).
 def user_text(rec):
-    for text in truth:
-        if text in rec["prompt"]:
-            return text
-    raise SystemExit(f"record {rec['seq']}: its prompt matches no benchmark row")
+    found = [text for text in truth if text in rec["prompt"]]
+    if not found:
+        raise SystemExit(f"record {rec['seq']}: its prompt matches no benchmark row")
+    return max(found, key=len)
 
 by_seq = {r["seq"]: r for r in records}
 labels = {r["seq"]: truth[user_text(r)] for r in records}
