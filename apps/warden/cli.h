@@ -9,6 +9,7 @@
 #include <string>
 
 #include "warden/engine/language_model.h"
+#include "warden/store/store.h"
 
 namespace warden::cli {
 
@@ -53,6 +54,8 @@ struct ModelOptions {
 
 // A model to serve (cmd_serve.cc): ModelOptions::Load, then engine's transposed weight copies.
 std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& o);
+// The `warden serve` subcommands' store (cmd_serve.cc): opened, or an error naming the file.
+std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false);
 
 // Thrown by a subcommand that ran to completion but must exit non-zero (e.g. a verification
 // that failed): main returns `code` without printing anything more.

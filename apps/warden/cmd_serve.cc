@@ -55,13 +55,13 @@ std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& 
   return std::shared_ptr<const engine::LanguageModel>(std::move(lm));
 }
 
-namespace {
-
-std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false) {
+std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only) {
   store::StoreOptions o;
   o.hash_only = hash_only;
   return store::Store::Open(path, o).ValueOrThrow();
 }
+
+namespace {
 
 // The embedded default: the zoo's honest organism and the input monitor assess trained for it.
 guard::Safeguards DefaultSafeguards(ServeArgs& a) {

@@ -17,12 +17,9 @@
 #include "warden/base/file.h"
 #include "warden/guard/audit.h"
 #include "warden/guard/safeguards.h"
-#include "warden/store/store.h"
 
 namespace warden::cli {
 namespace {
-
-std::unique_ptr<store::Store> Open(const std::string& path) { return store::Store::Open(path).ValueOrThrow(); }
 
 std::string ReadPassword(const std::string& file) {
   std::string line;
@@ -48,13 +45,13 @@ void RegisterServeReview(CLI::App& serve) {
   add->add_option("--password-file", *password_file, "File whose first line is the password (at least 12 characters)");
   add->add_option("--store", *store_path, "Store (default serve.db)");
   add->callback([=] {
-    Open(*store_path)->AddReviewer(*name, ReadPassword(*password_file)).ThrowIfError();
+    OpenStore(*store_path)->AddReviewer(*name, ReadPassword(*password_file)).ThrowIfError();
     std::cout << "reviewer " << *name << " created\n";
   });
   CLI::App* list = reviewers->add_subcommand("list", "List reviewers");
   list->add_option("--store", *store_path, "Store (default serve.db)");
   list->callback([=] {
-    for (const std::string& n : Open(*store_path)->Reviewers().ValueOrThrow()) std::cout << n << "\n";
+    for (const std::string& n : OpenStore(*store_path)->Reviewers().ValueOrThrow()) std::cout << n << "\n";
   });
 
   CLI::App* review = serve.add_subcommand("review", "What the reviewers' verdicts measure");
@@ -66,7 +63,7 @@ void RegisterServeReview(CLI::App& serve) {
   report->callback([=] {
     guard::AuditSpec spec;
     if (!safeguards->empty()) spec = guard::LoadSafeguards(*safeguards).ValueOrThrow().audit;
-    guard::ReviewReport r = guard::BuildReviewReport(*Open(*store_path), spec).ValueOrThrow();
+    guard::ReviewReport r = guard::BuildReviewReport(*OpenStore(*store_path), spec).ValueOrThrow();
     std::cout << r.records << " records, " << r.queued << " queued (" << r.open << " open, " << r.reviewed << " reviewed)\n";
     for (const guard::StagePrecision& p : r.stages) {
       std::cout << "  precision " << p.stage << ": " << p.precision << " [" << p.interval.low << ", " << p.interval.high
@@ -95,7 +92,7 @@ void RegisterServeReview(CLI::App& serve) {
       ->check(CLI::Range(0.0, 0.99));
   calibrate->add_option("--store", *store_path, "Store with the recorded traffic (default serve.db)");
   calibrate->callback([=] {
-    auto records = Open(*store_path)->Records().ValueOrThrow();
+    auto records = OpenStore(*store_path)->Records().ValueOrThrow();
     guard::AuditCalibration c = guard::CalibrateAudit(records, cal->budget, cal->per_day, cal->share).ValueOrThrow();
     std::cerr << "calibrated on " << c.records << " records: expected " << c.risk_per_day << " risk items and "
               << c.sample_per_day << " sampled items a day (budget " << cal->budget << ")\n";
@@ -104,7 +101,7 @@ void RegisterServeReview(CLI::App& serve) {
   CLI::App* queue = review->add_subcommand("queue", "List the open items, highest risk first (seq, reason, risk)");
   queue->add_option("--store", *store_path, "Store (default serve.db)");
   queue->callback([=] {
-    for (const store::AuditItem& i : Open(*store_path)->Queue(/*open_only=*/true, -1).ValueOrThrow()) {
+    for (const store::AuditItem& i : OpenStore(*store_path)->Queue(/*open_only=*/true, -1).ValueOrThrow()) {
       std::cout << i.seq << "\t" << i.reason << (i.stratum.empty() ? "" : ":" + i.stratum) << "\t" << i.priority << "\n";
     }
   });
@@ -117,7 +114,7 @@ void RegisterServeReview(CLI::App& serve) {
   give->add_option("--note", verdict->note, "A note");
   give->add_option("--store", *store_path, "Store (default serve.db)");
   give->callback([=] {
-    auto s = Open(*store_path);
+    auto s = OpenStore(*store_path);
     auto known = s->Reviewers().ValueOrThrow();
     if (std::find(known.begin(), known.end(), verdict->reviewer) == known.end()) {
       throw Error(Status::InvalidArgument("--reviewer: no reviewer '" + verdict->reviewer + "' (warden serve reviewers add)"));
@@ -128,7 +125,7 @@ void RegisterServeReview(CLI::App& serve) {
   });
   CLI::App* labels = review->add_subcommand("labels", "Print the verdicts as labelled JSONL for warden probe train");
   labels->add_option("--store", *store_path, "Store (default serve.db)");
-  labels->callback([=] { std::cout << guard::LabelledJsonl(*Open(*store_path)).ValueOrThrow(); });
+  labels->callback([=] { std::cout << guard::LabelledJsonl(*OpenStore(*store_path)).ValueOrThrow(); });
 }
 
 }  // namespace warden::cli

@@ -112,15 +112,15 @@ struct ReviewRoutes::Impl {
       if (!s) return;
       const Viewer v{s->reviewer, s->csrf};
       auto open = store->Queue(/*open_only=*/true, 200);
-      auto all = store->Queue(/*open_only=*/false, -1);
-      if (!open.ok() || !all.ok()) return Fail(res, v, open.ok() ? all.status() : open.status());
+      auto counts = store->QueueCounts();
+      if (!open.ok() || !counts.ok()) return Fail(res, v, open.ok() ? counts.status() : open.status());
       std::vector<store::DecisionRecord> records;
       for (const store::AuditItem& it : *open) {
         auto r = store->Record(it.seq);
         if (!r.ok()) return Fail(res, v, r.status());
         records.push_back(std::move(r).value());
       }
-      Html(res, 200, QueuePage(v, *open, records, static_cast<int64_t>(all->size() - open->size())));
+      Html(res, 200, QueuePage(v, *open, records, counts->second));
     });
     http.Get(R"(/review/item/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
       auto s = Session(req, res);
@@ -167,15 +167,9 @@ struct ReviewRoutes::Impl {
     if (!item.ok()) return Fail(res, v, item.status());
     auto record = store->Record(seq);
     if (!record.ok()) return Fail(res, v, record.status());
-    std::optional<store::Verdict> verdict;
-    if (item->reviewed) {
-      auto all = store->Verdicts();
-      if (!all.ok()) return Fail(res, v, all.status());
-      for (const store::Verdict& x : *all) {
-        if (x.seq == seq) verdict = x;
-      }
-    }
-    Html(res, status, ItemPage(v, *item, *record, verdict, message));
+    auto verdict = store->VerdictOn(seq);
+    if (!verdict.ok()) return Fail(res, v, verdict.status());
+    Html(res, status, ItemPage(v, *item, *record, *verdict, message));
   }
 };
 

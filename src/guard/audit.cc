@@ -175,8 +175,9 @@ Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>
   if (!(budget_per_day > 0) || !(requests_per_day > 0)) return Status::InvalidArgument("the budget and the traffic must be positive");
   if (!(sample_share >= 0 && sample_share < 1)) return Status::InvalidArgument("sample_share must be in [0, 1)");
   const double n = static_cast<double>(records.size());
-  std::vector<double> risks;
-  for (const auto& r : records) risks.push_back(std::max(-1e9, std::min(1e9, RecordRisk(r.scores_json))));
+  std::vector<double> risk_of;  // per record, in order, clamped to what a safeguards file can write
+  for (const auto& r : records) risk_of.push_back(std::max(-1e9, std::min(1e9, RecordRisk(r.scores_json))));
+  std::vector<double> risks = risk_of;
   std::sort(risks.begin(), risks.end(), std::greater<double>());
   // The risk threshold: the k-th highest risk, k the records the risk budget allows among these.
   const double risk_budget = budget_per_day * (1 - sample_share);
@@ -190,12 +191,12 @@ Result<AuditCalibration> CalibrateAudit(const std::vector<store::DecisionRecord>
   std::vector<double> below, allowed_below;
   double at_or_above = 0;
   for (size_t i = 0; i < records.size(); ++i) {
-    const double risk = std::max(-1e9, std::min(1e9, RecordRisk(records[i].scores_json)));
+    const double risk = risk_of[i];
     if (risk >= c.spec.risk_threshold) {
       ++at_or_above;
     } else {
       below.push_back(risk);
-      if (records[i].action == "allow" || records[i].action == "abandoned") allowed_below.push_back(risk);
+      if (Allowed(records[i].action)) allowed_below.push_back(risk);
     }
   }
   c.risk_per_day = at_or_above / n * requests_per_day;

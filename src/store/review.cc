@@ -116,6 +116,24 @@ Result<std::vector<Verdict>> Store::Verdicts() const {
   return out;
 }
 
+Result<std::optional<Verdict>> Store::VerdictOn(int64_t seq) const {
+  std::lock_guard<std::mutex> lock(db_->mu);
+  Statement s(db_->db, "SELECT seq, reviewer, label, category, note, time FROM verdicts WHERE seq = ?", path_);
+  if (!s.Bind(seq).Step()) {
+    WARDEN_RETURN_IF_ERROR(s.status());
+    return std::optional<Verdict>();
+  }
+  return std::optional<Verdict>(Verdict{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+}
+
+Result<std::pair<int64_t, int64_t>> Store::QueueCounts() const {
+  std::lock_guard<std::mutex> lock(db_->mu);
+  Statement s(db_->db, "SELECT COALESCE(SUM(reviewed = 0), 0), COALESCE(SUM(reviewed), 0) FROM audit_queue", path_);
+  const bool row = s.Step();
+  WARDEN_RETURN_IF_ERROR(s.status());
+  return row ? std::make_pair(s.Int(0), s.Int(1)) : std::make_pair(int64_t{0}, int64_t{0});
+}
+
 Status Store::AddReviewer(const std::string& name, const std::string& password) {
   if (name.empty() || name.size() > 64) return Status::InvalidArgument("reviewer name: 1 to 64 characters");
   for (char c : name) {

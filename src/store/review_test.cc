@@ -74,6 +74,9 @@ TEST(ReviewStore, AnItemIsReviewedOnceEvenWhenReviewersRace) {
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(refused.load(), 3);
   EXPECT_TRUE(s->Queue().value().empty());
+  EXPECT_EQ(s->QueueCounts().value(), std::make_pair(int64_t{0}, int64_t{1}));
+  EXPECT_EQ(s->VerdictOn(r.seq).value()->label, "harmful");
+  EXPECT_FALSE(s->VerdictOn(r.seq + 1).value().has_value());
   ASSERT_EQ(s->Verdicts().value().size(), 1u);
   EXPECT_EQ(s->Verdicts().value()[0].category, "S9");
 }

@@ -4,10 +4,11 @@
 // (the stream ends by itself) and with an output safeguard that fires on the first token (the
 // stream is cut: finish_reason "content_filter", no exception in the SDK). Exits non-zero on
 // the first failed check.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
+import { checks, microZoo, startServe } from "./harness.mjs";
 
 const [warden, work] = process.argv.slice(2);
 if (!warden || !work) {
@@ -15,33 +16,16 @@ if (!warden || !work) {
   process.exit(2);
 }
 mkdirSync(work, { recursive: true });
-if (!existsSync(`${work}/zoo/honest/model.safetensors`)) {
-  // Quiet unless it fails (execFileSync's error then carries its stderr).
-  execFileSync(warden, ["organisms", "build", "--size", "micro", "--out", `${work}/zoo`, "--threads", "1"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+microZoo(warden, work);
 
 async function serve(name, safeguards) {
-  const args = ["serve", `${work}/zoo/honest`, "--port", "0", "--port-file", `${work}/${name}.port`,
-                "--store", `${work}/${name}.db`, "--threads", "1"];
+  const args = [`${work}/zoo/honest`, "--store", `${work}/${name}.db`, "--threads", "1"];
   if (safeguards) {
     writeFileSync(`${work}/${name}.yaml`, safeguards);
     args.push("--safeguards", `${work}/${name}.yaml`);
   }
-  const proc = spawn(warden, args, { stdio: ["ignore", "ignore", "inherit"] });
-  for (let i = 0; i < 300; ++i) {
-    if (existsSync(`${work}/${name}.port`)) {
-      const port = readFileSync(`${work}/${name}.port`, "utf8").trim();
-      if (port) return { proc, url: `http://127.0.0.1:${port}/v1` };
-    }
-    if (proc.exitCode !== null) throw new Error(`warden serve exited with ${proc.exitCode}`);
-    await sleep(100);
-  }
-  proc.kill("SIGTERM");
-  throw new Error("warden serve did not start in 30 s");
+  const { proc, base } = await startServe(warden, args, `${work}/${name}.port`);
+  return { proc, url: `${base}/v1` };
 }
 
 async function collect(client, extra = {}) {
@@ -67,16 +51,7 @@ async function collect(client, extra = {}) {
   return { text, finish, usage };
 }
 
-let failures = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-  }
-}
+const { check, finish } = checks();
 
 const plain = await serve("plain", "");
 try {
@@ -150,5 +125,4 @@ await check("every decision is on the audit chain", async () => {
   }
 });
 
-console.log(failures === 0 ? "all checks passed" : `${failures} check(s) failed`);
-process.exit(failures === 0 ? 0 : 1);
+finish();

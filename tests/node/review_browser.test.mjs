@@ -5,10 +5,11 @@
 // that samples every allowed request; sends three requests (one blocked); then, in the browser:
 // the queue sends a stranger to the login page, the reviewer logs in, opens the top item (the
 // blocked one), gives a verdict, and sees the queue shrink by one. Every page is screenshotted.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { checks, microZoo, startServe } from "./harness.mjs";
 
 const [warden, work, shots] = process.argv.slice(2);
 if (!warden || !work || !shots) {
@@ -22,12 +23,7 @@ if (!existsSync(browserPath)) {
 }
 mkdirSync(work, { recursive: true });
 mkdirSync(shots, { recursive: true });
-if (!existsSync(`${work}/zoo/honest/model.safetensors`)) {
-  execFileSync(warden, ["organisms", "build", "--size", "micro", "--out", `${work}/zoo`, "--threads", "1"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+microZoo(warden, work);
 const db = `${work}/review.db`;
 rmSync(db, { force: true });
 writeFileSync(`${work}/review.yaml`,
@@ -36,31 +32,9 @@ writeFileSync(`${work}/review.yaml`,
 writeFileSync(`${work}/password`, "a long reviewer password\n");
 execFileSync(warden, ["serve", "reviewers", "add", "alice", "--password-file", `${work}/password`, "--store", db]);
 
-rmSync(`${work}/review.port`, { force: true });
-const proc = spawn(warden, ["serve", `${work}/zoo/honest`, "--safeguards", `${work}/review.yaml`, "--store", db,
-                            "--port", "0", "--port-file", `${work}/review.port`, "--threads", "1"],
-                   { stdio: ["ignore", "ignore", "inherit"] });
-let base = null;
-for (let i = 0; i < 300 && !base; ++i) {
-  if (existsSync(`${work}/review.port`)) {
-    const port = readFileSync(`${work}/review.port`, "utf8").trim();
-    if (port) base = `http://127.0.0.1:${port}`;
-  }
-  if (proc.exitCode !== null) throw new Error(`warden serve exited with ${proc.exitCode}`);
-  if (!base) await sleep(100);
-}
-if (!base) throw new Error("warden serve did not start in 30 s");
-
-let failures = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failures += 1;
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-  }
-}
+const { proc, base } = await startServe(
+  warden, [`${work}/zoo/honest`, "--safeguards", `${work}/review.yaml`, "--store", db, "--threads", "1"], `${work}/review.port`);
+const { check, finish } = checks();
 
 const browser = await chromium.launch({ executablePath: browserPath, args: ["--no-sandbox"] });
 try {
@@ -127,5 +101,4 @@ try {
   await browser.close();
   proc.kill("SIGTERM");
 }
-console.log(failures === 0 ? "all checks passed" : `${failures} check(s) failed`);
-process.exit(failures === 0 ? 0 : 1);
+finish();

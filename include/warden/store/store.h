@@ -136,6 +136,10 @@ class Store {
   // harmful; a scripted verdict from ground truth may not know one.)
   Status SubmitVerdict(Verdict* verdict);
   Result<std::vector<Verdict>> Verdicts() const;
+  // The verdict on one record, or nullopt when it has none.
+  Result<std::optional<Verdict>> VerdictOn(int64_t seq) const;
+  // How many queue items are open and how many reviewed.
+  Result<std::pair<int64_t, int64_t>> QueueCounts() const;
 
   // Reviewer accounts: passwords kept as libsodium's Argon2id strings (crypto_pwhash_str).
   // Names are 1-64 characters of [A-Za-z0-9._-]; passwords at least 12 characters.
