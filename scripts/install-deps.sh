@@ -13,6 +13,7 @@ PACKAGES=(
   # base libraries
   nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev zlib1g-dev
   libsqlite3-dev   # store: the gateway's decisions and keys (the embedded default)
+  libpq-dev postgresql   # store: PostgreSQL for many gateways (libpq; the tests start a private server)
   libcpp-httplib-dev   # HTTP: the OpenAI-compatible model backend (and later the gateway)
   libgraphviz-dev   # safety-case graphs: DOT laid out to SVG in process (libgvc)
   libgsl-dev   # forecasts: nonlinear least squares (gsl_multifit_nlinear), random draws

@@ -2,6 +2,9 @@
 # Everything CI runs: install dependencies, build, run every test (ctest), then run each parser
 # fuzzer briefly. Usage: scripts/test.sh [FUZZ_SECONDS_EACH]   (default 10; 0 skips fuzzing)
 #
+# A private PostgreSQL server (scripts/postgres-test-server.sh, in build/postgres-test) runs for
+# the tests of the store's PostgreSQL back-end and of two gateways sharing it; it is stopped on exit.
+#
 # Prints how many tests ran, were skipped and are disabled. A test skips only when a shared file
 # it reads is missing (src/testing/shared_files.h); with WARDEN_REQUIRE_SHARED=1 (set by .ci/run)
 # such a test fails instead, and any skip left fails the run.
@@ -12,6 +15,11 @@ scripts/install-deps.sh
 scripts/build.sh release
 # The Node clients the tests drive (tests/node: the official OpenAI SDK), from npm's registry.
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+pg_dir="$PWD/build/postgres-test"
+WARDEN_TEST_POSTGRES="$(scripts/postgres-test-server.sh start "$pg_dir")"
+export WARDEN_TEST_POSTGRES
+trap 'scripts/postgres-test-server.sh stop "$pg_dir" || true' EXIT
+echo "test.sh: PostgreSQL test server at $WARDEN_TEST_POSTGRES"
 junit="$PWD/build/release/ctest-junit.xml"
 rm -f "$junit"
 set +e

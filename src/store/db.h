@@ -1,17 +1,27 @@
-// Internal to store: the open database behind a Store, shared by store.cc and review.cc.
+// Internal to store: the open database behind a Store, shared by store.cc, review.cc and users.cc.
 #pragma once
 
+#include <memory>
 #include <mutex>
 
-#include "store/sqlite.h"
+#include "store/database.h"
 #include "warden/store/store.h"
 
 namespace warden::store {
 
 struct Store::Db {
-  sqlite3* db = nullptr;
+  std::unique_ptr<internal::Database> sql;
   mutable std::mutex mu;  // one call at a time on this connection
-  ~Db() { sqlite3_close_v2(db); }
+
+  // Runs `body` inside BeginWrite/Commit; any error rolls the transaction back.
+  template <typename Body>
+  Status InWrite(Body&& body) {
+    WARDEN_RETURN_IF_ERROR(sql->BeginWrite());
+    Status s = body();
+    if (s.ok()) s = sql->Commit();
+    if (!s.ok()) sql->Rollback();
+    return s;
+  }
 };
 
 }  // namespace warden::store

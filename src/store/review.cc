@@ -11,23 +11,26 @@
 
 namespace warden::store {
 
-using internal::Exec;
-using internal::Statement;
+using internal::Rows;
 
 namespace {
 
 constexpr const char* kItemColumns = "seq, priority, reason, stratum, inclusion, admitted, reviewed";
 
-AuditItem ItemFromRow(const Statement& s) {
+AuditItem ItemFromRow(const Rows& rows, size_t i) {
   AuditItem a;
-  a.seq = s.Int(0);
-  a.priority = s.Double(1);
-  a.reason = s.Text(2);
-  a.stratum = s.Text(3);
-  a.inclusion = s.Double(4);
-  a.admitted = s.Text(5);
-  a.reviewed = s.Int(6) != 0;
+  a.seq = rows.Int(i, 0);
+  a.priority = rows.Double(i, 1);
+  a.reason = rows.Text(i, 2);
+  a.stratum = rows.Text(i, 3);
+  a.inclusion = rows.Double(i, 4);
+  a.admitted = rows.Text(i, 5);
+  a.reviewed = rows.Int(i, 6) != 0;
   return a;
+}
+
+Verdict VerdictFromRow(const Rows& rows, size_t i) {
+  return {rows.Int(i, 0), rows.Text(i, 1), rows.Text(i, 2), rows.Text(i, 3), rows.Text(i, 4), rows.Text(i, 5)};
 }
 
 std::string RandomHex(size_t bytes) {
@@ -49,26 +52,21 @@ bool ValidCategory(const std::string& c) {
 
 Result<std::vector<AuditItem>> Store::Queue(bool open_only, int64_t limit) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db,
-              std::string("SELECT ") + kItemColumns + " FROM audit_queue" + (open_only ? " WHERE reviewed = 0" : "") +
-                  " ORDER BY priority DESC, seq LIMIT ?",
-              path_);
-  s.Bind(limit < 0 ? INT64_MAX : limit);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run(std::string("SELECT ") + kItemColumns + " FROM audit_queue" +
+                                                       (open_only ? " WHERE reviewed = 0" : "") +
+                                                       " ORDER BY priority DESC, seq LIMIT ?",
+                                                   {limit < 0 ? INT64_MAX : limit}));
   std::vector<AuditItem> out;
-  while (s.Step()) out.push_back(ItemFromRow(s));
-  WARDEN_RETURN_IF_ERROR(s.status());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(ItemFromRow(rows, i));
   return out;
 }
 
 Result<AuditItem> Store::QueueItem(int64_t seq) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, std::string("SELECT ") + kItemColumns + " FROM audit_queue WHERE seq = ?", path_);
-  s.Bind(seq);
-  if (!s.Step()) {
-    WARDEN_RETURN_IF_ERROR(s.status());
-    return Status::NotFound("decision record " + std::to_string(seq) + " is not in the audit queue");
-  }
-  return ItemFromRow(s);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows,
+                          db_->sql->Run(std::string("SELECT ") + kItemColumns + " FROM audit_queue WHERE seq = ?", {seq}));
+  if (rows.empty()) return Status::NotFound("decision record " + std::to_string(seq) + " is not in the audit queue");
+  return ItemFromRow(rows, 0);
 }
 
 Status Store::SubmitVerdict(Verdict* v) {
@@ -85,53 +83,45 @@ Status Store::SubmitVerdict(Verdict* v) {
   if (v->reviewer.empty()) return Status::InvalidArgument("reviewer: missing");
   v->time = UtcNow();
   std::lock_guard<std::mutex> lock(db_->mu);
-  WARDEN_RETURN_IF_ERROR(Exec(db_->db, "BEGIN IMMEDIATE", path_));
-  auto fail = [&](Status s) {
-    (void)Exec(db_->db, "ROLLBACK", path_);
-    return s;
-  };
-  // Closing the item is the claim: of two reviewers (or gateways) only one changes a row.
-  Statement close(db_->db, "UPDATE audit_queue SET reviewed = 1 WHERE seq = ? AND reviewed = 0", path_);
-  close.Bind(v->seq).Step();
-  if (!close.status().ok()) return fail(close.status());
-  if (sqlite3_changes(db_->db) == 0) {
-    Statement exists(db_->db, "SELECT 1 FROM audit_queue WHERE seq = ?", path_);
-    const bool queued = exists.Bind(v->seq).Step();
-    return fail(queued ? Status::FailedPrecondition("decision record " + std::to_string(v->seq) + " has already been reviewed")
-                       : Status::NotFound("decision record " + std::to_string(v->seq) + " is not in the audit queue"));
-  }
-  Statement ins(db_->db, "INSERT INTO verdicts(seq, reviewer, label, category, note, time) VALUES(?,?,?,?,?,?)", path_);
-  ins.Bind(v->seq).Bind(v->reviewer).Bind(v->label).Bind(v->category).Bind(v->note).Bind(v->time).Step();
-  if (!ins.status().ok()) return fail(ins.status());
-  if (Status s = Exec(db_->db, "COMMIT", path_); !s.ok()) return fail(s);
-  return Status::Ok();
+  internal::Database& sql = *db_->sql;
+  return db_->InWrite([&]() -> Status {
+    // Closing the item is the claim: of two reviewers (or gateways) only one changes a row.
+    WARDEN_ASSIGN_OR_RETURN(Rows closed, sql.Run("UPDATE audit_queue SET reviewed = 1 WHERE seq = ? AND reviewed = 0", {v->seq}));
+    if (closed.changed == 0) {
+      WARDEN_ASSIGN_OR_RETURN(Rows exists, sql.Run("SELECT 1 FROM audit_queue WHERE seq = ?", {v->seq}));
+      return !exists.empty()
+                 ? Status::FailedPrecondition("decision record " + std::to_string(v->seq) + " has already been reviewed")
+                 : Status::NotFound("decision record " + std::to_string(v->seq) + " is not in the audit queue");
+    }
+    return sql.Run("INSERT INTO verdicts(seq, reviewer, label, category, note, time) VALUES(?,?,?,?,?,?)",
+                   {v->seq, v->reviewer, v->label, v->category, v->note, v->time})
+        .status();
+  });
 }
 
 Result<std::vector<Verdict>> Store::Verdicts() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT seq, reviewer, label, category, note, time FROM verdicts ORDER BY seq", path_);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows,
+                          db_->sql->Run("SELECT seq, reviewer, label, category, note, time FROM verdicts ORDER BY seq"));
   std::vector<Verdict> out;
-  while (s.Step()) out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
-  WARDEN_RETURN_IF_ERROR(s.status());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(VerdictFromRow(rows, i));
   return out;
 }
 
 Result<std::optional<Verdict>> Store::VerdictOn(int64_t seq) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT seq, reviewer, label, category, note, time FROM verdicts WHERE seq = ?", path_);
-  if (!s.Bind(seq).Step()) {
-    WARDEN_RETURN_IF_ERROR(s.status());
-    return std::optional<Verdict>();
-  }
-  return std::optional<Verdict>(Verdict{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+  WARDEN_ASSIGN_OR_RETURN(Rows rows,
+                          db_->sql->Run("SELECT seq, reviewer, label, category, note, time FROM verdicts WHERE seq = ?", {seq}));
+  if (rows.empty()) return std::optional<Verdict>();
+  return std::optional<Verdict>(VerdictFromRow(rows, 0));
 }
 
 Result<std::pair<int64_t, int64_t>> Store::QueueCounts() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT COALESCE(SUM(reviewed = 0), 0), COALESCE(SUM(reviewed), 0) FROM audit_queue", path_);
-  const bool row = s.Step();
-  WARDEN_RETURN_IF_ERROR(s.status());
-  return row ? std::make_pair(s.Int(0), s.Int(1)) : std::make_pair(int64_t{0}, int64_t{0});
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT COALESCE(SUM(CASE WHEN reviewed = 0 THEN 1 ELSE 0 END), 0), "
+                                                   "COALESCE(SUM(reviewed), 0) FROM audit_queue"));
+  if (rows.empty()) return std::make_pair(int64_t{0}, int64_t{0});
+  return std::make_pair(rows.Int(0, 0), rows.Int(0, 1));
 }
 
 Status Store::AddReviewer(const std::string& name, const std::string& password) {
@@ -149,23 +139,19 @@ Status Store::AddReviewer(const std::string& name, const std::string& password) 
     return Status::ResourceExhausted("not enough memory to hash the password");
   }
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "INSERT INTO reviewers(name, password, created) VALUES(?,?,?)", path_);
-  s.Bind(name).Bind(std::string(hashed)).Bind(UtcNow()).Step();
-  if (!s.status().ok()) {
-    if (s.status().message().find("UNIQUE") != std::string::npos) {
-      return Status::FailedPrecondition("reviewer '" + name + "' exists already");
-    }
-    return s.status();
+  Result<Rows> added = db_->sql->Run("INSERT INTO reviewers(name, password, created) VALUES(?,?,?)",
+                                     {name, std::string(hashed), UtcNow()});
+  if (!added.ok() && added.status().code() == StatusCode::kFailedPrecondition) {
+    return Status::FailedPrecondition("reviewer '" + name + "' exists already");
   }
-  return Status::Ok();
+  return added.status();
 }
 
 Result<std::vector<std::string>> Store::Reviewers() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT name FROM reviewers ORDER BY name", path_);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT name FROM reviewers ORDER BY name"));
   std::vector<std::string> out;
-  while (s.Step()) out.push_back(s.Text(0));
-  WARDEN_RETURN_IF_ERROR(s.status());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, 0));
   return out;
 }
 
@@ -175,44 +161,36 @@ Result<std::pair<std::string, ReviewSession>> Store::Login(const std::string& na
   std::string stored;
   {
     std::lock_guard<std::mutex> lock(db_->mu);
-    Statement s(db_->db, "SELECT password FROM reviewers WHERE name = ?", path_);
-    if (!s.Bind(name).Step()) {
-      WARDEN_RETURN_IF_ERROR(s.status());
-      return denied;
-    }
-    stored = s.Text(0);
+    WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT password FROM reviewers WHERE name = ?", {name}));
+    if (rows.empty()) return denied;
+    stored = rows.Text(0, 0);
   }
   // Verified outside the lock: Argon2id takes tens of milliseconds by design.
   if (crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) != 0) return denied;
   const std::string token = RandomHex(32);
   ReviewSession session{name, RandomHex(32), UnixNow() + ttl_seconds};
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement prune(db_->db, "DELETE FROM review_sessions WHERE expires <= ?", path_);
-  prune.Bind(UnixNow()).Step();
-  WARDEN_RETURN_IF_ERROR(prune.status());
-  Statement s(db_->db, "INSERT INTO review_sessions(token_sha256, reviewer, csrf, expires) VALUES(?,?,?,?)", path_);
-  s.Bind(Sha256Hex(token)).Bind(session.reviewer).Bind(session.csrf).Bind(session.expires).Step();
-  WARDEN_RETURN_IF_ERROR(s.status());
+  WARDEN_RETURN_IF_ERROR(db_->sql->Run("DELETE FROM review_sessions WHERE expires <= ?", {UnixNow()}).status());
+  WARDEN_RETURN_IF_ERROR(db_->sql->Run("INSERT INTO review_sessions(token_sha256, reviewer, csrf, expires) VALUES(?,?,?,?)",
+                                       {Sha256Hex(token), session.reviewer, session.csrf, session.expires})
+                             .status());
   return std::make_pair(token, session);
 }
 
 Result<ReviewSession> Store::Session(const std::string& token) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT reviewer, csrf, expires FROM review_sessions WHERE token_sha256 = ?", path_);
-  if (!s.Bind(Sha256Hex(token)).Step()) {
-    WARDEN_RETURN_IF_ERROR(s.status());
-    return Status::PermissionDenied("not logged in");
-  }
-  ReviewSession session{s.Text(0), s.Text(1), s.Int(2)};
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT reviewer, csrf, expires FROM review_sessions "
+                                                   "WHERE token_sha256 = ?",
+                                                   {Sha256Hex(token)}));
+  if (rows.empty()) return Status::PermissionDenied("not logged in");
+  ReviewSession session{rows.Text(0, 0), rows.Text(0, 1), rows.Int(0, 2)};
   if (session.expires <= UnixNow()) return Status::PermissionDenied("the session has expired: log in again");
   return session;
 }
 
 Status Store::Logout(const std::string& token) {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "DELETE FROM review_sessions WHERE token_sha256 = ?", path_);
-  s.Bind(Sha256Hex(token)).Step();
-  return s.status();
+  return db_->sql->Run("DELETE FROM review_sessions WHERE token_sha256 = ?", {Sha256Hex(token)}).status();
 }
 
 }  // namespace warden::store

@@ -1,4 +1,4 @@
-// The SQLite store (store.h): schema, the decision chain and API keys.
+// The store (store.h): schema, the decision chain and API keys, on either back-end (database.h).
 #include "warden/store/store.h"
 
 #include <sodium.h>
@@ -13,76 +13,88 @@
 
 namespace warden::store {
 
-using internal::Exec;
-using internal::Statement;
+using internal::Rows;
+using internal::Value;
 
 namespace {
 
 constexpr const char* kFormat = "warden-store/1";
 const std::string kGenesis(64, '0');
 
+// Written once for both back-ends: {int}, {real}, {text} become each one's types (database.h).
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(k {text} PRIMARY KEY, v {text} NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions(
-  seq INTEGER PRIMARY KEY, time TEXT NOT NULL, request_id TEXT NOT NULL, key_id TEXT NOT NULL,
-  user TEXT NOT NULL, model TEXT NOT NULL, model_sha256 TEXT NOT NULL, safeguards_sha256 TEXT NOT NULL,
-  action TEXT NOT NULL, stage TEXT NOT NULL, monitor TEXT NOT NULL, cut_token INTEGER NOT NULL,
-  released_tokens INTEGER NOT NULL, scores_json TEXT NOT NULL, request_json TEXT NOT NULL, prompt TEXT NOT NULL, response TEXT NOT NULL,
-  hash_only INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+  seq {int} PRIMARY KEY, time {text} NOT NULL, request_id {text} NOT NULL, key_id {text} NOT NULL,
+  "user" {text} NOT NULL, model {text} NOT NULL, model_sha256 {text} NOT NULL, safeguards_sha256 {text} NOT NULL,
+  action {text} NOT NULL, stage {text} NOT NULL, monitor {text} NOT NULL, cut_token {int} NOT NULL,
+  released_tokens {int} NOT NULL, scores_json {text} NOT NULL, request_json {text} NOT NULL, prompt {text} NOT NULL,
+  response {text} NOT NULL, hash_only {int} NOT NULL, prev_hash {text} NOT NULL, hash {text} NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_queue(
-  seq INTEGER PRIMARY KEY REFERENCES decisions(seq), priority REAL NOT NULL, reason TEXT NOT NULL,
-  stratum TEXT NOT NULL, inclusion REAL NOT NULL, admitted TEXT NOT NULL, reviewed INTEGER NOT NULL DEFAULT 0);
+  seq {int} PRIMARY KEY REFERENCES decisions(seq), priority {real} NOT NULL, reason {text} NOT NULL,
+  stratum {text} NOT NULL, inclusion {real} NOT NULL, admitted {text} NOT NULL, reviewed {int} NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS audit_open ON audit_queue(reviewed, priority DESC, seq);
 CREATE TABLE IF NOT EXISTS verdicts(
-  seq INTEGER PRIMARY KEY REFERENCES audit_queue(seq), reviewer TEXT NOT NULL, label TEXT NOT NULL,
-  category TEXT NOT NULL, note TEXT NOT NULL, time TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reviewers(name TEXT PRIMARY KEY, password TEXT NOT NULL, created TEXT NOT NULL);
+  seq {int} PRIMARY KEY REFERENCES audit_queue(seq), reviewer {text} NOT NULL, label {text} NOT NULL,
+  category {text} NOT NULL, note {text} NOT NULL, time {text} NOT NULL);
+CREATE TABLE IF NOT EXISTS reviewers(name {text} PRIMARY KEY, password {text} NOT NULL, created {text} NOT NULL);
 CREATE TABLE IF NOT EXISTS review_sessions(
-  token_sha256 TEXT PRIMARY KEY, reviewer TEXT NOT NULL REFERENCES reviewers(name), csrf TEXT NOT NULL,
-  expires INTEGER NOT NULL);
+  token_sha256 {text} PRIMARY KEY, reviewer {text} NOT NULL REFERENCES reviewers(name), csrf {text} NOT NULL,
+  expires {int} NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys(
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_sha256 TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
-  revoked INTEGER NOT NULL DEFAULT 0, rate_per_minute INTEGER NOT NULL DEFAULT 0);
+  id {text} PRIMARY KEY, name {text} NOT NULL, secret_sha256 {text} NOT NULL UNIQUE, created {text} NOT NULL,
+  revoked {int} NOT NULL DEFAULT 0, rate_per_minute {int} NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS user_events(
+  seq {int} PRIMARY KEY REFERENCES decisions(seq), subject {text} NOT NULL, t {int} NOT NULL, risk {real} NOT NULL);
+CREATE INDEX IF NOT EXISTS user_events_by_subject ON user_events(subject, t);
+CREATE TABLE IF NOT EXISTS rate_buckets(
+  who {text} PRIMARY KEY, tokens {real} NOT NULL, updated {real} NOT NULL, rate {real} NOT NULL, admitted {int} NOT NULL);
 )sql";
 
 constexpr const char* kColumns =
-    "seq, time, request_id, key_id, user, model, model_sha256, safeguards_sha256, action, stage, monitor, "
+    "seq, time, request_id, key_id, \"user\", model, model_sha256, safeguards_sha256, action, stage, monitor, "
     "cut_token, released_tokens, scores_json, request_json, prompt, response, hash_only, prev_hash, hash";
 
-DecisionRecord FromRow(const Statement& s) {
+DecisionRecord FromRow(const Rows& rows, size_t row) {
+  auto text = [&](int c) { return rows.Text(row, c); };
+  auto integer = [&](int c) { return rows.Int(row, c); };
   DecisionRecord r;
   int c = 0;
-  r.seq = s.Int(c++);
-  r.time = s.Text(c++);
-  r.request_id = s.Text(c++);
-  r.key_id = s.Text(c++);
-  r.user = s.Text(c++);
-  r.model = s.Text(c++);
-  r.model_sha256 = s.Text(c++);
-  r.safeguards_sha256 = s.Text(c++);
-  r.action = s.Text(c++);
-  r.stage = s.Text(c++);
-  r.monitor = s.Text(c++);
-  r.cut_token = s.Int(c++);
-  r.released_tokens = s.Int(c++);
-  r.scores_json = s.Text(c++);
-  r.request_json = s.Text(c++);
-  r.prompt = s.Text(c++);
-  r.response = s.Text(c++);
-  r.hash_only = s.Int(c++) != 0;
-  r.prev_hash = s.Text(c++);
-  r.hash = s.Text(c++);
+  r.seq = integer(c++);
+  r.time = text(c++);
+  r.request_id = text(c++);
+  r.key_id = text(c++);
+  r.user = text(c++);
+  r.model = text(c++);
+  r.model_sha256 = text(c++);
+  r.safeguards_sha256 = text(c++);
+  r.action = text(c++);
+  r.stage = text(c++);
+  r.monitor = text(c++);
+  r.cut_token = integer(c++);
+  r.released_tokens = integer(c++);
+  r.scores_json = text(c++);
+  r.request_json = text(c++);
+  r.prompt = text(c++);
+  r.response = text(c++);
+  r.hash_only = integer(c++) != 0;
+  r.prev_hash = text(c++);
+  r.hash = text(c++);
   return r;
 }
 
-ApiKey KeyFromRow(const Statement& s) {
+ApiKey KeyFromRow(const Rows& rows, size_t row) {
   ApiKey k;
-  k.id = s.Text(0);
-  k.name = s.Text(1);
-  k.created = s.Text(2);
-  k.revoked = s.Int(3) != 0;
-  k.rate_per_minute = s.Int(4);
+  k.id = rows.Text(row, 0);
+  k.name = rows.Text(row, 1);
+  k.created = rows.Text(row, 2);
+  k.revoked = rows.Int(row, 3) != 0;
+  k.rate_per_minute = rows.Int(row, 4);
   return k;
+}
+
+bool IsPostgresUrl(const std::string& path) {
+  return path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0;
 }
 
 }  // namespace
@@ -116,31 +128,35 @@ Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
   auto db = std::make_unique<Db>();
-  if (sqlite3_open_v2(path.c_str(), &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    return Status::IoError(path + ": cannot open the store: " + (db->db ? sqlite3_errmsg(db->db) : "out of memory"));
-  }
-  sqlite3_busy_timeout(db->db, 10000);
-  // WAL with synchronous=FULL: a COMMIT that returned survives a crash or kill -9.
-  if (Status s = Exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", path); !s.ok()) {
-    return Status::Corrupt(path + ": not a SQLite database (" + s.message() + ")");
-  }
-  WARDEN_RETURN_IF_ERROR(Exec(db->db, kSchema, path));
-  {
-    Statement s(db->db, "SELECT v FROM meta WHERE k='format'", path);
-    if (s.Step()) {
-      if (s.Text(0) != kFormat) return Status::Corrupt(path + ": store format '" + s.Text(0) + "', expected " + kFormat);
-    } else {
-      WARDEN_RETURN_IF_ERROR(s.status());
-      Statement w(db->db, "INSERT OR IGNORE INTO meta(k, v) VALUES('format', ?)", path);
-      w.Bind(kFormat).Step();
-      WARDEN_RETURN_IF_ERROR(w.status());
+  const bool postgres = IsPostgresUrl(path);
+  WARDEN_ASSIGN_OR_RETURN(db->sql, postgres ? internal::OpenPostgres(path) : internal::OpenSqlite(path));
+  const std::string where = db->sql->where();
+  // The schema and the format mark in one writer's transaction: two gateways starting together
+  // on one PostgreSQL server do not race to create the same tables.
+  Status made = db->InWrite([&]() -> Status {
+    WARDEN_RETURN_IF_ERROR(db->sql->Script(internal::Schema(kSchema, db->sql->dialect())));
+    WARDEN_ASSIGN_OR_RETURN(Rows format, db->sql->Run("SELECT v FROM meta WHERE k = ?", {std::string("format")}));
+    if (!format.empty()) {
+      if (format.Text(0, 0) != kFormat) {
+        return Status::Corrupt(where + ": store format '" + format.Text(0, 0) + "', expected " + kFormat);
+      }
+      return Status::Ok();
     }
+    return db->sql->Run("INSERT INTO meta(k, v) VALUES(?, ?)", {std::string("format"), std::string(kFormat)}).status();
+  });
+  if (!made.ok()) {
+    // A SQLite file that is some other database, or not a database: name it as such.
+    if (!postgres && made.code() == StatusCode::kCorrupt && made.message().find("store format") == std::string::npos) {
+      return Status::Corrupt(where + ": not a warden store (" + made.message() + ")");
+    }
+    return made;
   }
-  return std::unique_ptr<Store>(new Store(path, std::move(db), options));
+  return std::unique_ptr<Store>(new Store(where, std::move(db), options));
 }
 
-Status Store::Append(DecisionRecord* r, AuditItem* audit) {
+bool Store::shared() const { return db_->sql->dialect() == internal::Dialect::kPostgres; }
+
+Status Store::Append(DecisionRecord* r, AuditItem* audit, const UserEvent* user) {
   std::lock_guard<std::mutex> lock(db_->mu);
   if (options_.hash_only && !r->hash_only) {
     r->request_json = Sha256Hex(r->request_json);
@@ -149,51 +165,43 @@ Status Store::Append(DecisionRecord* r, AuditItem* audit) {
     r->hash_only = true;
   }
   if (r->time.empty()) r->time = UtcNow();
-  WARDEN_RETURN_IF_ERROR(Exec(db_->db, "BEGIN IMMEDIATE", path_));
-  auto fail = [&](Status s) {
-    (void)Exec(db_->db, "ROLLBACK", path_);
-    return s;
-  };
-  Statement last(db_->db, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1", path_);
-  if (last.Step()) {
-    r->seq = last.Int(0) + 1;
-    r->prev_hash = last.Text(1);
-  } else {
-    if (!last.status().ok()) return fail(last.status());
-    r->seq = 1;
-    r->prev_hash = kGenesis;
-  }
-  r->hash = Sha256Hex(HashedForm(*r));
-  Statement ins(db_->db,
-                std::string("INSERT INTO decisions(") + kColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                path_);
-  ins.Bind(r->seq).Bind(r->time).Bind(r->request_id).Bind(r->key_id).Bind(r->user).Bind(r->model);
-  ins.Bind(r->model_sha256).Bind(r->safeguards_sha256).Bind(r->action).Bind(r->stage).Bind(r->monitor);
-  ins.Bind(r->cut_token).Bind(r->released_tokens).Bind(r->scores_json).Bind(r->request_json).Bind(r->prompt);
-  ins.Bind(r->response);
-  ins.Bind(static_cast<int64_t>(r->hash_only ? 1 : 0)).Bind(r->prev_hash).Bind(r->hash);
-  ins.Step();
-  if (!ins.status().ok()) return fail(ins.status());
-  if (audit != nullptr) {
-    audit->seq = r->seq;
-    audit->admitted = r->time;
-    Statement q(db_->db, "INSERT INTO audit_queue(seq, priority, reason, stratum, inclusion, admitted) VALUES(?,?,?,?,?,?)", path_);
-    q.Bind(audit->seq).Bind(audit->priority).Bind(audit->reason).Bind(audit->stratum).Bind(audit->inclusion).Bind(audit->admitted);
-    q.Step();
-    if (!q.status().ok()) return fail(q.status());
-  }
-  if (Status s = Exec(db_->db, "COMMIT", path_); !s.ok()) return fail(s);
-  return Status::Ok();
+  internal::Database& sql = *db_->sql;
+  return db_->InWrite([&]() -> Status {
+    WARDEN_ASSIGN_OR_RETURN(Rows last, sql.Run("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1"));
+    r->seq = last.empty() ? 1 : last.Int(0, 0) + 1;
+    r->prev_hash = last.empty() ? kGenesis : last.Text(0, 1);
+    r->hash = Sha256Hex(HashedForm(*r));
+    WARDEN_RETURN_IF_ERROR(
+        sql.Run(std::string("INSERT INTO decisions(") + kColumns + ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                {r->seq, r->time, r->request_id, r->key_id, r->user, r->model, r->model_sha256, r->safeguards_sha256,
+                 r->action, r->stage, r->monitor, r->cut_token, r->released_tokens, r->scores_json, r->request_json,
+                 r->prompt, r->response, int64_t{r->hash_only ? 1 : 0}, r->prev_hash, r->hash})
+            .status());
+    if (audit != nullptr) {
+      audit->seq = r->seq;
+      audit->admitted = r->time;
+      WARDEN_RETURN_IF_ERROR(
+          sql.Run("INSERT INTO audit_queue(seq, priority, reason, stratum, inclusion, admitted) VALUES(?,?,?,?,?,?)",
+                  {audit->seq, audit->priority, audit->reason, audit->stratum, audit->inclusion, audit->admitted})
+              .status());
+    }
+    if (user != nullptr && !user->subject.empty()) {
+      WARDEN_RETURN_IF_ERROR(sql.Run("INSERT INTO user_events(seq, subject, t, risk) VALUES(?,?,?,?)",
+                                     {r->seq, user->subject, UnixNow(), user->risk})
+                                 .status());
+    }
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<DecisionRecord>> Store::Records(int64_t from, int64_t to) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, std::string("SELECT ") + kColumns + " FROM decisions WHERE seq >= ? AND seq <= ? ORDER BY seq",
-              path_);
-  s.Bind(from).Bind(to < 0 ? INT64_MAX : to);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run(std::string("SELECT ") + kColumns +
+                                                       " FROM decisions WHERE seq >= ? AND seq <= ? ORDER BY seq",
+                                                   {from, to < 0 ? INT64_MAX : to}));
   std::vector<DecisionRecord> out;
-  while (s.Step()) out.push_back(FromRow(s));
-  WARDEN_RETURN_IF_ERROR(s.status());
+  out.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(FromRow(rows, i));
   return out;
 }
 
@@ -205,10 +213,8 @@ Result<DecisionRecord> Store::Record(int64_t seq) const {
 
 Result<int64_t> Store::Count() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT COUNT(*) FROM decisions", path_);
-  int64_t n = s.Step() ? s.Int(0) : 0;
-  WARDEN_RETURN_IF_ERROR(s.status());
-  return n;
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT COUNT(*) FROM decisions"));
+  return rows.empty() ? 0 : rows.Int(0, 0);
 }
 
 Result<Store::Verification> Store::Verify() const {
@@ -252,49 +258,44 @@ Result<std::pair<ApiKey, std::string>> Store::AddKey(const std::string& name, in
   k.created = UtcNow();
   k.rate_per_minute = rate_per_minute;
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "INSERT INTO api_keys(id, name, secret_sha256, created, rate_per_minute) VALUES(?,?,?,?,?)", path_);
-  s.Bind(k.id).Bind(k.name).Bind(Sha256Hex(secret)).Bind(k.created).Bind(k.rate_per_minute).Step();
-  WARDEN_RETURN_IF_ERROR(s.status());
+  WARDEN_RETURN_IF_ERROR(
+      db_->sql->Run("INSERT INTO api_keys(id, name, secret_sha256, created, rate_per_minute) VALUES(?,?,?,?,?)",
+                    {k.id, k.name, Sha256Hex(secret), k.created, k.rate_per_minute})
+          .status());
   return std::make_pair(k, secret);
 }
 
 Result<std::vector<ApiKey>> Store::Keys() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT id, name, created, revoked, rate_per_minute FROM api_keys ORDER BY created, id", path_);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows,
+                          db_->sql->Run("SELECT id, name, created, revoked, rate_per_minute FROM api_keys ORDER BY created, id"));
   std::vector<ApiKey> out;
-  while (s.Step()) out.push_back(KeyFromRow(s));
-  WARDEN_RETURN_IF_ERROR(s.status());
+  for (size_t i = 0; i < rows.size(); ++i) out.push_back(KeyFromRow(rows, i));
   return out;
 }
 
 Status Store::RevokeKey(const std::string& id) {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "UPDATE api_keys SET revoked = 1 WHERE id = ?", path_);
-  s.Bind(id).Step();
-  WARDEN_RETURN_IF_ERROR(s.status());
-  if (sqlite3_changes(db_->db) == 0) return Status::NotFound(path_ + ": no API key with id '" + id + "'");
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("UPDATE api_keys SET revoked = 1 WHERE id = ?", {id}));
+  if (rows.changed == 0) return Status::NotFound(path_ + ": no API key with id '" + id + "'");
   return Status::Ok();
 }
 
 Result<ApiKey> Store::Authenticate(const std::string& secret) const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT id, name, created, revoked, rate_per_minute FROM api_keys WHERE secret_sha256 = ?", path_);
-  s.Bind(Sha256Hex(secret));
-  if (!s.Step()) {
-    WARDEN_RETURN_IF_ERROR(s.status());
-    return Status::PermissionDenied("invalid API key");
-  }
-  ApiKey k = KeyFromRow(s);
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT id, name, created, revoked, rate_per_minute FROM api_keys "
+                                                   "WHERE secret_sha256 = ?",
+                                                   {Sha256Hex(secret)}));
+  if (rows.empty()) return Status::PermissionDenied("invalid API key");
+  ApiKey k = KeyFromRow(rows, 0);
   if (k.revoked) return Status::PermissionDenied("API key " + k.id + " has been revoked");
   return k;
 }
 
 Result<bool> Store::HasKeys() const {
   std::lock_guard<std::mutex> lock(db_->mu);
-  Statement s(db_->db, "SELECT COUNT(*) FROM api_keys", path_);
-  const bool any = s.Step() && s.Int(0) > 0;
-  WARDEN_RETURN_IF_ERROR(s.status());
-  return any;
+  WARDEN_ASSIGN_OR_RETURN(Rows rows, db_->sql->Run("SELECT COUNT(*) FROM api_keys"));
+  return !rows.empty() && rows.Int(0, 0) > 0;
 }
 
 }  // namespace warden::store

@@ -1,8 +1,11 @@
-// The gateway's durable state in one SQLite file (the embedded default; PostgreSQL arrives with
-// issue 17): every safeguard decision as a hash-chained record, the API keys (hashed), and the
-// human review side: the audit queue, reviewer accounts and sessions, and verdicts (review.cc).
+// The gateway's durable state: every safeguard decision as a hash-chained record, the API keys
+// (hashed), the human review side (the audit queue, reviewer accounts and sessions, verdicts:
+// review.cc) and per-user state (each user's risk over time, rate-limit buckets: users.cc).
+// Two back-ends behind one seam (src/store/database.h): a SQLite file (the embedded default) or
+// a PostgreSQL server, which many gateways share.
 //
-//   Store s = Store::Open("serve.db").value();
+//   Store s = Store::Open("serve.db").value();                       // SQLite
+//   Store s = Store::Open("postgresql://warden@db/warden").value();  // PostgreSQL (a libpq URI)
 //   DecisionRecord r; r.action = "block"; r.stage = "input"; ...
 //   s.Append(r);                      // committed (fsync'd, WAL) before it returns
 //   s.Verify();                       // the first record whose hash or link does not hold
@@ -12,8 +15,11 @@
 // record, deleting or reordering one, breaks the chain at that record, which Verify names.
 // Hash-only mode stores sha256 of the request, prompt and response instead of their text.
 //
-// Thread-safety: one Store may be used from many threads (calls are serialised); several
-// processes may open one file (SQLite's locking; appends stay chained under BEGIN IMMEDIATE).
+// Thread-safety: one Store may be used from many threads (calls are serialised on its one
+// connection); several processes may open one file or server (appends stay chained: SQLite's
+// BEGIN IMMEDIATE, PostgreSQL's advisory lock, inside the append's transaction).
+// Durability: a record whose Append returned is committed (SQLite: WAL, synchronous=FULL;
+// PostgreSQL: its commit, with the server's own fsync settings).
 #pragma once
 
 #include <cstdint>
@@ -84,25 +90,44 @@ struct ReviewSession {
   int64_t expires = 0;        // Unix seconds
 };
 
+// One request's risk (guard/audit.h's RecordRisk), filed under the user it came from: the API
+// key's id and the request's `user` (guard/users.h). Kept with its record (same transaction).
+struct UserEvent {
+  std::string subject;
+  double risk = 0;
+};
+
+// A user's requests since a time: how many, how many at or above a watched risk, the highest.
+struct UserActivity {
+  int64_t requests = 0;
+  int64_t watched = 0;
+  double max_risk = 0;  // 0 when there were none
+};
+
 struct StoreOptions {
   bool hash_only = false;  // keep sha256 of prompts and responses, never their text
 };
 
 class Store {
  public:
-  // Creates the file and its tables when missing. A file that is not a warden store (or not
-  // SQLite) is a Corrupt error naming it.
+  // `path` is a SQLite file (created with its tables when missing) or a postgresql:// URI (the
+  // tables created when missing). A file that is not a warden store (or not SQLite) is a Corrupt
+  // error naming it; a server that cannot be reached, Unavailable naming it (password hidden).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // The file, or the URI without its password.
   const std::string& path() const { return path_; }
+  // Whether other gateways may share this store (PostgreSQL): rate limits then live in it.
+  bool shared() const;
 
   // Appends and commits one record; fills its seq, time, prev_hash and hash (and replaces its
   // prompt/response by their sha256 in hash-only mode).
-  // With `audit`, the record also enters the audit queue (same transaction; audit->seq is set).
-  Status Append(DecisionRecord* record, AuditItem* audit = nullptr);
+  // With `audit`, the record also enters the audit queue; with `user`, its risk is filed under
+  // the user (both in the same transaction; audit->seq is set).
+  Status Append(DecisionRecord* record, AuditItem* audit = nullptr, const UserEvent* user = nullptr);
   // Records with seq in [from, to] (to < 0: to the end), in order.
   Result<std::vector<DecisionRecord>> Records(int64_t from = 1, int64_t to = -1) const;
   Result<int64_t> Count() const;
@@ -141,6 +166,13 @@ class Store {
   // How many queue items are open and how many reviewed.
   Result<std::pair<int64_t, int64_t>> QueueCounts() const;
 
+  // Per-user state (users.cc). A subject's events with time >= `since` (Unix seconds).
+  Result<UserActivity> Activity(const std::string& subject, int64_t since, double watch_risk) const;
+  // Takes one request from `who`'s token bucket (`rate_per_minute`, bursts up to it) at `now`
+  // (Unix seconds, wall clock: gateways on different machines share it). Returns 0 when admitted,
+  // else the whole seconds until one request will be (at least 1). Atomic across gateways.
+  Result<int> TakeRateToken(const std::string& who, double rate_per_minute, double now);
+
   // Reviewer accounts: passwords kept as libsodium's Argon2id strings (crypto_pwhash_str).
   // Names are 1-64 characters of [A-Za-z0-9._-]; passwords at least 12 characters.
   Status AddReviewer(const std::string& name, const std::string& password);
@@ -162,6 +194,7 @@ class Store {
   std::string path_;
   std::unique_ptr<Db> db_;
   StoreOptions options_;
+  uint64_t rate_takes_ = 0;  // guarded by Db::mu
 };
 
 }  // namespace warden::store
