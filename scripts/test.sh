@@ -2,7 +2,7 @@
 # Everything CI runs: install dependencies, build, run every test (ctest), then run each parser
 # fuzzer briefly. Usage: scripts/test.sh [FUZZ_SECONDS_EACH]   (default 10; 0 skips fuzzing)
 #
-# A private PostgreSQL server (scripts/postgres-test-server.sh, in build/postgres-test) runs for
+# A private PostgreSQL server (scripts/postgres-test-server.sh, in a /tmp directory) runs for
 # the tests of the store's PostgreSQL back-end and of two gateways sharing it; it is stopped on exit.
 #
 # Prints how many tests ran, were skipped and are disabled. A test skips only when a shared file
@@ -15,10 +15,10 @@ scripts/install-deps.sh
 scripts/build.sh release
 # The Node clients the tests drive (tests/node: the official OpenAI SDK), from npm's registry.
 npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
-pg_dir="$PWD/build/postgres-test"
+pg_dir="$(mktemp -d /tmp/warden-postgres.XXXXXX)"   # outside the checkout: the server's user may not enter it
 WARDEN_TEST_POSTGRES="$(scripts/postgres-test-server.sh start "$pg_dir")"
 export WARDEN_TEST_POSTGRES
-trap 'scripts/postgres-test-server.sh stop "$pg_dir" || true' EXIT
+trap 'scripts/postgres-test-server.sh stop "$pg_dir" || true; rm -rf "$pg_dir"' EXIT
 echo "test.sh: PostgreSQL test server at $WARDEN_TEST_POSTGRES"
 junit="$PWD/build/release/ctest-junit.xml"
 rm -f "$junit"

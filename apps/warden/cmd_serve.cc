@@ -165,7 +165,9 @@ void RegisterServe(CLI::App& app) {
   cmd->add_option("--host", args->host, "Address to bind (default 127.0.0.1: loopback only)");
   cmd->add_option("--port", args->port, "Port (0: any free port)");
   cmd->add_option("--port-file", args->port_file, "Write the bound port to this file once listening");
-  cmd->add_option("--store", args->store, "SQLite store of decisions and keys (default serve.db)");
+  cmd->add_option("--store", args->store,
+                  "Store of decisions, keys, the audit queue and users: a SQLite file (default serve.db) or a "
+                  "postgresql:// URI, which several gateways may share");
   cmd->add_option("--name", args->name, "The model's name in the API (default: the model directory's name)");
   cmd->add_option("--upstream", args->upstream.base_url, "Black-box mode: guard this OpenAI-compatible server instead of a MODEL");
   cmd->add_option("--api-model", args->upstream.model, "The upstream's model name (black-box mode)");
@@ -182,7 +184,7 @@ void RegisterServe(CLI::App& app) {
   CLI::App* add = keys->add_subcommand("add", "Create a key; its secret is printed once");
   add->add_option("NAME", *key_name, "A name for the key")->required();
   add->add_option("--rate", *rate, "Requests per minute (0: the safeguards file's limit)");
-  add->add_option("--store", *store_path, "Store (default serve.db)");
+  add->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   add->callback([store_path, key_name, rate] {
     auto s = OpenStore(*store_path);
     auto [key, secret] = s->AddKey(*key_name, *rate).ValueOrThrow();
@@ -190,7 +192,7 @@ void RegisterServe(CLI::App& app) {
     std::cout << secret << "\n";
   });
   CLI::App* list = keys->add_subcommand("list", "List keys");
-  list->add_option("--store", *store_path, "Store (default serve.db)");
+  list->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   list->callback([store_path] {
     for (const store::ApiKey& k : OpenStore(*store_path)->Keys().ValueOrThrow()) {
       std::cout << k.id << "  " << k.name << "  created " << k.created << "  rate " << k.rate_per_minute << "/min"
@@ -200,7 +202,7 @@ void RegisterServe(CLI::App& app) {
   auto key_id = std::make_shared<std::string>();
   CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id");
   revoke->add_option("ID", *key_id, "The key's id (key_...)")->required();
-  revoke->add_option("--store", *store_path, "Store (default serve.db)");
+  revoke->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   revoke->callback([store_path, key_id] {
     OpenStore(*store_path)->RevokeKey(*key_id).ThrowIfError();
     std::cout << "revoked " << *key_id << "\n";
@@ -209,7 +211,7 @@ void RegisterServe(CLI::App& app) {
   CLI::App* audit = cmd->add_subcommand("audit", "Check the decision records");
   audit->require_subcommand(1);
   CLI::App* verify = audit->add_subcommand("verify", "Verify the hash chain of every decision record");
-  verify->add_option("--store", *store_path, "Store (default serve.db)");
+  verify->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   verify->callback([store_path] {
     auto v = OpenStore(*store_path)->Verify().ValueOrThrow();
     if (v.first_bad != 0) {
@@ -220,7 +222,7 @@ void RegisterServe(CLI::App& app) {
   });
 
   CLI::App* exp = audit->add_subcommand("export", "Print every decision record as JSON lines");
-  exp->add_option("--store", *store_path, "Store (default serve.db)");
+  exp->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   exp->callback([store_path] {
     for (const store::DecisionRecord& r : OpenStore(*store_path)->Records().ValueOrThrow()) {
       nlohmann::json j = {{"seq", r.seq}, {"time", r.time}, {"request_id", r.request_id}, {"key_id", r.key_id},

@@ -43,13 +43,13 @@ void RegisterServeReview(CLI::App& serve) {
   CLI::App* add = reviewers->add_subcommand("add", "Create a reviewer; the password comes from --password-file or standard input");
   add->add_option("NAME", *name, "Reviewer name ([A-Za-z0-9._-], at most 64)")->required();
   add->add_option("--password-file", *password_file, "File whose first line is the password (at least 12 characters)");
-  add->add_option("--store", *store_path, "Store (default serve.db)");
+  add->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   add->callback([=] {
     OpenStore(*store_path)->AddReviewer(*name, ReadPassword(*password_file)).ThrowIfError();
     std::cout << "reviewer " << *name << " created\n";
   });
   CLI::App* list = reviewers->add_subcommand("list", "List reviewers");
-  list->add_option("--store", *store_path, "Store (default serve.db)");
+  list->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   list->callback([=] {
     for (const std::string& n : OpenStore(*store_path)->Reviewers().ValueOrThrow()) std::cout << n << "\n";
   });
@@ -59,7 +59,7 @@ void RegisterServeReview(CLI::App& serve) {
   auto safeguards = std::make_shared<std::string>();
   CLI::App* report = review->add_subcommand("report", "Each stage's precision and the estimate of harmful allowed traffic");
   report->add_option("--safeguards", *safeguards, "The safeguards file whose audit section sampled the traffic");
-  report->add_option("--store", *store_path, "Store (default serve.db)");
+  report->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   report->callback([=] {
     guard::AuditSpec spec;
     if (!safeguards->empty()) spec = guard::LoadSafeguards(*safeguards).ValueOrThrow().audit;
@@ -80,6 +80,9 @@ void RegisterServeReview(CLI::App& serve) {
       std::cout << "  harmful share of allowed traffic: no sampled verdicts yet\n";
     }
     if (r.allowed_unsampled > 0) std::cout << "  " << r.allowed_unsampled << " allowed records below every band (not covered)\n";
+    if (r.user_reviewed > 0) {
+      std::cout << "  " << r.user_reviewed << " verdicts on items queued for their user's risk (not in the figures above)\n";
+    }
   });
   struct Calibrate {
     double budget = 0, per_day = 0, share = 0.3;
@@ -99,7 +102,7 @@ void RegisterServeReview(CLI::App& serve) {
     std::cout << guard::AuditYaml(c.spec);
   });
   CLI::App* queue = review->add_subcommand("queue", "List the open items, highest risk first (seq, reason, risk)");
-  queue->add_option("--store", *store_path, "Store (default serve.db)");
+  queue->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   queue->callback([=] {
     for (const store::AuditItem& i : OpenStore(*store_path)->Queue(/*open_only=*/true, -1).ValueOrThrow()) {
       std::cout << i.seq << "\t" << i.reason << (i.stratum.empty() ? "" : ":" + i.stratum) << "\t" << i.priority << "\n";
@@ -112,7 +115,7 @@ void RegisterServeReview(CLI::App& serve) {
   give->add_option("--label", verdict->label, "harmful | benign | unsure")->required();
   give->add_option("--category", verdict->category, "Hazard category S1-S14 (harmful only)");
   give->add_option("--note", verdict->note, "A note");
-  give->add_option("--store", *store_path, "Store (default serve.db)");
+  give->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   give->callback([=] {
     auto s = OpenStore(*store_path);
     auto known = s->Reviewers().ValueOrThrow();
@@ -124,7 +127,7 @@ void RegisterServeReview(CLI::App& serve) {
     std::cout << "record " << v.seq << ": " << v.label << (v.category.empty() ? "" : " " + v.category) << "\n";
   });
   CLI::App* labels = review->add_subcommand("labels", "Print the verdicts as labelled JSONL for warden probe train");
-  labels->add_option("--store", *store_path, "Store (default serve.db)");
+  labels->add_option("--store", *store_path, "Store: a SQLite file (default serve.db) or a postgresql:// URI");
   labels->callback([=] { std::cout << guard::LabelledJsonl(*OpenStore(*store_path)).ValueOrThrow(); });
 }
 

@@ -83,7 +83,9 @@ std::string QueuePage(const Viewer& v, const std::vector<store::AuditItem>& open
   for (size_t i = 0; i < open.size(); ++i) {
     const store::AuditItem& it = open[i];
     const store::DecisionRecord& r = records[i];
-    const std::string why = it.reason == "sample" ? "sample (" + E(it.stratum) + ", p=" + Num(it.inclusion, "%g") + ")" : "risk";
+    const std::string why = it.reason == "sample" ? "sample (" + E(it.stratum) + ", p=" + Num(it.inclusion, "%g") + ")"
+                            : it.reason == "user" ? "user at elevated risk"
+                                                  : "risk";
     const std::string decision = E(r.action) + (r.monitor.empty() ? "" : " by " + E(r.stage) + ":" + E(r.monitor));
     body += "<tr class=\"item\"><td><a href=\"/review/item/" + std::to_string(it.seq) + "\">" + std::to_string(it.seq) +
             "</a></td><td>" + Num(it.priority) + "</td><td>" + why + "</td><td>" + decision + "</td><td>" +
@@ -101,6 +103,7 @@ std::string ItemPage(const Viewer& v, const store::AuditItem& item, const store:
           (r.monitor.empty() ? "" : " by <b>" + E(r.stage) + ":" + E(r.monitor) + "</b>") +
           (r.cut_token >= 0 ? " at generated token " + std::to_string(r.cut_token) : "") + ". <b>Queued for:</b> " +
           (item.reason == "sample" ? "a random sample of allowed traffic (" + E(item.stratum) + ", probability " + Num(item.inclusion, "%g") + ")"
+           : item.reason == "user" ? "its user is at elevated risk across their requests (risk " + Num(item.priority) + ")"
                                    : "risk " + Num(item.priority)) +
           ". <span class=\"muted\">Record " + std::to_string(r.seq) + ", " + E(r.time) + ", user " + E(!r.user.empty() ? r.user : !r.key_id.empty() ? r.key_id : "-") +
           ", model " + E(r.model) + "</span></p></div>";

@@ -105,14 +105,46 @@ struct Server::Impl {
       who = key->id;
       if (key->rate_per_minute > 0) rate = static_cast<double>(key->rate_per_minute);
     }
-    const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    if (int wait = limiter.Take(who, rate, now); wait > 0) {
-      res.set_header("Retry-After", std::to_string(wait));
-      SendError(res, 429, "rate limit reached: retry in " + std::to_string(wait) + " s", "", "rate_limit_exceeded");
-      metrics.Add("warden_rate_limited_total", Metrics::Label("route", route));
+    return TakeToken(who, rate, "rate limit reached", route, res);
+  }
+
+  // One request from `who`'s bucket, or a 429 with Retry-After already sent. A shared store
+  // (PostgreSQL) holds the buckets, so every gateway on it counts the same requests; otherwise
+  // they live in this process.
+  bool TakeToken(const std::string& who, double rate, const std::string& what, const std::string& route,
+                 httplib::Response& res) {
+    int wait = 0;
+    if (store->shared()) {
+      const double wall = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      Result<int> w = store->TakeRateToken(who, rate, wall);
+      if (!w.ok()) {
+        SendStatus(res, w.status());
+        return false;
+      }
+      wait = *w;
+    } else {
+      wait = limiter.Take(who, rate, std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count());
+    }
+    if (wait == 0) return true;
+    res.set_header("Retry-After", std::to_string(wait));
+    SendError(res, 429, what + ": retry in " + std::to_string(wait) + " s", "", "rate_limit_exceeded");
+    metrics.Add("warden_rate_limited_total", Metrics::Label("route", route));
+    return false;
+  }
+
+  // A user at elevated risk (guard/users.h) is held to the lower rate of the safeguards' `users:`.
+  bool CheckUser(const std::string& key_id, const std::string& user, const std::string& route, httplib::Response& res) {
+    const guard::UsersSpec& spec = guard->safeguards().users;
+    if (!spec.enabled || spec.elevated_requests_per_minute <= 0) return true;
+    Result<guard::UserStanding> standing = guard->Standing(key_id, user);
+    if (!standing.ok()) {
+      SendStatus(res, standing.status());
       return false;
     }
-    return true;
+    if (!standing->elevated) return true;
+    metrics.Add("warden_elevated_user_requests_total", Metrics::Label("route", route));
+    return TakeToken("user:" + standing->subject, static_cast<double>(spec.elevated_requests_per_minute),
+                     "rate limit for users at elevated risk reached", route, res);
   }
 
   bool ParseBody(const httplib::Request& req, httplib::Response& res, Json* body) {
@@ -273,6 +305,7 @@ struct Server::Impl {
       openai::ChatCompletionRequest r;
       if (auto e = openai::ParseChatCompletionRequest(body, &r)) return SendError(res, 400, e->message, e->param, "invalid_value");
       if (!CheckModel(r.model, res) || !CheckLimits(static_cast<int64_t>(r.messages.size()), r.max_tokens, res)) return;
+      if (!CheckUser(key_id, r.user, route, res)) return;
       guard::GuardRequest g;
       g.key_id = key_id;
       g.user = r.user;
@@ -293,6 +326,7 @@ struct Server::Impl {
       openai::CompletionRequest r;
       if (auto e = openai::ParseCompletionRequest(body, &r)) return SendError(res, 400, e->message, e->param, "invalid_value");
       if (!CheckModel(r.model, res) || !CheckLimits(1, r.max_tokens, res)) return;
+      if (!CheckUser(key_id, r.user, route, res)) return;
       guard::GuardRequest g;
       g.key_id = key_id;
       g.user = r.user;
@@ -431,6 +465,8 @@ Result<std::unique_ptr<Server>> Server::Create(guard::Guard* guard, store::Store
   impl->metrics.Describe("warden_queue_seconds", "histogram", "From admission to the start of the request's batch.");
   impl->metrics.Describe("warden_blocked_total", "counter", "Requests blocked at input, by safeguard.");
   impl->metrics.Describe("warden_rate_limited_total", "counter", "Requests refused with 429.");
+  impl->metrics.Describe("warden_elevated_user_requests_total", "counter",
+                         "Requests from users at elevated risk across their requests (guard/users.h).");
   impl->Routes();
   ReviewOptions review;
   review.session_seconds = options.review_session_seconds;

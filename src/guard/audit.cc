@@ -121,6 +121,12 @@ Result<ReviewReport> BuildReviewReport(const store::Store& store, const AuditSpe
     if (it == item_of.end() || rec == by_seq.end()) continue;
     const store::AuditItem& item = *it->second;
     const store::DecisionRecord& r = *rec->second;
+    // Items queued for their user's standing (users.h) were not drawn at random: they measure
+    // neither a stage's precision nor the allowed traffic.
+    if (item.reason == "user") {
+      ++rep.user_reviewed;
+      continue;
+    }
     if (item.reason == "sample" && Allowed(r.action)) {
       auto b = bands.find(item.stratum);
       if (b == bands.end()) continue;  // a band the current file no longer has

@@ -2,10 +2,12 @@
 // decode_loop.cc.
 #include "warden/guard/guard.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "guard/internal.h"
+#include "warden/guard/users.h"
 #include "warden/interp/text_monitor.h"
 #include "warden/guard/replay.h"
 #include "warden/engine/tokenizer.h"
@@ -82,7 +84,32 @@ Status Guard::Impl::Record(const Job& job, store::DecisionRecord r) {
 
 Status Guard::Impl::Append(store::DecisionRecord* r) {
   std::optional<store::AuditItem> item = auditor ? auditor->Admit(*r) : std::nullopt;
-  return store->Append(r, item ? &*item : nullptr);
+  std::optional<store::UserEvent> event;
+  const UsersSpec& users = safeguards.users;
+  const std::string subject = UserSubject(r->key_id, r->user);
+  // A request that failed in the guard says nothing about its user: it is not filed.
+  if (users.enabled && !subject.empty() && r->action != "error") {
+    const double risk = std::clamp(RecordRisk(r->scores_json), -1e300, 1e300);
+    event = store::UserEvent{subject, risk};
+    if (!item && auditor && users.audit_elevated) {
+      // The random draw came first (a sampled record stays "sample", so the allowed-traffic
+      // estimate is unbiased); a user at elevated risk adds the rest of their requests.
+      WARDEN_ASSIGN_OR_RETURN(UserStanding standing, StandingOf(*store, users, r->key_id, r->user));
+      if (standing.elevated) {
+        store::AuditItem a;
+        a.priority = risk;
+        a.reason = "user";
+        a.inclusion = 1;
+        item = a;
+      }
+    }
+  }
+  return store->Append(r, item ? &*item : nullptr, event ? &*event : nullptr);
+}
+
+Result<UserStanding> Guard::Standing(const std::string& key_id, const std::string& user) const {
+  if (impl_->store == nullptr) return UserStanding{};
+  return StandingOf(*impl_->store, impl_->safeguards.users, key_id, user);
 }
 
 void Guard::Impl::CommitThenRelease(const Job& job, store::DecisionRecord r, std::vector<StreamEvent> events) {

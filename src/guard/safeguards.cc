@@ -78,6 +78,25 @@ struct Parser {
     }
     return Status::Ok();
   }
+  Status Users(const YAML::Node& u, UsersSpec* out) const {
+    if (!u.IsMap()) return Bad("users", "expected a mapping");
+    WARDEN_RETURN_IF_ERROR(Keys(u, "users", {"window_seconds", "watch_risk", "elevated_after",
+                                             "elevated_requests_per_minute", "audit_elevated"}));
+    out->enabled = true;
+    if (u["window_seconds"]) WARDEN_RETURN_IF_ERROR(Int(u["window_seconds"], "users.window_seconds", 1, 366LL * 86400, &out->window_seconds));
+    if (u["watch_risk"]) WARDEN_RETURN_IF_ERROR(Number(u["watch_risk"], "users.watch_risk", -1e9, 1e9, &out->watch_risk));
+    if (u["elevated_after"]) WARDEN_RETURN_IF_ERROR(Int(u["elevated_after"], "users.elevated_after", 1, 1 << 24, &out->elevated_after));
+    if (u["elevated_requests_per_minute"]) {
+      WARDEN_RETURN_IF_ERROR(Int(u["elevated_requests_per_minute"], "users.elevated_requests_per_minute", 0, 1 << 24,
+                                 &out->elevated_requests_per_minute));
+    }
+    if (const YAML::Node& a = u["audit_elevated"]) {
+      bool v = false;
+      if (!a.IsScalar() || !YAML::convert<bool>::decode(a, v)) return Bad("users.audit_elevated", "expected true or false");
+      out->audit_elevated = v;
+    }
+    return Status::Ok();
+  }
   Status Int(const YAML::Node& n, const std::string& field, int64_t lo, int64_t hi, int64_t* out) const {
     long long v;
     if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) return Bad(field, "expected an integer");
@@ -147,8 +166,9 @@ struct Parser {
 
   Status Parse(const YAML::Node& root, Safeguards* g) const {
     if (!root || root.IsNull()) return Status::Ok();
-    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation", "audit"}));
+    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation", "audit", "users"}));
     if (const YAML::Node& a = root["audit"]) WARDEN_RETURN_IF_ERROR(Audit(a, &g->audit));
+    if (const YAML::Node& u = root["users"]) WARDEN_RETURN_IF_ERROR(Users(u, &g->users));
     if (const YAML::Node& m = root["moderation"]) {
       if (!m.IsScalar() || m.Scalar().empty()) return Bad("moderation", "expected the path of a moderator directory");
       std::filesystem::path p(m.Scalar());

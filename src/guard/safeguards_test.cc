@@ -19,6 +19,7 @@ output:
   - {name: harm-output, probe: /abs/out.safetensors, position: last}
 store: {hash_only: true}
 limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_minute: 30, max_batch: 4, request_seconds: 2.5}
+users: {window_seconds: 600, watch_risk: -1.5, elevated_after: 3, elevated_requests_per_minute: 2, audit_elevated: false}
 )";
   auto g = ParseSafeguards(yaml, "guard.yaml", "/etc/warden");
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -36,6 +37,12 @@ limits: {max_body_bytes: 4096, max_messages: 8, max_tokens: 64, requests_per_min
   EXPECT_EQ(g->limits.requests_per_minute, 30);
   EXPECT_EQ(g->limits.max_batch, 4);
   EXPECT_DOUBLE_EQ(g->limits.request_seconds, 2.5);
+  EXPECT_TRUE(g->users.enabled);
+  EXPECT_EQ(g->users.window_seconds, 600);
+  EXPECT_DOUBLE_EQ(g->users.watch_risk, -1.5);
+  EXPECT_EQ(g->users.elevated_after, 3);
+  EXPECT_EQ(g->users.elevated_requests_per_minute, 2);
+  EXPECT_FALSE(g->users.audit_elevated);
   EXPECT_EQ(g->sha256.size(), 64u);
 }
 
@@ -45,6 +52,7 @@ TEST(Safeguards, AnEmptyFileIsNoSafeguardsWithDefaultLimits) {
   EXPECT_TRUE(g->input.empty());
   EXPECT_EQ(g->holdback, 8);
   EXPECT_EQ(g->limits.max_tokens, 512);
+  EXPECT_FALSE(g->users.enabled);
 }
 
 struct BadCase {
@@ -83,6 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"output: [{name: x, probe: a, position: first}]", "output[0].position: expected last-prompt"},
                       BadCase{"output: [{name: x, regex: [a], position: last}]", "output[0].position: only a probe"},
                       BadCase{"store: {hash_only: perhaps}", "store.hash_only: expected true or false"},
+                      BadCase{"users: [1]", "users: expected a mapping"},
+                      BadCase{"users: {window: 5}", "users.window: unknown field"},
+                      BadCase{"users: {window_seconds: 0}", "users.window_seconds: must be in"},
+                      BadCase{"users: {watch_risk: .inf}", "users.watch_risk: expected a finite number"},
+                      BadCase{"users: {elevated_after: 0}", "users.elevated_after: must be in"},
+                      BadCase{"users: {elevated_requests_per_minute: -1}", "users.elevated_requests_per_minute: must be in"},
+                      BadCase{"users: {audit_elevated: sometimes}", "users.audit_elevated: expected true or false"},
                       BadCase{"input: [{name: x, probe: a}", "line "}),
     // Each case is named by its index and the message it expects, so ctest lists readable names.
     [](const ::testing::TestParamInfo<BadCase>& info) {

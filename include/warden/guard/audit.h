@@ -71,6 +71,7 @@ struct SampledBand {
 
 struct ReviewReport {
   int64_t records = 0, queued = 0, reviewed = 0, open = 0;
+  int64_t user_reviewed = 0;      // verdicts on items queued for their user's standing (users.h)
   std::vector<StagePrecision> stages;
   std::vector<SampledBand> bands;
   int64_t allowed_unsampled = 0;  // allowed records below every band: nothing is known of them

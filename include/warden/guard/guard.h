@@ -37,6 +37,7 @@
 #include "warden/engine/language_model.h"
 #include "warden/guard/moderation.h"
 #include "warden/guard/safeguards.h"
+#include "warden/guard/users.h"
 #include "warden/store/store.h"
 
 namespace warden::guard {
@@ -131,6 +132,9 @@ class Guard {
   const Moderator* moderator() const;
   std::vector<SafeguardCounters> Counters() const;
   int64_t queued() const;
+  // The standing of a user (users.h) from the store's history: not elevated without a store or
+  // without a `users:` section.
+  Result<UserStanding> Standing(const std::string& key_id, const std::string& user) const;
 
   struct Impl;
 

@@ -23,6 +23,12 @@
 //       - {min_risk: -2, rate: 0.05}   # bands from the highest min_risk down; the first that
 //       - {min_risk: -1e9, rate: 0.01} # a record's risk reaches decides its rate
 //     seed: 1                    # optional: the sampler's seed (default: random per process)
+//   users:                       # optional: risk across each user's requests (users.h)
+//     window_seconds: 86400      # how far back a user's requests count
+//     watch_risk: -2             # a request whose risk is at least this is "watched"
+//     elevated_after: 5          # this many watched requests in the window: elevated risk
+//     elevated_requests_per_minute: 6   # their rate limit (0: the same as everyone's)
+//     audit_elevated: true       # every request of a user at elevated risk enters the audit queue
 //   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
 //            max_batch: 16, max_queue: 256, request_seconds: 300}
@@ -75,6 +81,16 @@ struct AuditSpec {
   uint64_t seed = 0;
 };
 
+// Risk across a user's requests and conversations (users.h).
+struct UsersSpec {
+  bool enabled = false;
+  int64_t window_seconds = 86400;
+  double watch_risk = -2;
+  int64_t elevated_after = 5;
+  int64_t elevated_requests_per_minute = 0;
+  bool audit_elevated = true;
+};
+
 struct Safeguards {
   std::string path;                  // "" : built in (no safeguards)
   std::string sha256;                // of the file's bytes ("" when built in)
@@ -83,6 +99,7 @@ struct Safeguards {
   bool hash_only = false;
   Limits limits;
   AuditSpec audit;
+  UsersSpec users;
   // A moderator directory (moderation.h) for POST /v1/moderations; "" : that route answers 404.
   std::string moderation;
 };
