@@ -12,3 +12,14 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 node "$here/openai_sdk.test.mjs" "$1" "$work"
 node "$here/kill9.test.mjs" "$1" "$work"
+# Two gateways on one PostgreSQL store (scripts/test.sh starts a test server), one killed.
+if [ -n "${WARDEN_TEST_POSTGRES:-}" ]; then
+  db="node_kill9_$$"
+  psql -q "$WARDEN_TEST_POSTGRES/postgres" -c "CREATE DATABASE $db"
+  node "$here/kill9.test.mjs" "$1" "$work" "$WARDEN_TEST_POSTGRES/$db"
+elif [ "${WARDEN_REQUIRE_SHARED:-0}" != "0" ] || [ "${WARDEN_REQUIRE_POSTGRES:-0}" != "0" ]; then
+  echo "tests/node: WARDEN_TEST_POSTGRES is not set (scripts/test.sh starts a test server): the two-gateway kill -9 test cannot run" >&2
+  exit 1
+else
+  echo "tests/node: no PostgreSQL test server (WARDEN_TEST_POSTGRES): the two-gateway kill -9 test did not run" >&2
+fi
