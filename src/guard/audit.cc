@@ -40,14 +40,17 @@ std::string BandName(double min_risk) {
 
 }  // namespace
 
-double RecordRisk(const std::string& scores_json) {
+double RecordRisk(const std::string& scores_json, bool include_watch) {
   Json j = Json::parse(scores_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return kInf;  // unreadable scores: a human should look
   if (j.contains("error")) return kInf;                 // the row failed before its safeguards ran
   double risk = -kInf;
   for (const char* stage : {"input", "output"}) {
     if (!j.contains(stage) || !j[stage].is_object()) continue;
-    for (const auto& [name, entry] : j[stage].items()) risk = std::max(risk, Margin(entry));
+    for (const auto& [name, entry] : j[stage].items()) {
+      if (!include_watch && entry.is_object() && entry.value("watch", false)) continue;
+      risk = std::max(risk, Margin(entry));
+    }
   }
   return risk;
 }

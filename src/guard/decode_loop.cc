@@ -43,6 +43,7 @@ void Guard::Impl::RunDecoder() {
       const bool fired = !nan && scores[k] > s.threshold;
       r.input[s.spec.name] = {{"score", nan ? nlohmann::json(nullptr) : nlohmann::json(scores[k])},
                               {"threshold", s.threshold}, {"fired", fired}, {"seconds", seconds[k]}};
+      if (s.spec.watch) r.input[s.spec.name]["watch"] = true;
       {
         std::lock_guard<std::mutex> lock(mu);
         SafeguardCounters& c = Counter("input", i);
@@ -52,7 +53,7 @@ void Guard::Impl::RunDecoder() {
       if (nan || slow) {
         r.input[s.spec.name]["error"] = nan ? "score is not finite" : "over its time budget";
         r.Decide("error", "input", s.spec.name, -1);
-      } else if (fired) {
+      } else if (fired && !s.spec.watch) {
         r.Decide("block", "input", s.spec.name, -1);
       }
     }
@@ -161,6 +162,7 @@ void Guard::Impl::RunDecoder() {
     for (std::unique_ptr<Job>& job : admitted) {
       Row r;
       r.job = job.get();
+      r.input = job->input_text;
       r.release = std::make_unique<ReleaseBuffer>(safeguards.holdback, job->stops);
       r.prev = job->ids.back();
       if (!created.ok()) {

@@ -89,7 +89,7 @@ Status Guard::Impl::Append(store::DecisionRecord* r) {
   const std::string subject = UserSubject(r->key_id, r->user);
   // A request that failed in the guard says nothing about its user: it is not filed.
   if (users.enabled && !subject.empty() && r->action != "error") {
-    const double risk = std::clamp(RecordRisk(r->scores_json), -1e300, 1e300);
+    const double risk = std::clamp(UserRisk(r->scores_json, users), -1e300, 1e300);
     event = store::UserEvent{subject, risk};
     if (!item && auditor && users.audit_elevated) {
       // The random draw came first (a sampled record stays "sample", so the allowed-traffic
@@ -97,7 +97,7 @@ Status Guard::Impl::Append(store::DecisionRecord* r) {
       WARDEN_ASSIGN_OR_RETURN(UserStanding standing, StandingOf(*store, users, r->key_id, r->user));
       if (standing.elevated) {
         store::AuditItem a;
-        a.priority = risk;
+        a.priority = std::clamp(RecordRisk(r->scores_json), -1e300, 1e300);
         a.reason = "user";
         a.inclusion = 1;
         item = a;
@@ -358,6 +358,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     const bool over_budget = s.spec.budget_ms > 0 && v.seconds * 1000 > s.spec.budget_ms;
     scores[s.spec.name] = {{"fired", v.fired}, {"seconds", v.seconds}};
     if (v.score) scores[s.spec.name]["score"] = *v.score, scores[s.spec.name]["threshold"] = s.threshold;
+    if (s.spec.watch) scores[s.spec.name]["watch"] = true;
     std::string error = v.error.empty() && over_budget ? "over its time budget of " + std::to_string(s.spec.budget_ms) + " ms" : v.error;
     {
       std::lock_guard<std::mutex> lock(im.mu);
@@ -365,7 +366,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
       ++c.calls, c.seconds += v.seconds;
       (!error.empty() ? c.errors : v.fired ? c.fired : c.passed) += 1;
     }
-    if (v.fired || !error.empty()) {
+    if ((v.fired && !s.spec.watch) || !error.empty()) {
       if (!error.empty()) scores[s.spec.name]["error"] = error;
       store::DecisionRecord r;
       r.action = error.empty() ? "block" : "error";
@@ -386,6 +387,7 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     }
   }
   job.request = std::move(request);
+  job.input_text = std::move(scores);  // kept in the record: a watch-mode safeguard's finding counts for its user
   {
     std::lock_guard<std::mutex> lock(im.mu);
     if (static_cast<int64_t>(im.queue.size()) >= im.safeguards.limits.max_queue) {

@@ -53,6 +53,7 @@ struct Job {
   int64_t limit = 0;               // max tokens, resolved
   std::shared_ptr<Stream> out;
   Clock::time_point submitted;
+  nlohmann::json input_text = nlohmann::json::object();  // the input text safeguards' entries (record's scores)
 };
 
 // One request in flight, from admission to its decision: what was released, what decided.

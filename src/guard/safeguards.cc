@@ -81,7 +81,7 @@ struct Parser {
   Status Users(const YAML::Node& u, UsersSpec* out) const {
     if (!u.IsMap()) return Bad("users", "expected a mapping");
     WARDEN_RETURN_IF_ERROR(Keys(u, "users", {"window_seconds", "watch_risk", "elevated_after",
-                                             "elevated_requests_per_minute", "audit_elevated"}));
+                                             "elevated_requests_per_minute", "audit_elevated", "safeguards"}));
     out->enabled = true;
     if (u["window_seconds"]) WARDEN_RETURN_IF_ERROR(Int(u["window_seconds"], "users.window_seconds", 1, 366LL * 86400, &out->window_seconds));
     if (u["watch_risk"]) WARDEN_RETURN_IF_ERROR(Number(u["watch_risk"], "users.watch_risk", -1e9, 1e9, &out->watch_risk));
@@ -95,6 +95,13 @@ struct Parser {
       if (!a.IsScalar() || !YAML::convert<bool>::decode(a, v)) return Bad("users.audit_elevated", "expected true or false");
       out->audit_elevated = v;
     }
+    if (const YAML::Node& n = u["safeguards"]) {
+      if (!n.IsSequence() || n.size() == 0) return Bad("users.safeguards", "expected a non-empty list of safeguard names");
+      for (size_t i = 0; i < n.size(); ++i) {
+        if (!n[i].IsScalar() || n[i].Scalar().empty()) return Bad("users.safeguards[" + std::to_string(i) + "]", "expected a name");
+        out->safeguards.push_back(n[i].Scalar());
+      }
+    }
     return Status::Ok();
   }
   Status Int(const YAML::Node& n, const std::string& field, int64_t lo, int64_t hi, int64_t* out) const {
@@ -106,7 +113,7 @@ struct Parser {
   }
 
   Status Spec(const YAML::Node& n, const std::string& where, SafeguardSpec* s) const {
-    WARDEN_RETURN_IF_ERROR(Keys(n, where, {"name", "probe", "regex", "threshold", "budget_ms", "position"}));
+    WARDEN_RETURN_IF_ERROR(Keys(n, where, {"name", "probe", "regex", "threshold", "budget_ms", "position", "mode"}));
     s->where = where;
     if (!n["name"] || !n["name"].IsScalar() || n["name"].Scalar().empty()) return Bad(where + ".name", "missing");
     s->name = n["name"].Scalar();
@@ -147,6 +154,12 @@ struct Parser {
         return Bad(where + ".position", "expected last-prompt, prompt-mean, last or response-mean");
       }
     }
+    if (n["mode"]) {
+      const std::string mode = n["mode"].IsScalar() ? n["mode"].Scalar() : "";
+      if (mode != "block" && mode != "watch") return Bad(where + ".mode", "expected block or watch");
+      if (mode == "watch" && where.rfind("input", 0) != 0) return Bad(where + ".mode", "watch is for input safeguards");
+      s->watch = mode == "watch";
+    }
     return Status::Ok();
   }
 
@@ -177,6 +190,14 @@ struct Parser {
     if (root["holdback"]) WARDEN_RETURN_IF_ERROR(Int(root["holdback"], "holdback", 0, 256, &g->holdback));
     WARDEN_RETURN_IF_ERROR(Stage(root, "input", &g->input));
     WARDEN_RETURN_IF_ERROR(Stage(root, "output", &g->output));
+    for (size_t i = 0; i < g->users.safeguards.size(); ++i) {
+      const std::string& name = g->users.safeguards[i];
+      bool known = false;
+      for (const auto* stage : {&g->input, &g->output}) {
+        for (const SafeguardSpec& sp : *stage) known = known || sp.name == name;
+      }
+      if (!known) return Bad("users.safeguards[" + std::to_string(i) + "]", "no safeguard is named '" + name + "'");
+    }
     if (const YAML::Node& s = root["store"]) {
       WARDEN_RETURN_IF_ERROR(Keys(s, "store", {"hash_only"}));
       if (s["hash_only"] && (!s["hash_only"].IsScalar() || !YAML::convert<bool>::decode(s["hash_only"], g->hash_only))) {

@@ -98,6 +98,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"users: {elevated_after: 0}", "users.elevated_after: must be in"},
                       BadCase{"users: {elevated_requests_per_minute: -1}", "users.elevated_requests_per_minute: must be in"},
                       BadCase{"users: {audit_elevated: sometimes}", "users.audit_elevated: expected true or false"},
+                      BadCase{"users: {safeguards: []}", "users.safeguards: expected a non-empty list"},
+                      BadCase{"input: [{name: a, regex: [x]}]\nusers: {safeguards: [b]}", "users.safeguards[0]: no safeguard is named 'b'"},
+                      BadCase{"input: [{name: a, regex: [x], mode: hide}]", "input[0].mode: expected block or watch"},
+                      BadCase{"output: [{name: a, regex: [x], mode: watch}]", "output[0].mode: watch is for input safeguards"},
                       BadCase{"input: [{name: x, probe: a}", "line "}),
     // Each case is named by its index and the message it expects, so ctest lists readable names.
     [](const ::testing::TestParamInfo<BadCase>& info) {

@@ -28,6 +28,7 @@ void Guard::Impl::RunUpstream(Job& job) {
   const UpstreamOptions& up = *upstream;
   Row r;
   r.job = &job;
+  r.input = job.input_text;
   r.release = std::make_unique<ReleaseBuffer>(safeguards.holdback, std::vector<std::string>{});  // the upstream applies stops
   openai::ChatCompletionRequest req;
   req.model = up.model;

@@ -16,6 +16,10 @@
 //       probe: monitor-output.safetensors   # reads `last` or `response-mean`, per token
 //       position: last           # optional: read the pack at another position rule than it
 //                                # was trained at (e.g. a last-prompt request monitor per token)
+//     - name: synthesis-topic
+//       probe: topic.safetensors
+//       mode: watch              # optional (input only): score and record, never block; what
+//                                # fires counts toward the user's risk (users.h), not the audit's
 //   store: {hash_only: false}
 //   audit:                       # optional: the human audit queue (audit.h, /review)
 //     risk_threshold: 0          # a record whose risk (audit.h) is at least this is queued
@@ -29,6 +33,7 @@
 //     elevated_after: 5          # this many watched requests in the window: elevated risk
 //     elevated_requests_per_minute: 6   # their rate limit (0: the same as everyone's)
 //     audit_elevated: true       # every request of a user at elevated risk enters the audit queue
+//     safeguards: [synthesis-route]   # optional: only these safeguards' scores count (default: all)
 //   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
 //            max_batch: 16, max_queue: 256, request_seconds: 300}
@@ -53,6 +58,8 @@ struct SafeguardSpec {
   double threshold = 0;
   double budget_ms = 0;              // 0: no budget
   std::string position;              // "" (the pack's) | "last-prompt" | "last" | "response-mean"
+  bool watch = false;                // mode: watch (input only): scored and recorded, never blocks;
+                                     // it counts toward its user's risk (users.h), not the audit's
   std::string where;                 // "input[0]": for messages
 };
 
@@ -89,6 +96,7 @@ struct UsersSpec {
   int64_t elevated_after = 5;
   int64_t elevated_requests_per_minute = 0;
   bool audit_elevated = true;
+  std::vector<std::string> safeguards;  // whose scores count toward a user's risk (empty: every one)
 };
 
 struct Safeguards {

@@ -5,7 +5,8 @@
 // A user is the API key's id and the request's `user` (or `safety_identifier`) together, so two
 // applications' users of the same name stay apart ("key_ab12/alice"; "key_ab12" without a `user`;
 // "/alice" on a server without keys; nobody is tracked when both are empty). Every decision
-// record files its risk (audit.h's RecordRisk) under its user, in the store, in the record's own
+// record files its risk (audit.h's RecordRisk, safeguards in watch mode included: a topic
+// detector that never blocks still counts) under its user, in the store, in the record's own
 // transaction, so every gateway on a shared store (PostgreSQL) sees the same history.
 //
 // With a `users:` section in the safeguards file (safeguards.h), a user whose requests in the
@@ -21,6 +22,10 @@
 #include "warden/store/store.h"
 
 namespace warden::guard {
+
+// A record's risk as its user's history counts it: the largest margin over the safeguards that
+// `spec.safeguards` names (every one when empty), watch mode included (audit.h's RecordRisk).
+double UserRisk(const std::string& scores_json, const UsersSpec& spec);
 
 // "key_id/user", "key_id" or "/user"; "" when both are empty.
 std::string UserSubject(const std::string& key_id, const std::string& user);
