@@ -90,6 +90,12 @@ void RunProbeTrain(const ProbeArgs& a) {
                 m["auroc"]["ci_low"].get<double>(), m["auroc"]["ci_high"].get<double>(),
                 m["recall_at_threshold"].get<double>(), m["fpr_at_threshold"].get<double>(), test.size());
   }
+  if (out.contains("baseline_bag_of_words") && !out["baseline_bag_of_words"]["auroc"].is_null()) {
+    const Json& m = out["baseline_bag_of_words"];
+    std::printf("bag-of-words baseline, same rows: AUROC %.3f [%.3f, %.3f], recall %.3f at FPR %.3f\n",
+                m["auroc"]["value"].get<double>(), m["auroc"]["ci_low"].get<double>(), m["auroc"]["ci_high"].get<double>(),
+                m["recall_at_threshold"].get<double>(), m["fpr_at_threshold"].get<double>());
+  }
   std::printf("monitor pack: %s\n", a.out.c_str());
 }
 
