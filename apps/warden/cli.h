@@ -38,6 +38,8 @@ void RegisterServeEval(CLI::App& serve);  // under serve, in its own file
 void RegisterServeModeration(CLI::App& serve);
 void RegisterServeReview(CLI::App& serve);
 void RegisterServeUsers(CLI::App& serve);   // users-eval: per-user risk on the decomposition world
+void RegisterServeGuardModel(CLI::App& serve);  // guard-model data|eval: the cascade's guard model
+void RegisterServeCascade(CLI::App& serve);     // cascade-eval: cheap safeguards, then the guard model
 
 // --model/--tokenizer/--dtype/--device/--threads, shared by the commands that load a model.
 struct ModelOptions {

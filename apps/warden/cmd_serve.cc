@@ -268,6 +268,8 @@ void RegisterServe(CLI::App& app) {
   RegisterServeModeration(*cmd);
   RegisterServeReview(*cmd);
   RegisterServeUsers(*cmd);
+  RegisterServeGuardModel(*cmd);
+  RegisterServeCascade(*cmd);
 
   cmd->callback([cmd, args] {
     if (cmd->get_subcommands().empty()) RunServe(*args);

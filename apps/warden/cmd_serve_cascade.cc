@@ -1,0 +1,206 @@
+// warden serve cascade-eval: the cascade (guard/cascade.h) on replayed traffic: the served input
+// safeguards on every request, the guard model only above an escalation threshold.
+//   warden serve cascade-eval [MODEL --safeguards F] --guard-model M [--data guard-model]
+//                             [--escalate 0.2] [--strong-fpr 0.01] [--json]
+// The traffic is the guard model's own held-out rows (`serve guard-model data`: never trained on
+// by it): half of the hash-held-out rows calibrate both thresholds, the other half and the held-out
+// sources (JailbreakBench, XSTest) are measured. Without MODEL: the embedded default.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli.h"
+#include "warden/base/file.h"
+#include "warden/base/format.h"
+#include "warden/base/json.h"
+#include "warden/base/sha256.h"
+#include "warden/base/strings.h"
+#include "warden/guard/audit.h"
+#include "warden/guard/cascade.h"
+#include "warden/guard/guard.h"
+#include "warden/guard/guard_model.h"
+
+namespace warden::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+struct CascadeArgs {
+  ModelOptions model;
+  std::string safeguards, guard_model, guard_tokenizer, data = "guard-model";
+  std::string zoo = "zoo", assessment = "assessment";
+  double escalate = 0.2, strong_fpr = 0.01;
+  bool json = false;
+};
+
+struct Row {
+  std::string id, request, group;
+  bool harmful = false, calibration = false;
+};
+
+std::vector<Row> ReadRows(const std::string& path) {
+  const std::string text = ReadFileToString(path).ValueOrThrow();
+  std::vector<Row> rows;
+  size_t line_no = 0;
+  for (const std::string& line : Split(text, '\n')) {
+    ++line_no;
+    if (line.empty()) continue;
+    const std::string where = path + ":" + std::to_string(line_no);
+    const Json j = ParseJson(line, where).ValueOrThrow();
+    if (!j.is_object() || !j.contains("request") || !j["request"].is_string() || !j.contains("split") ||
+        !j["split"].is_string() || !j.contains("hazards") || !j["hazards"].is_array() || !j.contains("id")) {
+      throw Error(Status::Corrupt(where + ": expected id, request, split and hazards"));
+    }
+    const std::string split = j["split"];
+    if (split == "train") continue;
+    Row r;
+    r.id = j["id"];
+    r.request = j["request"];
+    r.harmful = !j["hazards"].empty();
+    r.calibration = split == "test" && std::stoul(Sha256Hex("cascade:" + r.id).substr(0, 6), nullptr, 16) % 2 == 0;
+    r.group = split == "test" ? "held-out" : "held-out-source";
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+Json RatesJson(const guard::Rates& r) {
+  return {{"recall", r.harmful ? static_cast<double>(r.blocked_harmful) / static_cast<double>(r.harmful) : 0.0},
+          {"recall_ci95", {r.recall.low, r.recall.high}},
+          {"fpr", r.benign ? static_cast<double>(r.blocked_benign) / static_cast<double>(r.benign) : 0.0},
+          {"fpr_ci95", {r.fpr.low, r.fpr.high}},
+          {"harmful", r.harmful},
+          {"benign", r.benign}};
+}
+
+void RunCascade(CascadeArgs a) {
+  guard::Safeguards sg;
+  if (a.model.model.empty()) {
+    sg = EmbeddedSafeguards(a.zoo, a.assessment);
+    a.model.model = a.zoo + "/honest";
+  } else {
+    if (a.safeguards.empty()) throw Error(Status::InvalidArgument("--safeguards: needed with a MODEL"));
+    sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
+  }
+  const std::vector<Row> rows = ReadRows(a.data + "/eval.jsonl");
+  sg.limits.max_queue = std::max<int64_t>(sg.limits.max_queue, static_cast<int64_t>(rows.size()) + 1);
+  std::shared_ptr<const engine::LanguageModel> model = LoadForServing(a.model);
+  const std::string dir = std::filesystem::temp_directory_path() / ("warden-cascade-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  struct Cleanup {
+    std::string d;
+    ~Cleanup() { std::filesystem::remove_all(d); }
+  } cleanup{dir};
+  auto store = OpenStore(dir + "/cascade.db");
+  auto g = guard::Guard::Create(model, "cascade", sg, store.get()).ValueOrThrow();
+
+  // The cheap stage: every request through the served input safeguards, as a gateway would.
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<guard::Stream>> streams;
+  for (const Row& r : rows) {
+    guard::GuardRequest q;
+    q.request_id = "cascade/" + r.id;
+    q.messages = {{"user", r.request}};
+    q.max_tokens = 1;
+    streams.push_back(g->Submit(std::move(q)));
+  }
+  for (const auto& s : streams) {
+    guard::StreamEvent e = s->Next();
+    while (!e.final()) e = s->Next();
+    if (e.kind == guard::StreamEvent::Kind::kError) throw Error(Status(e.error.code(), "cascade-eval: " + e.error.message()));
+  }
+  const double cheap_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::map<std::string, double> risk;
+  for (const store::DecisionRecord& rec : store->Records().ValueOrThrow()) risk[rec.request_id] = guard::RecordRisk(rec.scores_json);
+
+  // The strong stage, on every row (the cascade uses the escalated ones; the references all).
+  ModelOptions gm = a.model;
+  gm.model = a.guard_model;
+  gm.tokenizer = a.guard_tokenizer;
+  const guard::GuardModel strong =
+      guard::GuardModel::Create(std::shared_ptr<const engine::LanguageModel>(gm.Load()), engine::ChatFormat::kWarden).ValueOrThrow();
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<double> scores;
+  for (size_t at = 0; at < rows.size(); at += 64) {
+    std::vector<std::string> chunk;
+    for (size_t i = at; i < std::min(rows.size(), at + 64); ++i) chunk.push_back(rows[i].request);
+    for (double s : strong.Score(chunk).ValueOrThrow()) scores.push_back(s);
+  }
+  const double strong_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+
+  std::vector<guard::CascadeRow> cascade_rows;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto it = risk.find("cascade/" + rows[i].id);
+    if (it == risk.end()) throw Error(Status::Internal("cascade-eval: no decision record for " + rows[i].id));
+    cascade_rows.push_back({it->second, scores[i], rows[i].harmful, rows[i].calibration, rows[i].group});
+  }
+  guard::CascadeOptions o;
+  o.target_escalation = a.escalate;
+  o.strong_fpr = a.strong_fpr;
+  const guard::CascadeResult r = guard::EvaluateCascade(cascade_rows, o).ValueOrThrow();
+  const double n = static_cast<double>(rows.size());
+  Json out = {{"model", a.model.model},
+              {"guard_model", a.guard_model},
+              {"target_escalation", a.escalate},
+              {"escalation_threshold", r.escalation_threshold},
+              {"strong_threshold", r.strong_threshold},
+              {"calibration_escalation", r.calibration_escalation},
+              {"cheap_ms_per_request", 1000 * cheap_seconds / n},
+              {"guard_model_ms_per_request", 1000 * strong_seconds / n}};
+  for (const guard::CascadeGroup& gr : r.groups) {
+    out["groups"][gr.group] = {{"rows", gr.rows},         {"escalated", gr.escalated},
+                               {"eligible", gr.eligible}, {"escalation", gr.escalation},
+                               {"cheap", RatesJson(gr.cheap)}, {"cascade", RatesJson(gr.cascade)},
+                               {"strong", RatesJson(gr.strong)}, {"both", RatesJson(gr.both)}};
+  }
+  if (a.json) {
+    std::cout << out.dump(2) << "\n";
+    return;
+  }
+  std::cout << StrFormat("cascade-eval: %zu rows; escalation threshold %.3f (cheap risk; %.3f of calibration rows escalated, "
+                         "target %.3f), guard model threshold %.3f (%.3f FPR on calibration benign rows)\n",
+                         rows.size(), r.escalation_threshold, r.calibration_escalation, a.escalate, r.strong_threshold,
+                         a.strong_fpr);
+  std::cout << StrFormat("cost: cheap stage %.1f ms per request (in a batch), guard model %.1f ms per request scored\n",
+                         1000 * cheap_seconds / n, 1000 * strong_seconds / n);
+  auto line = [](const char* name, const guard::Rates& x) {
+    return StrFormat("    %-22s recall %.3f [%.3f, %.3f] (%zu/%zu), false positives %.3f [%.3f, %.3f] (%zu/%zu)\n", name,
+                     x.harmful ? static_cast<double>(x.blocked_harmful) / static_cast<double>(x.harmful) : 0.0, x.recall.low,
+                     x.recall.high, x.blocked_harmful, x.harmful,
+                     x.benign ? static_cast<double>(x.blocked_benign) / static_cast<double>(x.benign) : 0.0, x.fpr.low,
+                     x.fpr.high, x.blocked_benign, x.benign);
+  };
+  for (const guard::CascadeGroup& gr : r.groups) {
+    std::cout << StrFormat("  %s: %zu rows, %zu of %zu escalated (%.3f)\n", gr.group.c_str(), gr.rows, gr.escalated,
+                           gr.eligible, gr.escalation);
+    std::cout << line("cheap only", gr.cheap) << line("cascade", gr.cascade) << line("guard model everywhere", gr.strong)
+              << line("both everywhere", gr.both);
+  }
+}
+
+}  // namespace
+
+void RegisterServeCascade(CLI::App& serve) {
+  auto a = std::make_shared<CascadeArgs>();
+  CLI::App* cmd = serve.add_subcommand("cascade-eval", "Measure the cascade: cheap safeguards everywhere, the guard model above a threshold");
+  cmd->add_option("MODEL", a->model.model, "Model to serve (default: the zoo's honest organism)");
+  cmd->add_option("--safeguards", a->safeguards, "Safeguards YAML (with MODEL; default: the monitors assess trained)");
+  cmd->add_option("--guard-model", a->guard_model, "The fine-tuned guard model (guard-model data, then warden train)")->required();
+  cmd->add_option("--guard-tokenizer", a->guard_tokenizer, "The guard model's tokenizer, when its directory has none");
+  cmd->add_option("--data", a->data, "Directory written by `serve guard-model data` (default guard-model)");
+  cmd->add_option("--escalate", a->escalate, "Share of requests not blocked by a cheap safeguard sent to the guard model (default 0.2)")
+      ->check(CLI::Range(0.001, 1.0));
+  cmd->add_option("--strong-fpr", a->strong_fpr, "False-positive rate the guard model's threshold is set to (default 0.01)")
+      ->check(CLI::Range(0.0, 0.99));
+  cmd->add_option("--zoo", a->zoo, "Zoo directory for the default (default zoo)");
+  cmd->add_option("--assessment", a->assessment, "Assessment directory for the default (default assessment)");
+  cmd->add_option("--threads", a->model.threads, "CPU threads");
+  cmd->add_flag("--json", a->json, "Print JSON");
+  cmd->callback([a] { RunCascade(*a); });
+}
+
+}  // namespace warden::cli
