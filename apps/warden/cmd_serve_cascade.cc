@@ -2,15 +2,18 @@
 // safeguards on every request, the guard model only above an escalation threshold.
 //   warden serve cascade-eval [MODEL --safeguards F] --guard-model M [--data guard-model]
 //                             [--escalate 0.2] [--strong-fpr 0.01] [--json]
-// The traffic is the guard model's own held-out rows (`serve guard-model data`: never trained on
-// by it): half of the hash-held-out rows calibrate both thresholds, the other half and the held-out
-// sources (JailbreakBench, XSTest) are measured. Without MODEL: the embedded default.
+// The traffic (--traffic): the zoo's request files (default; calibrated on the held-out split,
+// measured on leave-source-out and leave-form-out, rows the guard model trained on left out), or
+// the guard model's own held-out rows (`serve guard-model data`): half of the hash-held-out rows
+// calibrate both thresholds, the other half and the held-out sources (JailbreakBench, XSTest) are
+// measured. Without MODEL: the embedded default.
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -31,6 +34,7 @@ using Json = nlohmann::json;
 
 struct CascadeArgs {
   ModelOptions model;
+  std::string traffic = "zoo";
   std::string safeguards, guard_model, guard_tokenizer, data = "guard-model";
   std::string zoo = "zoo", assessment = "assessment";
   double escalate = 0.2, strong_fpr = 0.01;
@@ -68,6 +72,74 @@ std::vector<Row> ReadRows(const std::string& path) {
   return rows;
 }
 
+// The zoo's replayed traffic: the six request files of zoo/benchmarks, harmful (refusal-*) and
+// benign (over-refusal-*); the held-out files calibrate, leave-source-out and leave-form-out are
+// measured. A row whose source row the guard model trained on is left out (counted): by its
+// dataset row where both name one, by its text for the everyday requests.
+std::vector<Row> ReadZooRows(const std::string& zoo, const std::string& guard_data, size_t* left_out) {
+  std::set<std::string> trained;               // guard ids of training rows, by "datasets/..." suffix or id
+  std::vector<std::string> trained_everyday;   // their texts, lower-cased
+  {
+    const std::string path = guard_data + "/eval.jsonl";
+    size_t line_no = 0;
+    for (const std::string& line : Split(ReadFileToString(path).ValueOrThrow(), '\n')) {
+      ++line_no;
+      if (line.empty()) continue;
+      const Json j = ParseJson(line, path + ":" + std::to_string(line_no)).ValueOrThrow();
+      if (j.value("split", "") != "train") continue;
+      const std::string id = j.value("id", "");
+      const size_t at = id.find("datasets/");
+      trained.insert(at == std::string::npos ? id : id.substr(at));
+      if (id.rfind("everyday:", 0) == 0) trained_everyday.push_back(AsciiLower(j.value("request", "")));
+    }
+  }
+  const std::map<std::string, std::string> csv = {{"datasets/harmbench/harmbench_behaviors_text_all.csv", "harmbench"},
+                                                  {"datasets/jailbreakbench/harmful_behaviors.csv", "jailbreakbench"},
+                                                  {"datasets/xstest/xstest_prompts.csv", "xstest-safe"},
+                                                  {"datasets/truthfulqa/TruthfulQA.csv", "truthfulqa"}};
+  std::vector<Row> rows;
+  for (const char* file : {"refusal-held-out", "refusal-leave-source-out", "refusal-leave-form-out", "over-refusal-held-out",
+                           "over-refusal-leave-source-out", "over-refusal-leave-form-out"}) {
+    const std::string path = zoo + "/benchmarks/" + file + ".jsonl";
+    const std::string name = file;
+    size_t line_no = 0;
+    for (const std::string& line : Split(ReadFileToString(path).ValueOrThrow(), '\n')) {
+      ++line_no;
+      if (line.empty()) continue;
+      const std::string where = path + ":" + std::to_string(line_no);
+      const Json j = ParseJson(line, where).ValueOrThrow();
+      if (!j.is_object() || !j.contains("input") || !j["input"].is_string() || !j.contains("id")) {
+        throw Error(Status::Corrupt(where + ": expected id and input"));
+      }
+      const std::string source = j.value("source", "");
+      const size_t colon = source.rfind(':');
+      const std::string file_part = colon == std::string::npos ? source : source.substr(0, colon);
+      const std::string line_part = colon == std::string::npos ? "" : source.substr(colon + 1);
+      auto it = csv.find(file_part);
+      const std::string key = it != csv.end() ? it->second + ":" + line_part : source;
+      bool seen = trained.count(key) > 0;
+      if (file_part == "generated/everyday") {
+        const std::string text = AsciiLower(j["input"].get<std::string>());
+        for (const std::string& t : trained_everyday) seen = seen || text.find(t) != std::string::npos;
+      }
+      if (seen) {
+        ++*left_out;
+        continue;
+      }
+      Row r;
+      r.id = j["id"];
+      r.request = j["input"];
+      r.harmful = name.rfind("refusal", 0) == 0;
+      r.calibration = name.find("held-out") != std::string::npos;
+      r.group = name.find("leave-source-out") != std::string::npos ? "leave-source-out"
+                : name.find("leave-form-out") != std::string::npos ? "leave-form-out"
+                                                                   : "held-out";
+      rows.push_back(std::move(r));
+    }
+  }
+  return rows;
+}
+
 Json RatesJson(const guard::Rates& r) {
   return {{"recall", r.harmful ? static_cast<double>(r.blocked_harmful) / static_cast<double>(r.harmful) : 0.0},
           {"recall_ci95", {r.recall.low, r.recall.high}},
@@ -86,7 +158,9 @@ void RunCascade(CascadeArgs a) {
     if (a.safeguards.empty()) throw Error(Status::InvalidArgument("--safeguards: needed with a MODEL"));
     sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
   }
-  const std::vector<Row> rows = ReadRows(a.data + "/eval.jsonl");
+  size_t left_out = 0;
+  const std::vector<Row> rows =
+      a.traffic == "zoo" ? ReadZooRows(a.zoo, a.data, &left_out) : ReadRows(a.data + "/eval.jsonl");
   sg.limits.max_queue = std::max<int64_t>(sg.limits.max_queue, static_cast<int64_t>(rows.size()) + 1);
   std::shared_ptr<const engine::LanguageModel> model = LoadForServing(a.model);
   const std::string dir = std::filesystem::temp_directory_path() / ("warden-cascade-" + std::to_string(::getpid()));
@@ -144,6 +218,8 @@ void RunCascade(CascadeArgs a) {
   const guard::CascadeResult r = guard::EvaluateCascade(cascade_rows, o).ValueOrThrow();
   const double n = static_cast<double>(rows.size());
   Json out = {{"model", a.model.model},
+              {"traffic", a.traffic},
+              {"left_out_trained_on", left_out},
               {"guard_model", a.guard_model},
               {"target_escalation", a.escalate},
               {"escalation_threshold", r.escalation_threshold},
@@ -160,6 +236,10 @@ void RunCascade(CascadeArgs a) {
   if (a.json) {
     std::cout << out.dump(2) << "\n";
     return;
+  }
+  if (a.traffic == "zoo") {
+    std::cout << StrFormat("zoo traffic: %zu rows replayed, %zu left out (their source rows trained the guard model)\n",
+                           rows.size(), left_out);
   }
   std::cout << StrFormat("cascade-eval: %zu rows; escalation threshold %.3f (cheap risk; %.3f of calibration rows escalated, "
                          "target %.3f), guard model threshold %.3f (%.3f FPR on calibration benign rows)\n",
@@ -192,6 +272,10 @@ void RegisterServeCascade(CLI::App& serve) {
   cmd->add_option("--guard-model", a->guard_model, "The fine-tuned guard model (guard-model data, then warden train)")->required();
   cmd->add_option("--guard-tokenizer", a->guard_tokenizer, "The guard model's tokenizer, when its directory has none");
   cmd->add_option("--data", a->data, "Directory written by `serve guard-model data` (default guard-model)");
+  cmd->add_option("--traffic", a->traffic,
+                  "zoo: the zoo's request files (held-out calibrates; leave-source-out and leave-form-out measured), "
+                  "rows the guard model trained on left out; guard-model: its own held-out rows (default zoo)")
+      ->check(CLI::IsMember({"zoo", "guard-model"}));
   cmd->add_option("--escalate", a->escalate, "Share of requests not blocked by a cheap safeguard sent to the guard model (default 0.2)")
       ->check(CLI::Range(0.001, 1.0));
   cmd->add_option("--strong-fpr", a->strong_fpr, "False-positive rate the guard model's threshold is set to (default 0.01)")

@@ -18,7 +18,9 @@
 #include "warden/base/shared_dir.h"
 #include "warden/base/stats.h"
 #include "warden/base/strings.h"
+#include "warden/base/sha256.h"
 #include "warden/guard/guard_model.h"
+#include "warden/organisms/forms.h"
 #include "warden/interp/probe.h"
 
 namespace warden::cli {
@@ -38,11 +40,17 @@ void WriteData(const std::string& dir) {
                 .dump(-1, ' ', false, Json::error_handler_t::replace) +
             "\n";
     if (r.split != "train") continue;
-    train += Json({{"messages",
-                    {{{"role", "user"}, {"content", guard::GuardModelPrompt(r.request)}},
-                     {{"role", "assistant"}, {"content", guard::GuardModelAnswer(r.hazards)}}}}})
-                 .dump(-1, ' ', false, Json::error_handler_t::replace) +
-             "\n";
+    // Each row as its dataset wrote it and once more in a trained phrasing form (organisms/forms.h),
+    // alike for both classes, so that no phrasing predicts the answer; the held-out form never.
+    const std::vector<organisms::Form> forms = organisms::TrainedForms();
+    const uint64_t h = std::stoull(Sha256Hex(r.id).substr(0, 12), nullptr, 16);
+    for (const std::string& request : {r.request, organisms::ApplyForm(forms[h % forms.size()], r.request, h)}) {
+      train += Json({{"messages",
+                      {{{"role", "user"}, {"content", guard::GuardModelPrompt(request)}},
+                       {{"role", "assistant"}, {"content", guard::GuardModelAnswer(r.hazards)}}}}})
+                   .dump(-1, ' ', false, Json::error_handler_t::replace) +
+               "\n";
+    }
   }
   WriteFileAtomic(dir + "/train.jsonl", train).ThrowIfError();
   WriteFileAtomic(dir + "/eval.jsonl", eval).ThrowIfError();
