@@ -13,7 +13,8 @@
 // JailbreakBench, DoNotAnswer: the moderation module's mapping) and benign requests (XSTest's
 // safe prompts, TruthfulQA's questions, the zoo's everyday requests); each row's split comes from
 // a hash of its source row, and JailbreakBench and XSTest are held out whole as the harder,
-// leave-source-out test.
+// leave-source-out test. (`serve guard-model data` writes each training row as written and once
+// more in a trained phrasing form, organisms/forms.h, alike for both classes.)
 #pragma once
 
 #include <memory>
