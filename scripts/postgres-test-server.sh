@@ -21,8 +21,12 @@ as_owner() {
 case "$cmd" in
   start)
     port="${3:-}"
-    if [ -z "$port" ]; then
-      port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    if [ -z "$port" ]; then  # a port nothing answers on (bash's /dev/tcp: no other tool needed)
+      for _ in $(seq 100); do
+        candidate=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+      done
+      [ -n "$port" ] || { echo "postgres-test-server: no free port found" >&2; exit 1; }
     fi
     if [ -f "$dir/data/postmaster.pid" ]; then as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
     rm -rf "$dir"
