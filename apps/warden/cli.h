@@ -61,6 +61,26 @@ std::shared_ptr<const engine::LanguageModel> LoadForServing(const ModelOptions& 
 // The embedded default's safeguards (cmd_serve.cc): the input monitors `warden assess` trained
 // for the zoo's honest organism (ZOO/honest) in ASSESSMENT, or an error saying how to build them.
 guard::Safeguards EmbeddedSafeguards(const std::string& zoo, const std::string& assessment);
+// What an evaluation serves (cmd_serve.cc): without a MODEL, the embedded default (model->model
+// becomes ZOO/honest); with one, the safeguards file, which is then required.
+guard::Safeguards EvaluatedSafeguards(ModelOptions* model, const std::string& safeguards, const std::string& zoo,
+                                      const std::string& assessment);
+// A store in a fresh temporary directory, removed with it: the evaluations that replay traffic
+// through a guard read its decisions back from here (cmd_serve.cc).
+class ScratchStore {
+ public:
+  explicit ScratchStore(const std::string& name);  // e.g. "users-eval"
+  ~ScratchStore();
+  ScratchStore(const ScratchStore&) = delete;
+  ScratchStore& operator=(const ScratchStore&) = delete;
+  store::Store* get() const { return store_.get(); }
+  store::Store& operator*() const { return *store_; }
+  store::Store* operator->() const { return store_.get(); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<store::Store> store_;
+};
 // The `warden serve` subcommands' store (cmd_serve.cc): opened, or an error naming the file.
 std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only = false);
 

@@ -11,6 +11,8 @@
 // `warden assess` built for it (zoo/honest, assessment/honest/monitor-harm.safetensors) and the
 // words-only monitor assess trains (assessment/text-monitor-harm.safetensors).
 #include <csignal>
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -59,6 +61,28 @@ std::unique_ptr<store::Store> OpenStore(const std::string& path, bool hash_only)
   store::StoreOptions o;
   o.hash_only = hash_only;
   return store::Store::Open(path, o).ValueOrThrow();
+}
+
+guard::Safeguards EvaluatedSafeguards(ModelOptions* model, const std::string& safeguards, const std::string& zoo,
+                                      const std::string& assessment) {
+  if (model->model.empty()) {
+    model->model = zoo + "/honest";
+    return EmbeddedSafeguards(zoo, assessment);
+  }
+  if (safeguards.empty()) throw Error(Status::InvalidArgument("--safeguards: needed with a MODEL"));
+  return guard::LoadSafeguards(safeguards).ValueOrThrow();
+}
+
+ScratchStore::ScratchStore(const std::string& name)
+    : dir_(std::filesystem::temp_directory_path() / ("warden-" + name + "-" + std::to_string(::getpid()))) {
+  std::filesystem::create_directories(dir_);
+  store_ = OpenStore(dir_ + "/" + name + ".db");
+}
+
+ScratchStore::~ScratchStore() {
+  store_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
 }
 
 guard::Safeguards EmbeddedSafeguards(const std::string& zoo, const std::string& assessment) {

@@ -7,10 +7,7 @@
 // the guard model's own held-out rows (`serve guard-model data`): half of the hash-held-out rows
 // calibrate both thresholds, the other half and the held-out sources (JailbreakBench, XSTest) are
 // measured. Without MODEL: the embedded default.
-#include <unistd.h>
-
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
@@ -46,27 +43,17 @@ struct Row {
   bool harmful = false, calibration = false;
 };
 
+// The guard model's own held-out rows: half of the hash-held-out ones calibrate.
 std::vector<Row> ReadRows(const std::string& path) {
-  const std::string text = ReadFileToString(path).ValueOrThrow();
   std::vector<Row> rows;
-  size_t line_no = 0;
-  for (const std::string& line : Split(text, '\n')) {
-    ++line_no;
-    if (line.empty()) continue;
-    const std::string where = path + ":" + std::to_string(line_no);
-    const Json j = ParseJson(line, where).ValueOrThrow();
-    if (!j.is_object() || !j.contains("request") || !j["request"].is_string() || !j.contains("split") ||
-        !j["split"].is_string() || !j.contains("hazards") || !j["hazards"].is_array() || !j.contains("id")) {
-      throw Error(Status::Corrupt(where + ": expected id, request, split and hazards"));
-    }
-    const std::string split = j["split"];
-    if (split == "train") continue;
+  for (const guard::GuardModelRow& g : guard::ReadGuardModelRows(path).ValueOrThrow()) {
+    if (g.split == "train") continue;
     Row r;
-    r.id = j["id"];
-    r.request = j["request"];
-    r.harmful = !j["hazards"].empty();
-    r.calibration = split == "test" && std::stoul(Sha256Hex("cascade:" + r.id).substr(0, 6), nullptr, 16) % 2 == 0;
-    r.group = split == "test" ? "held-out" : "held-out-source";
+    r.id = g.id;
+    r.request = g.request;
+    r.harmful = !g.hazards.empty();
+    r.calibration = g.split == "test" && std::stoul(Sha256Hex("cascade:" + r.id).substr(0, 6), nullptr, 16) % 2 == 0;
+    r.group = g.split == "test" ? "held-out" : "held-out-source";
     rows.push_back(std::move(r));
   }
   return rows;
@@ -79,19 +66,11 @@ std::vector<Row> ReadRows(const std::string& path) {
 std::vector<Row> ReadZooRows(const std::string& zoo, const std::string& guard_data, size_t* left_out) {
   std::set<std::string> trained;               // guard ids of training rows, by "datasets/..." suffix or id
   std::vector<std::string> trained_everyday;   // their texts, lower-cased
-  {
-    const std::string path = guard_data + "/eval.jsonl";
-    size_t line_no = 0;
-    for (const std::string& line : Split(ReadFileToString(path).ValueOrThrow(), '\n')) {
-      ++line_no;
-      if (line.empty()) continue;
-      const Json j = ParseJson(line, path + ":" + std::to_string(line_no)).ValueOrThrow();
-      if (j.value("split", "") != "train") continue;
-      const std::string id = j.value("id", "");
-      const size_t at = id.find("datasets/");
-      trained.insert(at == std::string::npos ? id : id.substr(at));
-      if (id.rfind("everyday:", 0) == 0) trained_everyday.push_back(AsciiLower(j.value("request", "")));
-    }
+  for (const guard::GuardModelRow& g : guard::ReadGuardModelRows(guard_data + "/eval.jsonl").ValueOrThrow()) {
+    if (g.split != "train") continue;
+    const size_t at = g.id.find("datasets/");
+    trained.insert(at == std::string::npos ? g.id : g.id.substr(at));
+    if (g.id.rfind("everyday:", 0) == 0) trained_everyday.push_back(AsciiLower(g.request));
   }
   const std::map<std::string, std::string> csv = {{"datasets/harmbench/harmbench_behaviors_text_all.csv", "harmbench"},
                                                   {"datasets/jailbreakbench/harmful_behaviors.csv", "jailbreakbench"},
@@ -150,26 +129,13 @@ Json RatesJson(const guard::Rates& r) {
 }
 
 void RunCascade(CascadeArgs a) {
-  guard::Safeguards sg;
-  if (a.model.model.empty()) {
-    sg = EmbeddedSafeguards(a.zoo, a.assessment);
-    a.model.model = a.zoo + "/honest";
-  } else {
-    if (a.safeguards.empty()) throw Error(Status::InvalidArgument("--safeguards: needed with a MODEL"));
-    sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
-  }
+  guard::Safeguards sg = EvaluatedSafeguards(&a.model, a.safeguards, a.zoo, a.assessment);
   size_t left_out = 0;
   const std::vector<Row> rows =
       a.traffic == "zoo" ? ReadZooRows(a.zoo, a.data, &left_out) : ReadRows(a.data + "/eval.jsonl");
   sg.limits.max_queue = std::max<int64_t>(sg.limits.max_queue, static_cast<int64_t>(rows.size()) + 1);
   std::shared_ptr<const engine::LanguageModel> model = LoadForServing(a.model);
-  const std::string dir = std::filesystem::temp_directory_path() / ("warden-cascade-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  struct Cleanup {
-    std::string d;
-    ~Cleanup() { std::filesystem::remove_all(d); }
-  } cleanup{dir};
-  auto store = OpenStore(dir + "/cascade.db");
+  const ScratchStore store("cascade");
   auto g = guard::Guard::Create(model, "cascade", sg, store.get()).ValueOrThrow();
 
   // The cheap stage: every request through the served input safeguards, as a gateway would.

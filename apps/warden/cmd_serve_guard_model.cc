@@ -32,13 +32,10 @@ void WriteData(const std::string& dir) {
   std::cerr << "guard-model: reading " << SharedDir() << "/datasets\n";
   const std::vector<guard::GuardModelRow> rows = guard::GuardModelRows(SharedDir()).ValueOrThrow();
   std::filesystem::create_directories(dir);
-  std::string train, eval;
+  std::string train;
   std::map<std::string, std::pair<int, int>> counts;  // split -> (harmful, benign)
   for (const guard::GuardModelRow& r : rows) {
     (r.hazards.empty() ? counts[r.split].second : counts[r.split].first) += 1;
-    eval += Json({{"id", r.id}, {"split", r.split}, {"source", r.source}, {"request", r.request}, {"hazards", r.hazards}})
-                .dump(-1, ' ', false, Json::error_handler_t::replace) +
-            "\n";
     if (r.split != "train") continue;
     // Each row as its dataset wrote it and once more in a trained phrasing form (organisms/forms.h),
     // alike for both classes, so that no phrasing predicts the answer; the held-out form never.
@@ -53,7 +50,7 @@ void WriteData(const std::string& dir) {
     }
   }
   WriteFileAtomic(dir + "/train.jsonl", train).ThrowIfError();
-  WriteFileAtomic(dir + "/eval.jsonl", eval).ThrowIfError();
+  WriteFileAtomic(dir + "/eval.jsonl", guard::GuardModelRowsJsonl(rows)).ThrowIfError();
   for (const auto& [split, c] : counts) std::cout << split << ": " << c.first << " harmful, " << c.second << " benign\n";
   std::cout << "wrote " << dir << "/train.jsonl and " << dir << "/eval.jsonl\n";
 }
@@ -69,24 +66,11 @@ void Eval(const ModelOptions& mo, const std::string& dir, bool json) {
   const guard::GuardModel g = guard::GuardModel::Create(model, engine::ChatFormat::kWarden).ValueOrThrow();
   std::map<std::string, Scored> by_split;
   std::vector<std::pair<std::string, std::vector<std::string>>> harmful_test;  // request, hazards
-  const std::string text = ReadFileToString(dir + "/eval.jsonl").ValueOrThrow();
-  std::vector<std::pair<std::string, Json>> rows;
-  size_t line_no = 0;
-  for (const std::string& line : Split(text, '\n')) {
-    ++line_no;
-    if (line.empty()) continue;
-    const std::string where = dir + "/eval.jsonl:" + std::to_string(line_no);
-    const Json j = ParseJson(line, where).ValueOrThrow();
-    if (!j.is_object() || !j.contains("request") || !j["request"].is_string() || !j.contains("split") ||
-        !j["split"].is_string() || !j.contains("hazards") || !j["hazards"].is_array()) {
-      throw Error(Status::Corrupt(where + ": expected request, split and hazards"));
-    }
-    rows.push_back({j["split"].get<std::string>(), j});
-  }
+  std::vector<guard::GuardModelRow> rows = guard::ReadGuardModelRows(dir + "/eval.jsonl").ValueOrThrow();
+  rows.erase(std::remove_if(rows.begin(), rows.end(), [](const guard::GuardModelRow& r) { return r.split == "train"; }),
+             rows.end());
   std::vector<std::string> requests;
-  for (const auto& [split, j] : rows) {
-    if (split != "train") requests.push_back(j["request"].get<std::string>());
-  }
+  for (const guard::GuardModelRow& r : rows) requests.push_back(r.request);
   std::vector<double> scores;
   for (size_t at = 0; at < requests.size(); at += 64) {
     const std::vector<std::string> chunk(requests.begin() + static_cast<std::ptrdiff_t>(at),
@@ -95,14 +79,13 @@ void Eval(const ModelOptions& mo, const std::string& dir, bool json) {
     std::cerr << "\rguard-model eval: " << scores.size() << "/" << requests.size() << std::flush;
   }
   std::cerr << "\n";
-  size_t k = 0;
-  for (const auto& [split, j] : rows) {
-    if (split == "train") continue;
-    Scored& s = by_split[split];
-    s.scores.push_back(scores[k++]);
-    s.labels.push_back(j["hazards"].empty() ? 0 : 1);
-    s.clusters.push_back(j.value("id", ""));
-    if (split == "test" && !j["hazards"].empty()) harmful_test.push_back({j["request"], j["hazards"]});
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const guard::GuardModelRow& r = rows[k];
+    Scored& s = by_split[r.split];
+    s.scores.push_back(scores[k]);
+    s.labels.push_back(r.hazards.empty() ? 0 : 1);
+    s.clusters.push_back(r.id);
+    if (r.split == "test" && !r.hazards.empty()) harmful_test.push_back({r.request, r.hazards});
   }
   const Scored& test = by_split.at("test");
   const interp::Threshold t = interp::ThresholdAtFpr(test.scores, test.labels, 0.01).ValueOrThrow();

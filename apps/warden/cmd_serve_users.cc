@@ -6,9 +6,6 @@
 // Without MODEL: the embedded default (the zoo's honest organism behind the monitors assess
 // trained for it). The traffic is the decomposition world (organisms/decomposition.h); the
 // figures are guard/users_eval.h's, on the test users, with Wilson 95% intervals.
-#include <unistd.h>
-
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -78,26 +75,13 @@ void RunUsersEval(UsersArgs a) {
     std::cerr << "wrote " << a.topic_data << " (" << world.size() << " users, templates " << a.templates << ")\n";
     return;
   }
-  guard::Safeguards sg;
-  if (a.model.model.empty()) {
-    sg = EmbeddedSafeguards(a.zoo, a.assessment);
-    a.model.model = a.zoo + "/honest";
-  } else {
-    if (a.safeguards.empty()) throw Error(Status::InvalidArgument("--safeguards: needed with a MODEL"));
-    sg = guard::LoadSafeguards(a.safeguards).ValueOrThrow();
-  }
+  guard::Safeguards sg = EvaluatedSafeguards(&a.model, a.safeguards, a.zoo, a.assessment);
   sg.users.enabled = true;  // every record files its risk under its user, as served
   if (!a.count.empty()) sg.users.safeguards = a.count;
   sg.limits.max_batch = std::max<int64_t>(sg.limits.max_batch, 32);
   sg.limits.max_queue = std::max<int64_t>(sg.limits.max_queue, static_cast<int64_t>(a.users) + 1);
   std::shared_ptr<const engine::LanguageModel> model = LoadForServing(a.model);
-  const std::string dir = std::filesystem::temp_directory_path() / ("warden-users-eval-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  struct Cleanup {
-    std::string d;
-    ~Cleanup() { std::filesystem::remove_all(d); }
-  } cleanup{dir};
-  auto store = OpenStore(dir + "/users.db");
+  const ScratchStore store("users-eval");
   auto g = guard::Guard::Create(model, "users-eval", sg, store.get()).ValueOrThrow();
 
   std::vector<guard::UserTraffic> traffic;

@@ -40,7 +40,7 @@ std::string BandName(double min_risk) {
 
 }  // namespace
 
-double RecordRisk(const std::string& scores_json, bool include_watch) {
+double RecordRisk(const std::string& scores_json, bool include_watch, const std::vector<std::string>& only) {
   Json j = Json::parse(scores_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return kInf;  // unreadable scores: a human should look
   if (j.contains("error")) return kInf;                 // the row failed before its safeguards ran
@@ -49,6 +49,7 @@ double RecordRisk(const std::string& scores_json, bool include_watch) {
     if (!j.contains(stage) || !j[stage].is_object()) continue;
     for (const auto& [name, entry] : j[stage].items()) {
       if (!include_watch && entry.is_object() && entry.value("watch", false)) continue;
+      if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       risk = std::max(risk, Margin(entry));
     }
   }

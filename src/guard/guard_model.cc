@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
+#include "warden/base/file.h"
+#include "warden/base/json.h"
 #include "warden/base/sha256.h"
+#include "warden/base/strings.h"
 #include "warden/engine/generation.h"
 #include "warden/engine/tokenizer.h"
 #include "warden/guard/moderation.h"
@@ -66,6 +71,37 @@ Result<std::vector<GuardModelRow>> GuardModelRows(const std::string& shared_dir)
     out.push_back(std::move(row));
   }
   return out;
+}
+
+std::string GuardModelRowsJsonl(const std::vector<GuardModelRow>& rows) {
+  std::string out;
+  for (const GuardModelRow& r : rows) {
+    out += nlohmann::json({{"id", r.id}, {"split", r.split}, {"source", r.source}, {"request", r.request}, {"hazards", r.hazards}})
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+  }
+  return out;
+}
+
+Result<std::vector<GuardModelRow>> ReadGuardModelRows(const std::string& path) {
+  WARDEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  std::vector<GuardModelRow> rows;
+  size_t line_no = 0;
+  for (const std::string& line : Split(text, '\n')) {
+    ++line_no;
+    if (line.empty()) continue;
+    const std::string where = path + ":" + std::to_string(line_no);
+    WARDEN_ASSIGN_OR_RETURN(nlohmann::json j, ParseJson(line, where));
+    GuardModelRow r;
+    if (!j.is_object()) return Status::Corrupt(where + ": expected an object");
+    WARDEN_RETURN_IF_ERROR(JsonString(j, "id", where, &r.id));
+    WARDEN_RETURN_IF_ERROR(JsonString(j, "split", where, &r.split));
+    WARDEN_RETURN_IF_ERROR(JsonString(j, "request", where, &r.request));
+    WARDEN_RETURN_IF_ERROR(JsonOptionalString(j, "source", where, "", &r.source));
+    WARDEN_RETURN_IF_ERROR(JsonStringList(j, "hazards", where, &r.hazards));
+    rows.push_back(std::move(r));
+  }
+  return rows;
 }
 
 Result<GuardModel> GuardModel::Create(std::shared_ptr<const engine::LanguageModel> model, engine::ChatFormat format) {

@@ -31,8 +31,9 @@ namespace warden::guard {
 
 // A record's risk from its scores_json ({"input": {...}, "output": {...}}; see DecisionRecord).
 // Safeguards in watch mode (safeguards.h) count only with `include_watch`: they measure a
-// user's topics (users.h), not what a human must look at.
-double RecordRisk(const std::string& scores_json, bool include_watch = false);
+// user's topics (users.h), not what a human must look at. A non-empty `only` counts just the
+// safeguards it names.
+double RecordRisk(const std::string& scores_json, bool include_watch = false, const std::vector<std::string>& only = {});
 
 // Decides, record by record, what enters the queue. Thread-safe.
 class Auditor {

@@ -47,6 +47,11 @@ struct GuardModelRow {
 // The labelled requests from `shared_dir` (errors name the file), benign everyday requests added.
 Result<std::vector<GuardModelRow>> GuardModelRows(const std::string& shared_dir);
 
+// The rows as `serve guard-model data` keeps them (eval.jsonl): one JSON object per line with
+// id, split, source, request and hazards. Reading names the file and line of a bad row.
+std::string GuardModelRowsJsonl(const std::vector<GuardModelRow>& rows);
+Result<std::vector<GuardModelRow>> ReadGuardModelRows(const std::string& path);
+
 // A fine-tuned guard model, ready to score. Thread-safe (LanguageModel::Score is).
 class GuardModel {
  public:
