@@ -119,6 +119,25 @@ std::vector<Row> ReadZooRows(const std::string& zoo, const std::string& guard_da
   return rows;
 }
 
+// Every row (or, with `measured_only`, every row that does not calibrate) through the guard as a
+// gateway would submit it, one token each; waits for every decision.
+void Replay(guard::Guard& g, const std::vector<Row>& rows, const std::string& prefix, bool measured_only) {
+  std::vector<std::shared_ptr<guard::Stream>> streams;
+  for (const Row& r : rows) {
+    if (measured_only && r.calibration) continue;
+    guard::GuardRequest q;
+    q.request_id = prefix + r.id;
+    q.messages = {{"user", r.request}};
+    q.max_tokens = 1;
+    streams.push_back(g.Submit(std::move(q)));
+  }
+  for (const auto& s : streams) {
+    guard::StreamEvent e = s->Next();
+    while (!e.final()) e = s->Next();
+    if (e.kind == guard::StreamEvent::Kind::kError) throw Error(Status(e.error.code(), "cascade-eval: " + e.error.message()));
+  }
+}
+
 Json RatesJson(const guard::Rates& r) {
   return {{"recall", r.harmful ? static_cast<double>(r.blocked_harmful) / static_cast<double>(r.harmful) : 0.0},
           {"recall_ci95", {r.recall.low, r.recall.high}},
@@ -130,6 +149,7 @@ Json RatesJson(const guard::Rates& r) {
 
 void RunCascade(CascadeArgs a) {
   guard::Safeguards sg = EvaluatedSafeguards(&a.model, a.safeguards, a.zoo, a.assessment);
+  sg.cascade = {};  // the cheap stage alone; the cascade is calibrated here
   size_t left_out = 0;
   const std::vector<Row> rows =
       a.traffic == "zoo" ? ReadZooRows(a.zoo, a.data, &left_out) : ReadRows(a.data + "/eval.jsonl");
@@ -140,29 +160,17 @@ void RunCascade(CascadeArgs a) {
 
   // The cheap stage: every request through the served input safeguards, as a gateway would.
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<guard::Stream>> streams;
-  for (const Row& r : rows) {
-    guard::GuardRequest q;
-    q.request_id = "cascade/" + r.id;
-    q.messages = {{"user", r.request}};
-    q.max_tokens = 1;
-    streams.push_back(g->Submit(std::move(q)));
-  }
-  for (const auto& s : streams) {
-    guard::StreamEvent e = s->Next();
-    while (!e.final()) e = s->Next();
-    if (e.kind == guard::StreamEvent::Kind::kError) throw Error(Status(e.error.code(), "cascade-eval: " + e.error.message()));
-  }
+  Replay(*g, rows, "cascade/", false);
   const double cheap_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::map<std::string, double> risk;
-  for (const store::DecisionRecord& rec : store->Records().ValueOrThrow()) risk[rec.request_id] = guard::RecordRisk(rec.scores_json);
+  std::map<std::string, double> risk;  // what the served stage escalates on: the input stage's risk
+  for (const store::DecisionRecord& rec : store->Records().ValueOrThrow()) risk[rec.request_id] = guard::InputRisk(rec.scores_json);
 
   // The strong stage, on every row (the cascade uses the escalated ones; the references all).
   ModelOptions gm = a.model;
   gm.model = a.guard_model;
   gm.tokenizer = a.guard_tokenizer;
-  const guard::GuardModel strong =
-      guard::GuardModel::Create(std::shared_ptr<const engine::LanguageModel>(gm.Load()), engine::ChatFormat::kWarden).ValueOrThrow();
+  const std::shared_ptr<const engine::LanguageModel> strong_model(gm.Load());
+  const guard::GuardModel strong = guard::GuardModel::Create(strong_model, engine::ChatFormat::kWarden).ValueOrThrow();
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<double> scores;
   for (size_t at = 0; at < rows.size(); at += 64) {
@@ -183,6 +191,45 @@ void RunCascade(CascadeArgs a) {
   o.strong_fpr = a.strong_fpr;
   const guard::CascadeResult r = guard::EvaluateCascade(cascade_rows, o).ValueOrThrow();
   const double n = static_cast<double>(rows.size());
+
+  // The same cascade served: the calibrated section in the guard's request path, the measured
+  // rows replayed through it. Each row's served decision is compared with the offline one.
+  guard::Safeguards served_sg = sg;
+  served_sg.cascade.enabled = true;
+  served_sg.cascade.model = a.guard_model;
+  served_sg.cascade.tokenizer = a.guard_tokenizer;
+  served_sg.cascade.loaded = strong_model;
+  served_sg.cascade.escalate_at = r.escalation_threshold;
+  served_sg.cascade.threshold = r.strong_threshold;
+  const ScratchStore served_store("cascade-served");
+  {
+    auto served = guard::Guard::Create(model, "cascade", served_sg, served_store.get()).ValueOrThrow();
+    Replay(*served, rows, "served/", true);
+  }
+  std::map<std::string, const store::DecisionRecord*> by_id;
+  const std::vector<store::DecisionRecord> served_records = served_store->Records().ValueOrThrow();
+  for (const store::DecisionRecord& rec : served_records) by_id[rec.request_id] = &rec;
+  size_t served_rows = 0, agree = 0, served_escalated = 0, served_blocked_harmful = 0, harmful = 0, served_blocked_benign = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].calibration) continue;
+    auto it = by_id.find("served/" + rows[i].id);
+    if (it == by_id.end()) throw Error(Status::Internal("cascade-eval: no served decision record for " + rows[i].id));
+    const Json scores = Json::parse(it->second->scores_json);
+    const bool blocked = it->second->action == "block" || it->second->action == "error";
+    const Json& entry = scores["input"][served_sg.cascade.name];
+    served_escalated += entry.value("escalated", false) ? 1 : 0;
+    const bool offline = cascade_rows[i].cheap_risk > 0 ||
+                         (std::max(cascade_rows[i].cheap_risk, -1e9) >= r.escalation_threshold && cascade_rows[i].strong > r.strong_threshold);
+    ++served_rows;
+    agree += blocked == offline ? 1 : 0;
+    (rows[i].harmful ? served_blocked_harmful : served_blocked_benign) += blocked ? 1 : 0;
+    harmful += rows[i].harmful ? 1 : 0;
+  }
+  const size_t benign = served_rows - harmful;
+  const std::string section =
+      StrFormat("cascade: {model: %s%s, escalate_at: %.6g, threshold: %.6g}", a.guard_model.c_str(),
+                a.guard_tokenizer.empty() ? "" : (", tokenizer: " + a.guard_tokenizer).c_str(), r.escalation_threshold,
+                r.strong_threshold);
   Json out = {{"model", a.model.model},
               {"traffic", a.traffic},
               {"left_out_trained_on", left_out},
@@ -192,7 +239,15 @@ void RunCascade(CascadeArgs a) {
               {"strong_threshold", r.strong_threshold},
               {"calibration_escalation", r.calibration_escalation},
               {"cheap_ms_per_request", 1000 * cheap_seconds / n},
-              {"guard_model_ms_per_request", 1000 * strong_seconds / n}};
+              {"guard_model_ms_per_request", 1000 * strong_seconds / n},
+              {"safeguards_section", section},
+              {"served", {{"rows", served_rows},
+                          {"agree_with_offline", agree},
+                          {"escalated", served_escalated},
+                          {"recall", harmful ? static_cast<double>(served_blocked_harmful) / static_cast<double>(harmful) : 0.0},
+                          {"recall_ci95", {WilsonInterval(served_blocked_harmful, harmful).low, WilsonInterval(served_blocked_harmful, harmful).high}},
+                          {"fpr", benign ? static_cast<double>(served_blocked_benign) / static_cast<double>(benign) : 0.0},
+                          {"fpr_ci95", {WilsonInterval(served_blocked_benign, benign).low, WilsonInterval(served_blocked_benign, benign).high}}}}};
   for (const guard::CascadeGroup& gr : r.groups) {
     out["groups"][gr.group] = {{"rows", gr.rows},         {"escalated", gr.escalated},
                                {"eligible", gr.eligible}, {"escalation", gr.escalation},
@@ -220,6 +275,14 @@ void RunCascade(CascadeArgs a) {
                      x.benign ? static_cast<double>(x.blocked_benign) / static_cast<double>(x.benign) : 0.0, x.fpr.low,
                      x.fpr.high, x.blocked_benign, x.benign);
   };
+  std::cout << StrFormat("served (the section below in the request path, measured rows replayed): %zu rows, %zu escalated, "
+                         "recall %.3f (%zu/%zu), false positives %.3f (%zu/%zu); the same decision as offline on %zu of %zu\n",
+                         served_rows, served_escalated,
+                         harmful ? static_cast<double>(served_blocked_harmful) / static_cast<double>(harmful) : 0.0,
+                         served_blocked_harmful, harmful,
+                         benign ? static_cast<double>(served_blocked_benign) / static_cast<double>(benign) : 0.0,
+                         served_blocked_benign, benign, agree, served_rows);
+  std::cout << "safeguards section: " << section << "\n";
   for (const guard::CascadeGroup& gr : r.groups) {
     std::cout << StrFormat("  %s: %zu rows, %zu of %zu escalated (%.3f)\n", gr.group.c_str(), gr.rows, gr.escalated,
                            gr.eligible, gr.escalation);

@@ -117,8 +117,15 @@ std::string ItemPage(const Viewer& v, const store::AuditItem& item, const store:
       if (!scores.contains(stage) || !scores[stage].is_object()) continue;
       for (const auto& [name, e] : scores[stage].items()) {
         const Json score = e.contains("score") ? e["score"] : e.contains("max") ? e["max"] : Json(nullptr);
-        const std::string note = e.contains("error") ? "error: " + e["error"].get<std::string>()
-                                 : e.value("fired", false) || e.contains("fired_at") ? "fired" : "";
+        std::string note = e.contains("error") ? "error: " + e["error"].get<std::string>()
+                           : e.value("fired", false) || e.contains("fired_at") ? "fired" : "";
+        if (e.contains("escalated")) {  // the cascade's guard model: why it was asked, what it named
+          const std::string cheap = e.contains("cheap_risk") && e["cheap_risk"].is_number() ? Num(e["cheap_risk"].get<double>()) : "none";
+          const std::string at = e.contains("escalate_at") && e["escalate_at"].is_number() ? Num(e["escalate_at"].get<double>()) : "?";
+          const std::string why = e.value("escalated", false) ? "escalated: cheap risk " + cheap + " >= " + at
+                                                               : "not escalated: cheap risk " + cheap + " < " + at;
+          note = why + (note.empty() ? "" : "; " + note) + (e.contains("category") && e["category"].is_string() ? " " + e["category"].get<std::string>() : "");
+        }
         body += "<tr><td>" + std::string(stage) + "</td><td>" + E(name) + "</td><td>" +
                 (score.is_number() ? Num(score.get<double>()) : "-") + (e.contains("max") ? " (max)" : "") + "</td><td>" +
                 (e.contains("threshold") && e["threshold"].is_number() ? Num(e["threshold"].get<double>()) : "-") + "</td><td>" + E(note) + "</td></tr>";

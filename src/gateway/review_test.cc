@@ -141,5 +141,21 @@ TEST_F(ReviewTest, EachReleasedTokenIsShownWithTheOutputProbesScore) {
   EXPECT_EQ(joined, HtmlEscape(text));
 }
 
+TEST_F(ReviewTest, TheCascadesGuardModelSaysWhyItWasAskedAndWhatItNamed) {
+  // Every request escalated (escalate_at -1e9) and blocked (threshold -1e9), and queued.
+  Start("cascade: {model: unused, escalate_at: -1e9, threshold: -1e9}\n"
+        "audit: {risk_threshold: 0, sample: [{min_risk: -1e9, rate: 1}], seed: 7}");
+  ASSERT_NE(server_, nullptr);
+  ASSERT_TRUE(store_->AddReviewer("alice", "correct horse battery").ok());
+  ExpectEnvelope(Chat(Body(false)), 400, "messages", "content_filter");
+  const Json entry = Json::parse(store_->Record(1).value().scores_json)["input"]["guard-model"];
+  auto page = Get("/review/item/1", Login());
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<td>guard-model</td>"), std::string::npos);
+  EXPECT_NE(page->body.find("escalated: cheap risk none &gt;= -1000000000.000; fired " + entry["category"].get<std::string>()),
+            std::string::npos)
+      << page->body;
+}
+
 }  // namespace
 }  // namespace warden::gateway

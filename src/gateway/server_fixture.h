@@ -45,6 +45,7 @@ class ServerTest : public ::testing::Test {
     store_ = store::Store::Open(dir_ + "/serve.db").value();
     auto sg = guard::ParseSafeguards(yaml, dir_ + "/guard.yaml", dir_);
     ASSERT_TRUE(sg.ok()) << sg.status().ToString();
+    if (sg->cascade.enabled) sg->cascade.loaded = guard::testing::TinyGuardModel();  // a cascade section's guard model
     auto g = guard::Guard::Create(model_, "tiny", *sg, store_.get());
     ASSERT_TRUE(g.ok()) << g.status().ToString();
     guard_ = std::move(g).value();

@@ -259,6 +259,24 @@ TEST_F(ServerTest, InFrontOfAnUpstreamServerTheTextSafeguardsCutItsStream) {
   auto refused = guard::Guard::CreateUpstream(up, "tiny", *probe_in_front, nullptr);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("only text safeguards apply"), std::string::npos);
+
+  // The cascade's guard model in front of the upstream reads the request's words: escalated
+  // (escalate_at -1e9: every request) and above its threshold, the request is blocked before
+  // anything is forwarded.
+  auto cascade = guard::ParseSafeguards("cascade: {model: unused, escalate_at: -1e9, threshold: -1e9}", "c.yaml", dir_);
+  ASSERT_TRUE(cascade.ok()) << cascade.status().ToString();
+  cascade->cascade.loaded = guard::testing::TinyGuardModel();
+  const size_t upstream_records = store_->Records().value().size();
+  auto front3 = guard::Guard::CreateUpstream(up, "tiny", *cascade, front_store.get());
+  ASSERT_TRUE(front3.ok()) << front3.status().ToString();
+  auto server3 = Server::Create(front3->get(), front_store.get(), o).value();
+  ASSERT_TRUE(server3->Start().ok());
+  httplib::Client c3("127.0.0.1", server3->port());
+  ExpectEnvelope(c3.Post("/v1/chat/completions", Body(false, 10).dump(), "application/json"), 400, "messages", "content_filter");
+  const store::DecisionRecord last = front_store->Records().value().back();
+  EXPECT_EQ(last.monitor, "guard-model");
+  EXPECT_TRUE(Json::parse(last.scores_json)["input"]["guard-model"]["escalated"].get<bool>());
+  EXPECT_EQ(store_->Records().value().size(), upstream_records);  // never forwarded
 }
 
 }  // namespace

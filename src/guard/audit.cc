@@ -40,12 +40,15 @@ std::string BandName(double min_risk) {
 
 }  // namespace
 
-double RecordRisk(const std::string& scores_json, bool include_watch, const std::vector<std::string>& only) {
+namespace {
+
+double Risk(const std::string& scores_json, bool output_too, bool include_watch, const std::vector<std::string>& only) {
   Json j = Json::parse(scores_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return kInf;  // unreadable scores: a human should look
   if (j.contains("error")) return kInf;                 // the row failed before its safeguards ran
   double risk = -kInf;
   for (const char* stage : {"input", "output"}) {
+    if (!output_too && std::string(stage) == "output") continue;
     if (!j.contains(stage) || !j[stage].is_object()) continue;
     for (const auto& [name, entry] : j[stage].items()) {
       if (!include_watch && entry.is_object() && entry.value("watch", false)) continue;
@@ -55,6 +58,14 @@ double RecordRisk(const std::string& scores_json, bool include_watch, const std:
   }
   return risk;
 }
+
+}  // namespace
+
+double RecordRisk(const std::string& scores_json, bool include_watch, const std::vector<std::string>& only) {
+  return Risk(scores_json, true, include_watch, only);
+}
+
+double InputRisk(const std::string& scores_json) { return Risk(scores_json, false, false, {}); }
 
 // Risks below -1e9 (-infinity: nothing scored the record) belong to a band starting at -1e9,
 // the lowest a safeguards file can write.

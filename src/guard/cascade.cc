@@ -40,6 +40,9 @@ Result<CascadeResult> EvaluateCascade(const std::vector<CascadeRow>& rows, const
   // The escalation threshold: the risk at or above which target_escalation of the eligible rows lie.
   std::sort(eligible_risks.begin(), eligible_risks.end(), std::greater<double>());
   const size_t k = std::max<size_t>(1, static_cast<size_t>(std::llround(o.target_escalation * static_cast<double>(eligible_risks.size()))));
+  // Risks below -1e9 (nothing scored the request) count as -1e9, as in the served stage
+  // (safeguards.h: cascade), so that the threshold is one a safeguards file can hold.
+  for (double& x : eligible_risks) x = std::max(x, -1e9);
   res.escalation_threshold = eligible_risks[std::min(k, eligible_risks.size()) - 1];
   res.calibration_escalation = static_cast<double>(std::count_if(eligible_risks.begin(), eligible_risks.end(),
                                                                  [&](double x) { return x >= res.escalation_threshold; })) /
@@ -57,7 +60,7 @@ Result<CascadeResult> EvaluateCascade(const std::vector<CascadeRow>& rows, const
       g.group = name;
       ++g.rows;
       const bool cheap = r.cheap_risk > 0;
-      const bool escalated = !cheap && r.cheap_risk >= res.escalation_threshold;
+      const bool escalated = !cheap && std::max(r.cheap_risk, -1e9) >= res.escalation_threshold;
       const bool strong = r.strong > res.strong_threshold;
       g.eligible += !cheap;
       g.escalated += escalated;

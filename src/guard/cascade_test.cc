@@ -6,11 +6,8 @@
 
 #include <cmath>
 
-#include "engine/test_util.h"
+#include "guard/test_model.h"
 #include "testing/shared_files.h"
-#include "warden/engine/random_model.h"
-#include "warden/engine/tokenizer.h"
-#include "warden/engine/tokenizer_training.h"
 #include "warden/guard/guard_model.h"
 
 namespace warden::guard {
@@ -66,18 +63,7 @@ TEST(GuardModel, AnswersInLlamaGuardsFormatAndScoresEveryRequest) {
   EXPECT_EQ(GuardModelAnswer({"S2", "S9"}), "unsafe\nS2,S9");
   EXPECT_NE(GuardModelPrompt("how do I bake bread").find("User: how do I bake bread"), std::string::npos);
   EXPECT_EQ(GuardModelPrompt(std::string(1000, 'x'), 50).size(), GuardModelPrompt("").size() + 50);
-  // A random model in the warden chat format whose tokenizer knows the guard prompt's words and
-  // whose context holds it.
-  std::vector<std::string> corpus;
-  for (int i = 0; i < 40; ++i) corpus.push_back(GuardModelPrompt("how do I bake bread " + std::to_string(i % 7)) + " safe unsafe S1");
-  engine::TokenizerTrainOptions to;
-  to.vocab_size = 350;
-  to.control_tokens = {"<|system|>", "<|user|>", "<|assistant|>", "<|end|>"};
-  auto tok = engine::ParseHfTokenizerJson(engine::TrainTokenizerJson(corpus, to).value(), "tokenizer.json").value();
-  engine::ModelConfig c = engine::testing::TinyConfig(engine::Arch::kLlama);
-  c.vocab_size = tok->vocab_size();
-  c.n_ctx = 512;
-  std::shared_ptr<engine::LanguageModel> lm = engine::RandomLanguageModel(c, std::move(tok), 3).value();
+  std::shared_ptr<engine::LanguageModel> lm = testing::TinyGuardModel();
   auto g = GuardModel::Create(lm, engine::ChatFormat::kWarden);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
   const std::vector<double> s = g->Score({"hello", "how do I make a weapon", "hello"}).value();

@@ -57,6 +57,10 @@ void Guard::Impl::RunDecoder() {
         r.Decide("block", "input", s.spec.name, -1);
       }
     }
+    if (!r.decided() && cascade) {  // the input stage's last step: the guard model on escalated requests
+      const std::string decided = Escalate(r.job->request_text, &r.input);
+      if (!decided.empty()) r.Decide(decided, "input", safeguards.cascade.name, -1);
+    }
     if (r.decided()) return false;
     StreamEvent e;
     e.kind = StreamEvent::Kind::kAdmitted;

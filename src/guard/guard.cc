@@ -200,6 +200,25 @@ Status LoadSafeguardsInto(Guard::Impl& im, const Safeguards& safeguards, const e
   }
   for (const Safeguard& s : im.input) im.counters.push_back({s.spec.name, "input", s.kind(), 0, 0, 0, 0, 0});
   for (const Safeguard& s : im.output) im.counters.push_back({s.spec.name, "output", s.kind(), 0, 0, 0, 0, 0});
+  if (const CascadeSpec& c = safeguards.cascade; c.enabled) {
+    std::shared_ptr<const engine::LanguageModel> m = c.loaded;
+    if (!m) {
+      Result<std::unique_ptr<engine::LanguageModel>> loaded = engine::LanguageModel::Load({c.model, c.tokenizer});
+      if (!loaded.ok()) return loaded.status().WithContext(src + ": cascade.model");
+      m = std::move(loaded).value();
+    }
+    if (m->tokenizer() == nullptr) return Status::InvalidArgument(src + ": cascade.model: the guard model has no tokenizer");
+    Result<std::optional<engine::ChatFormat>> format = engine::ResolveChatFormat("auto", *m->tokenizer());
+    if (!format.ok()) return format.status().WithContext(src + ": cascade.model");
+    if (!*format) return Status::InvalidArgument(src + ": cascade.model: the guard model's tokenizer has no chat format");
+    Result<GuardModel> g = GuardModel::Create(m, **format);
+    if (!g.ok()) return g.status().WithContext(src + ": cascade.model");
+    Result<std::string> sha = m->WeightsSha256();
+    if (!sha.ok()) return sha.status().WithContext(src + ": cascade.model");
+    im.cascade = std::move(g).value();
+    im.cascade_sha256 = *sha;
+    im.counters.push_back({c.name, "input", "guard-model", 0, 0, 0, 0, 0});  // last: Escalate counts here
+  }
   return Status::Ok();
 }
 
@@ -322,6 +341,7 @@ Status Render(const Guard::Impl& im, const GuardRequest& request, Job* job, std:
       job->ids = im.model->tokenizer()->Encode(job->rendered, {});
     }
   }
+  job->request_text = *last_user;
   if (job->ids.empty()) return Status::InvalidArgument("the prompt is empty");
   const int64_t ctx = im.model ? im.model->config().n_ctx : INT64_MAX;
   if (static_cast<int64_t>(job->ids.size()) >= ctx) {
@@ -349,6 +369,25 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
 
   // Input text classifiers run here, before the request queues for the model.
   nlohmann::json scores = nlohmann::json::object();
+  // Ends the request here, decided by `by`: recorded as a block (or an error), then kBlocked.
+  auto stop = [&](const std::string& action, const std::string& by) {
+    store::DecisionRecord r;
+    r.action = action;
+    r.stage = "input";
+    r.monitor = by;
+    r.scores_json = nlohmann::json({{"input", scores}}).dump();
+    job.request = request;
+    if (Status st = im.Record(job, r); !st.ok()) {
+      out->Push(ErrorEvent(st));
+      return out;
+    }
+    StreamEvent e;
+    e.kind = StreamEvent::Kind::kBlocked;
+    e.safeguard = by;
+    e.usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
+    out->Push(std::move(e));
+    return out;
+  };
   for (size_t i = 0; i < im.input.size(); ++i) {
     const Safeguard& s = im.input[i];
     if (!s.reads_text()) continue;
@@ -368,23 +407,14 @@ std::shared_ptr<Stream> Guard::Submit(GuardRequest request) {
     }
     if ((v.fired && !s.spec.watch) || !error.empty()) {
       if (!error.empty()) scores[s.spec.name]["error"] = error;
-      store::DecisionRecord r;
-      r.action = error.empty() ? "block" : "error";
-      r.stage = "input";
-      r.monitor = s.spec.name;
-      r.scores_json = nlohmann::json({{"input", scores}}).dump();
-      job.request = request;
-      if (Status st = im.Record(job, r); !st.ok()) {
-        out->Push(ErrorEvent(st));
-        return out;
-      }
-      StreamEvent e;
-      e.kind = StreamEvent::Kind::kBlocked;
-      e.safeguard = s.spec.name;
-      e.usage.prompt_tokens = static_cast<int64_t>(job.ids.size());
-      out->Push(std::move(e));
-      return out;
+      return stop(error.empty() ? "block" : "error", s.spec.name);
     }
+  }
+  // In front of an upstream the text safeguards were the whole input stage: the cascade's
+  // guard model comes next, here. (In front of a model it follows the probes, in the decode loop.)
+  if (im.upstream && im.cascade) {
+    const std::string decided = im.Escalate(job.request_text, &scores);
+    if (!decided.empty()) return stop(decided, im.safeguards.cascade.name);
   }
   job.request = std::move(request);
   job.input_text = std::move(scores);  // kept in the record: a watch-mode safeguard's finding counts for its user

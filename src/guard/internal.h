@@ -12,6 +12,7 @@
 
 #include "warden/guard/audit.h"
 #include "warden/guard/guard.h"
+#include "warden/guard/guard_model.h"
 #include "warden/guard/moderation.h"
 #include "warden/guard/release.h"
 #include "warden/interp/monitor_pack.h"
@@ -49,6 +50,7 @@ struct Job {
   GuardRequest request;
   std::vector<int32_t> ids;
   std::string rendered;            // the prompt text the model reads (the record keeps it)
+  std::string request_text;        // what the cascade's guard model reads: the last user message, or the prompt
   std::vector<std::string> stops;  // the request's, plus the chat template's turn end
   int64_t limit = 0;               // max tokens, resolved
   std::shared_ptr<Stream> out;
@@ -89,6 +91,8 @@ struct Guard::Impl {
   std::vector<const interp::MonitorPack*> input_packs, output_packs;  // in the order of `input`/`output` probes
   std::vector<size_t> input_pack_of, output_pack_of;                 // safeguard index of each pack
   std::optional<Moderator> moderator;                                 // safeguards.moderation
+  std::optional<GuardModel> cascade;                                  // safeguards.cascade, loaded
+  std::string cascade_sha256;                                         // its weights' sha256
 
   mutable std::mutex mu;  // guards queue, stopping, counters
   std::condition_variable cv;
@@ -97,6 +101,11 @@ struct Guard::Impl {
   std::vector<SafeguardCounters> counters;  // input safeguards, then output ones
 
   SafeguardCounters& Counter(const std::string& stage, size_t i) { return counters[stage == "input" ? i : input.size() + i]; }
+  // The cascade's stage (cascade_stage.cc), on a request the input safeguards let pass: their
+  // entries (`input`) give its cheap risk; at safeguards.cascade.escalate_at or above, the guard
+  // model scores `text`. Writes its own entry into `input` and returns "" (pass), "block" or
+  // "error" (the guard model failed or ran past its budget: fail closed). Thread-safe.
+  std::string Escalate(const std::string& text, nlohmann::json* input);
   // Fills a record with the model, the safeguards hash and the request's identity.
   void Fill(const Job& job, store::DecisionRecord* r) const;
   // Commits a decision record now (Fill, then the store), on the calling thread.

@@ -104,6 +104,32 @@ struct Parser {
     }
     return Status::Ok();
   }
+  Status Cascade(const YAML::Node& c, CascadeSpec* out) const {
+    if (!c.IsMap()) return Bad("cascade", "expected a mapping");
+    WARDEN_RETURN_IF_ERROR(Keys(c, "cascade", {"model", "tokenizer", "escalate_at", "threshold", "name", "budget_ms"}));
+    for (const char* key : {"model", "escalate_at", "threshold"}) {
+      if (!c[key]) return Bad(std::string("cascade.") + key, "missing");
+    }
+    out->enabled = true;
+    if (!c["model"].IsScalar() || c["model"].Scalar().empty()) return Bad("cascade.model", "expected the path of a guard model");
+    out->model = Resolve(c["model"].Scalar());
+    if (const YAML::Node& t = c["tokenizer"]) {
+      if (!t.IsScalar() || t.Scalar().empty()) return Bad("cascade.tokenizer", "expected the path of a tokenizer");
+      out->tokenizer = Resolve(t.Scalar());
+    }
+    WARDEN_RETURN_IF_ERROR(Number(c["escalate_at"], "cascade.escalate_at", -1e9, 1e9, &out->escalate_at));
+    WARDEN_RETURN_IF_ERROR(Number(c["threshold"], "cascade.threshold", -1e9, 1e9, &out->threshold));
+    if (const YAML::Node& n = c["name"]) {
+      if (!n.IsScalar() || n.Scalar().empty()) return Bad("cascade.name", "expected a name");
+      out->name = n.Scalar();
+    }
+    if (c["budget_ms"]) WARDEN_RETURN_IF_ERROR(Number(c["budget_ms"], "cascade.budget_ms", 0, 600000, &out->budget_ms));
+    return Status::Ok();
+  }
+  std::string Resolve(const std::string& path) const {
+    std::filesystem::path p(path);
+    return p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+  }
   Status Int(const YAML::Node& n, const std::string& field, int64_t lo, int64_t hi, int64_t* out) const {
     long long v;
     if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) return Bad(field, "expected an integer");
@@ -121,8 +147,7 @@ struct Parser {
     if (probe == regex) return Bad(where, "needs exactly one of probe (a monitor pack) or regex (patterns)");
     if (probe) {
       if (!n["probe"].IsScalar() || n["probe"].Scalar().empty()) return Bad(where + ".probe", "expected a path");
-      std::filesystem::path p(n["probe"].Scalar());
-      s->probe = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+      s->probe = Resolve(n["probe"].Scalar());
     } else {
       const YAML::Node& r = n["regex"];
       if (!r.IsSequence() || r.size() == 0) return Bad(where + ".regex", "expected a non-empty list of patterns");
@@ -179,23 +204,29 @@ struct Parser {
 
   Status Parse(const YAML::Node& root, Safeguards* g) const {
     if (!root || root.IsNull()) return Status::Ok();
-    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation", "audit", "users"}));
+    WARDEN_RETURN_IF_ERROR(Keys(root, "", {"holdback", "input", "output", "store", "limits", "moderation", "audit", "users", "cascade"}));
     if (const YAML::Node& a = root["audit"]) WARDEN_RETURN_IF_ERROR(Audit(a, &g->audit));
     if (const YAML::Node& u = root["users"]) WARDEN_RETURN_IF_ERROR(Users(u, &g->users));
     if (const YAML::Node& m = root["moderation"]) {
       if (!m.IsScalar() || m.Scalar().empty()) return Bad("moderation", "expected the path of a moderator directory");
-      std::filesystem::path p(m.Scalar());
-      g->moderation = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+      g->moderation = Resolve(m.Scalar());
     }
     if (root["holdback"]) WARDEN_RETURN_IF_ERROR(Int(root["holdback"], "holdback", 0, 256, &g->holdback));
     WARDEN_RETURN_IF_ERROR(Stage(root, "input", &g->input));
     WARDEN_RETURN_IF_ERROR(Stage(root, "output", &g->output));
+    if (const YAML::Node& c = root["cascade"]) {
+      WARDEN_RETURN_IF_ERROR(Cascade(c, &g->cascade));
+      for (const SafeguardSpec& sp : g->input) {
+        if (sp.name == g->cascade.name) return Bad("cascade.name", "'" + sp.name + "' is an input safeguard's name already");
+      }
+    }
     for (size_t i = 0; i < g->users.safeguards.size(); ++i) {
       const std::string& name = g->users.safeguards[i];
       bool known = false;
       for (const auto* stage : {&g->input, &g->output}) {
         for (const SafeguardSpec& sp : *stage) known = known || sp.name == name;
       }
+      known = known || (g->cascade.enabled && g->cascade.name == name);
       if (!known) return Bad("users.safeguards[" + std::to_string(i) + "]", "no safeguard is named '" + name + "'");
     }
     if (const YAML::Node& s = root["store"]) {

@@ -34,6 +34,9 @@ namespace warden::guard {
 // user's topics (users.h), not what a human must look at. A non-empty `only` counts just the
 // safeguards it names.
 double RecordRisk(const std::string& scores_json, bool include_watch = false, const std::vector<std::string>& only = {});
+// The input stage's part of it (watch-mode safeguards left out): what the cascade's guard model
+// is escalated on (safeguards.h: cascade).
+double InputRisk(const std::string& scores_json);
 
 // Decides, record by record, what enters the queue. Thread-safe.
 class Auditor {

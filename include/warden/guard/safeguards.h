@@ -34,6 +34,14 @@
 //     elevated_requests_per_minute: 6   # their rate limit (0: the same as everyone's)
 //     audit_elevated: true       # every request of a user at elevated risk enters the audit queue
 //     safeguards: [synthesis-route]   # optional: only these safeguards' scores count (default: all)
+//   cascade:                     # optional: the stronger stage (guard_model.h), on escalated requests
+//     model: guard-model/        # a fine-tuned guard model (any format engine loads)
+//     tokenizer: tokenizer.json  # optional: when the model's directory has none
+//     escalate_at: -0.5          # a request whose cheap risk (audit.h's risk over the input
+//                                # safeguards that do not watch) is at least this is escalated
+//     threshold: 1.2             # it is blocked when the guard model's score is above this
+//     name: guard-model          # optional: its name in records and metrics
+//     budget_ms: 500             # optional: over budget, the request is blocked (fail closed)
 //   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
 //   limits: {max_body_bytes: 1048576, max_messages: 64, max_tokens: 512, requests_per_minute: 0,
 //            max_batch: 16, max_queue: 256, request_seconds: 300}
@@ -43,10 +51,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "warden/base/status.h"
+
+namespace warden::engine {
+class LanguageModel;
+}
 
 namespace warden::guard {
 
@@ -99,6 +112,23 @@ struct UsersSpec {
   std::vector<std::string> safeguards;  // whose scores count toward a user's risk (empty: every one)
 };
 
+// The cascade's stronger stage (guard_model.h): the guard model scores a request only when the
+// input safeguards let it pass with a cheap risk of at least `escalate_at`, and blocks it when
+// its score is above `threshold` (`warden serve cascade-eval` calibrates both on held-out data and
+// prints the section). The input stage's last step: after the text safeguards and the probes.
+struct CascadeSpec {
+  bool enabled = false;
+  std::string name = "guard-model";
+  std::string model;                 // path (resolved)
+  std::string tokenizer;             // path (resolved), or "": the model's own
+  double escalate_at = 0;
+  double threshold = 0;
+  double budget_ms = 0;              // 0: no budget
+  // A caller that holds the guard model already (tests, evaluations) sets this instead of
+  // `model`; otherwise the guard loads `model` at start.
+  std::shared_ptr<const engine::LanguageModel> loaded;
+};
+
 struct Safeguards {
   std::string path;                  // "" : built in (no safeguards)
   std::string sha256;                // of the file's bytes ("" when built in)
@@ -108,6 +138,7 @@ struct Safeguards {
   Limits limits;
   AuditSpec audit;
   UsersSpec users;
+  CascadeSpec cascade;
   // A moderator directory (moderation.h) for POST /v1/moderations; "" : that route answers 404.
   std::string moderation;
 };
