@@ -10,6 +10,7 @@ PACKAGES=(
   libpcre2-dev   # Unicode-aware regexes for byte-level BPE pre-tokenizers
   # ML layer
   libtorch-dev libopenblas0-openmp   # OpenBLAS replaces the reference BLAS that libtorch links by default
+  libblas-dev   # the engine's fast decode step calls BLAS sgemm itself (OpenBLAS at run time)
   # base libraries
   nlohmann-json3-dev libcli11-dev libsodium-dev libyaml-cpp-dev libzstd-dev zlib1g-dev
   libsqlite3-dev   # store: the gateway's decisions and keys (the embedded default)

@@ -216,8 +216,9 @@ void RunCascade(CascadeArgs a) {
     if (it == by_id.end()) throw Error(Status::Internal("cascade-eval: no served decision record for " + rows[i].id));
     const Json scores = Json::parse(it->second->scores_json);
     const bool blocked = it->second->action == "block" || it->second->action == "error";
-    const Json& entry = scores["input"][served_sg.cascade.name];
-    served_escalated += entry.value("escalated", false) ? 1 : 0;
+    // No entry when a cheap safeguard decided first: the guard model was never asked.
+    const Json entry = scores.contains("input") ? scores["input"].value(served_sg.cascade.name, Json()) : Json();
+    served_escalated += entry.is_object() && entry.value("escalated", false) ? 1 : 0;
     const bool offline = cascade_rows[i].cheap_risk > 0 ||
                          (std::max(cascade_rows[i].cheap_risk, -1e9) >= r.escalation_threshold && cascade_rows[i].strong > r.strong_threshold);
     ++served_rows;

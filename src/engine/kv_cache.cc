@@ -30,8 +30,22 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::Write(int layer, const torch::T
 void KvCache::Advance(const torch::Tensor& valid) {
   int64_t n = valid.size(1);
   TORCH_CHECK(length_ + n <= capacity_, "KV cache full");
-  Rows(valid_).narrow(1, length_, n).copy_(valid);
-  if (!has_padding_ && !valid.all().item<bool>()) has_padding_ = true;
+  if (valid_.device().is_cpu() && valid.device().is_cpu() && valid.scalar_type() == torch::kBool && valid.is_contiguous() &&
+      valid_.is_contiguous() && valid.size(0) == batch_) {
+    // A decode step's flags, without three tensor operations per step.
+    const bool* from = valid.data_ptr<bool>();
+    bool* to = valid_.data_ptr<bool>();
+    const int64_t row = valid_.size(1);
+    for (int64_t b = 0; b < batch_; ++b) {
+      for (int64_t t = 0; t < n; ++t) {
+        to[b * row + length_ + t] = from[b * n + t];
+        has_padding_ = has_padding_ || !from[b * n + t];
+      }
+    }
+  } else {
+    Rows(valid_).narrow(1, length_, n).copy_(valid);
+    if (!has_padding_ && !valid.all().item<bool>()) has_padding_ = true;
+  }
   length_ += n;
 }
 

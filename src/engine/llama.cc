@@ -2,6 +2,7 @@
 // untied embeddings. Qwen2 (qwen2.cc) is this architecture with biases on q/k/v.
 //
 // Parameter names are Hugging Face's LlamaForCausalLM names.
+#include "engine/fast_decode.h"
 #include "engine/transformer.h"
 
 namespace warden::engine {
@@ -79,6 +80,9 @@ class LlamaForCausalLm : public CausalLmImpl {
   }
 
   torch::Tensor Forward(const torch::Tensor& tokens, const ForwardContext& ctx) override {
+    if (CanFastDecode(tokens, ctx, model_->embed_tokens->weight)) {
+      if (const std::optional<LlamaStepWeights> w = StepWeights()) return FastDecodeStep(config_, *w, tokens, ctx);
+    }
     const ModelConfig& c = config_;
     const int64_t B = tokens.size(0), T = tokens.size(1);
     torch::Tensor x = ctx.Hook(HookKind::kEmbed, -1, model_->embed_tokens(tokens));  // [b, p, d_model]
@@ -161,6 +165,33 @@ class LlamaForCausalLm : public CausalLmImpl {
       if (rest == hf) return "blk." + i + "." + gguf;
     }
     return "";
+  }
+
+  // The weights as raw rows for the fast decode step, or nullopt when one is not a contiguous
+  // float32 tensor (then the general path runs).
+  std::optional<LlamaStepWeights> StepWeights() const {
+    bool ok = true;
+    auto raw = [&ok](const torch::Tensor& t) -> const float* {
+      if (!t.defined()) return nullptr;
+      ok = ok && t.scalar_type() == torch::kFloat && t.is_contiguous();
+      return ok ? t.data_ptr<float>() : nullptr;
+    };
+    LlamaStepWeights w;
+    w.embed = raw(model_->embed_tokens->weight);
+    w.unembed = lm_head_ ? raw(lm_head_->weight) : w.embed;
+    w.final_norm = raw(model_->norm->weight);
+    w.cos = raw(cos_);
+    w.sin = raw(sin_);
+    for (const LlamaLayerImpl* layer : layers_) {
+      const LlamaAttentionImpl& a = *layer->self_attn;
+      const LlamaMlpImpl& m = *layer->mlp;
+      w.layers.push_back({raw(layer->input_layernorm->weight), raw(a.q_proj->weight), raw(a.k_proj->weight),
+                          raw(a.v_proj->weight), raw(a.q_proj->bias), raw(a.k_proj->bias), raw(a.v_proj->bias),
+                          raw(a.o_proj->weight), raw(layer->post_attention_layernorm->weight), raw(m.gate_proj->weight),
+                          raw(m.up_proj->weight), raw(m.down_proj->weight)});
+    }
+    if (!ok) return std::nullopt;
+    return w;
   }
 
   bool qkv_bias_;

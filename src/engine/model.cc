@@ -44,6 +44,17 @@ ForwardBatch ForwardBatch::LeftPadded(const std::vector<std::vector<int32_t>>& s
   return {tokens.to(device), positions.to(device), valid.to(device)};
 }
 
+namespace {
+
+// Whether every flag is set, read in place on the CPU (a reduction and .item() otherwise).
+bool AllTrue(const torch::Tensor& flags) {
+  if (!flags.device().is_cpu() || flags.scalar_type() != torch::kBool || !flags.is_contiguous()) return flags.all().item<bool>();
+  const bool* f = flags.data_ptr<bool>();
+  return std::all_of(f, f + flags.numel(), [](bool x) { return x; });
+}
+
+}  // namespace
+
 Model::~Model() = default;
 
 torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Hooks* hooks) const {
@@ -54,9 +65,18 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   const int64_t B = batch.tokens.size(0), T = batch.tokens.size(1);
   const int64_t past = cache != nullptr ? cache->length() : 0, S = past + T;
   if (cache != nullptr) TORCH_CHECK(cache->batch() == B, "cache batch ", cache->batch(), " != ", B);
-  const int64_t max_id = batch.tokens.max().item<int64_t>();
-  if (max_id >= config_.vocab_size || batch.tokens.min().item<int64_t>() < 0) {
-    throw Error(Status::InvalidArgument("token id " + std::to_string(max_id) +
+  int64_t min_id = 0, max_id = 0;
+  if (batch.tokens.device().is_cpu() && batch.tokens.scalar_type() == torch::kLong && batch.tokens.is_contiguous()) {
+    // Read in place: two reductions and their .item() cost more than a small model's decode step.
+    const int64_t* t = batch.tokens.data_ptr<int64_t>();
+    if (batch.tokens.numel() > 0) min_id = max_id = t[0];
+    for (int64_t i = 1; i < batch.tokens.numel(); ++i) min_id = std::min(min_id, t[i]), max_id = std::max(max_id, t[i]);
+  } else {
+    max_id = batch.tokens.max().item<int64_t>();
+    min_id = batch.tokens.min().item<int64_t>();
+  }
+  if (max_id >= config_.vocab_size || min_id < 0) {
+    throw Error(Status::InvalidArgument("token id " + std::to_string(max_id >= config_.vocab_size ? max_id : min_id) +
                                         " outside the vocabulary of " +
                                         std::to_string(config_.vocab_size)));
   }
@@ -65,8 +85,7 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   // sees itself, so no softmax row is all -inf. One new token attending to a cache without
   // padding needs no mask at all (the common decode step).
   torch::Tensor mask;
-  bool unmasked_step = T == 1 && cache != nullptr && !cache->has_padding() &&
-                       batch.valid.all().item<bool>();
+  bool unmasked_step = T == 1 && cache != nullptr && !cache->has_padding() && AllTrue(batch.valid);
   if (!unmasked_step) {
     auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device_);
     torch::Tensor key_valid = past > 0 ? torch::cat({cache->valid(), batch.valid}, 1) : batch.valid;
@@ -93,6 +112,7 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   ctx.offset = past;
   ctx.decode = past > 0;
   ctx.transposed = transposed_.copies.empty() ? nullptr : &transposed_;
+  ctx.fast_decode = fast_decode_;
   torch::Tensor logits = module_->Forward(batch.tokens, ctx);
   if (cache != nullptr) cache->Advance(batch.valid);
   return logits.scalar_type() == torch::kFloat ? logits : logits.to(torch::kFloat);

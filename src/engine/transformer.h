@@ -29,6 +29,7 @@ struct ForwardContext {
   int64_t offset = 0;            // index of this call's first token in the sequence
   bool decode = false;
   const TransposedWeights* transposed = nullptr;  // Model::KeepTransposedWeights, if kept
+  bool fast_decode = true;       // Model::SetFastDecode: decode steps may take fast_decode.h's path
 
   // Calls the hook point; costs one branch when nobody subscribed.
   torch::Tensor Hook(HookKind kind, int layer, torch::Tensor x) const {
@@ -117,6 +118,11 @@ torch::Tensor Attention(const torch::Tensor& q, const torch::Tensor& k, const to
 // whether these inputs qualify. Attention() uses it when nobody watches hook_attn_scores or
 // hook_pattern, which it never materialises.
 bool CanFuseAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& mask);
+// Its inner loop: one query row q [Dh] against S keys (row stride ks) and values (stride vs), an
+// additive mask (stride ms; null: none): z = softmax(q.k * scale + mask) . v; `p` is S floats of scratch.
+void AttendOne(const float* __restrict q, const float* __restrict k, int64_t ks, const float* __restrict v,
+               int64_t vs, const float* __restrict mask, int64_t ms, int64_t S, int64_t Dh, float scale,
+               float* __restrict p, float* __restrict z);
 torch::Tensor FusedAttention(const torch::Tensor& q, const torch::Tensor& keys, const torch::Tensor& values,
                              const torch::Tensor& mask);
 

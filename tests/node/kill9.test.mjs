@@ -74,7 +74,8 @@ await Promise.all(clients);
 for (const p of procs.slice(1)) p.kill("SIGTERM");
 await sleep(300);
 
-const records = execFileSync(warden, ["serve", "audit", "export", "--store", store], { encoding: "utf8" })
+const records = execFileSync(warden, ["serve", "audit", "export", "--store", store],
+                               { encoding: "utf8", maxBuffer: 1 << 30 })  // every record of the run: many MB
   .split("\n").filter((l) => l).map((l) => JSON.parse(l));
 const ids = new Set(records.map((r) => r.request_id));
 const answered = received.filter((r) => r.kind !== "block");

@@ -66,6 +66,11 @@ class KvCache {
   // Moves each row's real slots to the end of the filled ones, in order, and shortens length()
   // to the longest row's count: room for more steps without touching any sequence.
   void Compact();
+  // The layer's key and value buffers [max_rows, kv_head, capacity, d_head], for kernels that
+  // write this call's slot in place instead of calling Write (the engine's fast decode step);
+  // Advance follows as usual.
+  const torch::Tensor& keys(int layer) const { return k_[layer]; }
+  const torch::Tensor& values(int layer) const { return v_[layer]; }
 
  private:
   torch::Tensor Rows(const torch::Tensor& t) const { return batch_ == t.size(0) ? t : t.narrow(0, 0, batch_); }

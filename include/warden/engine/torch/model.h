@@ -107,11 +107,23 @@ class Model {
   // than `max_bytes`; returns the bytes kept.
   int64_t KeepTransposedWeights(int64_t max_bytes = INT64_MAX);
 
+  // Whether decode steps of the Llama family may take the fast step (src/engine/fast_decode.h:
+  // the same arithmetic over raw rows, without LibTorch's per-operator cost). On by default;
+  // off, every forward runs the general path (what benchmarks and tests compare against). Not
+  // thread-safe with running calls.
+  void SetFastDecode(bool on) { fast_decode_ = on; }
+  bool fast_decode() const { return fast_decode_; }
+
   // A KV cache for `batch` sequences of up to `capacity` positions, in this model's dtype.
   KvCache NewCache(int64_t batch, int64_t capacity) const;
 
   // Writes config.json + model.safetensors (Hugging Face layout) into dir (created if needed).
   Status SaveHf(const std::string& dir, torch::ScalarType dtype = torch::kFloat) const;
+  // Writes a llama2.c checkpoint (llama2c.h's layout; q/k rows in its interleaved rotary order):
+  // what llama.cpp's convert-llama2c-to-ggml reads, so that llama.cpp can run the same weights
+  // (bench/engine_bench's baseline). Llama architecture only, with llama2.c's fixed settings
+  // (rope_theta 10000, norm_eps 1e-5); anything else is an error naming the setting.
+  Status SaveLlama2c(const std::string& path) const;
 
   // sha256 of the weight file it was loaded from (of the "name sha256" lines of every shard when
   // there are several); for an in-memory model, of its parameter names and bytes. Computed on
@@ -137,6 +149,7 @@ class Model {
   std::vector<std::string> weight_files_;  // what WeightsSha256 hashes
   std::map<std::string, int> stored_dtypes_;
   TransposedWeights transposed_;   // KeepTransposedWeights
+  bool fast_decode_ = true;        // SetFastDecode
   mutable std::mutex sha256_mutex_;  // WeightsSha256 may be called from several threads
   mutable std::string sha256_;
 };
