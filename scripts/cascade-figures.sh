@@ -7,8 +7,9 @@
 #   4. the cascade at several escalation targets (`serve cascade-eval`): zoo/honest behind assess's
 #      input monitors on every request, the guard model on the escalated ones; replaying the zoo's
 #      request files (rows the guard model trained on left out), then the guard model's own
-#      held-out rows.
-# Usage: scripts/cascade-figures.sh [STEPS]   (default 600; about 8 minutes on 2 cores)
+#      held-out rows. Each run also serves the calibrated section: with fixed thresholds (compared
+#      with the offline decisions) and holding the target online (escalate_rate).
+# Usage: scripts/cascade-figures.sh [STEPS]   (default 600; about 4 minutes of CPU on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps="${1:-600}"

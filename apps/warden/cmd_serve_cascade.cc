@@ -6,7 +6,10 @@
 // measured on leave-source-out and leave-form-out, rows the guard model trained on left out), or
 // the guard model's own held-out rows (`serve guard-model data`): half of the hash-held-out rows
 // calibrate both thresholds, the other half and the held-out sources (JailbreakBench, XSTest) are
-// measured. Without MODEL: the embedded default.
+// measured. Without MODEL: the embedded default. The calibrated section is then served twice: with
+// its fixed thresholds (each decision compared with the offline one) and holding the target
+// online (escalate_rate, --window; the measured rows shuffled).
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -35,6 +38,7 @@ struct CascadeArgs {
   std::string safeguards, guard_model, guard_tokenizer, data = "guard-model";
   std::string zoo = "zoo", assessment = "assessment";
   double escalate = 0.2, strong_fpr = 0.01;
+  int64_t window = 200;
   bool json = false;
 };
 
@@ -227,6 +231,43 @@ void RunCascade(CascadeArgs a) {
     harmful += rows[i].harmful ? 1 : 0;
   }
   const size_t benign = served_rows - harmful;
+
+  // The same cascade holding the target online (escalate_rate over a window of recent requests):
+  // the measured rows in an order shuffled by a hash of their ids, as mixed traffic would come.
+  struct Online {
+    size_t eligible = 0, escalated = 0, harmful = 0, blocked_harmful = 0, benign = 0, blocked_benign = 0;
+  };
+  std::map<std::string, Online> online;
+  {
+    guard::Safeguards online_sg = served_sg;
+    online_sg.cascade.escalate_rate = a.escalate;
+    online_sg.cascade.window = a.window;
+    std::vector<Row> shuffled;
+    for (const Row& row : rows) {
+      if (!row.calibration) shuffled.push_back(row);
+    }
+    std::sort(shuffled.begin(), shuffled.end(), [](const Row& x, const Row& y) { return Sha256Hex(x.id) < Sha256Hex(y.id); });
+    const ScratchStore online_store("cascade-online");
+    {
+      auto g2 = guard::Guard::Create(model, "cascade", online_sg, online_store.get()).ValueOrThrow();
+      Replay(*g2, shuffled, "online/", false);
+    }
+    std::map<std::string, const Row*> row_of;
+    for (const Row& row : shuffled) row_of["online/" + row.id] = &row;
+    for (const store::DecisionRecord& rec : online_store->Records().ValueOrThrow()) {
+      const Row& row = *row_of.at(rec.request_id);
+      const Json scores = Json::parse(rec.scores_json);
+      const Json entry = scores.contains("input") ? scores["input"].value(online_sg.cascade.name, Json()) : Json();
+      const bool blocked = rec.action == "block" || rec.action == "error";
+      for (const std::string& group : {row.group, std::string("all")}) {
+        Online& o = online[group];
+        o.eligible += entry.is_object() ? 1 : 0;
+        o.escalated += entry.is_object() && entry.value("escalated", false) ? 1 : 0;
+        (row.harmful ? o.harmful : o.benign) += 1;
+        (row.harmful ? o.blocked_harmful : o.blocked_benign) += blocked ? 1 : 0;
+      }
+    }
+  }
   const std::string section =
       StrFormat("cascade: {model: %s%s, escalate_at: %.6g, threshold: %.6g}", a.guard_model.c_str(),
                 a.guard_tokenizer.empty() ? "" : (", tokenizer: " + a.guard_tokenizer).c_str(), r.escalation_threshold,
@@ -254,6 +295,16 @@ void RunCascade(CascadeArgs a) {
                                {"eligible", gr.eligible}, {"escalation", gr.escalation},
                                {"cheap", RatesJson(gr.cheap)}, {"cascade", RatesJson(gr.cascade)},
                                {"strong", RatesJson(gr.strong)}, {"both", RatesJson(gr.both)}};
+  }
+  auto share = [](size_t k, size_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; };
+  for (const auto& [group, o] : online) {
+    out["online"][group] = {{"window", a.window},
+                            {"eligible", o.eligible},
+                            {"escalated", o.escalated},
+                            {"escalation", share(o.escalated, o.eligible)},
+                            {"recall", share(o.blocked_harmful, o.harmful)},
+                            {"recall_ci95", {WilsonInterval(o.blocked_harmful, o.harmful).low, WilsonInterval(o.blocked_harmful, o.harmful).high}},
+                            {"fpr", share(o.blocked_benign, o.benign)}};
   }
   if (a.json) {
     std::cout << out.dump(2) << "\n";
@@ -284,6 +335,13 @@ void RunCascade(CascadeArgs a) {
                          benign ? static_cast<double>(served_blocked_benign) / static_cast<double>(benign) : 0.0,
                          served_blocked_benign, benign, agree, served_rows);
   std::cout << "safeguards section: " << section << "\n";
+  for (const auto& [group, o] : online) {
+    std::cout << StrFormat("served online (escalate_rate %.2f, window %lld, shuffled): %s: %zu of %zu escalated (%.3f), "
+                           "recall %.3f (%zu/%zu), false positives %.3f (%zu/%zu)\n",
+                           a.escalate, static_cast<long long>(a.window), group.c_str(), o.escalated, o.eligible,
+                           share(o.escalated, o.eligible), share(o.blocked_harmful, o.harmful), o.blocked_harmful, o.harmful,
+                           share(o.blocked_benign, o.benign), o.blocked_benign, o.benign);
+  }
   for (const guard::CascadeGroup& gr : r.groups) {
     std::cout << StrFormat("  %s: %zu rows, %zu of %zu escalated (%.3f)\n", gr.group.c_str(), gr.rows, gr.escalated,
                            gr.eligible, gr.escalation);
@@ -308,6 +366,8 @@ void RegisterServeCascade(CLI::App& serve) {
       ->check(CLI::IsMember({"zoo", "guard-model"}));
   cmd->add_option("--escalate", a->escalate, "Share of requests not blocked by a cheap safeguard sent to the guard model (default 0.2)")
       ->check(CLI::Range(0.001, 1.0));
+  cmd->add_option("--window", a->window, "Recent requests the online escalation threshold is a quantile of (default 200)")
+      ->check(CLI::Range(50, 1000000));
   cmd->add_option("--strong-fpr", a->strong_fpr, "False-positive rate the guard model's threshold is set to (default 0.01)")
       ->check(CLI::Range(0.0, 0.99));
   cmd->add_option("--zoo", a->zoo, "Zoo directory for the default (default zoo)");

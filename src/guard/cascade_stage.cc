@@ -5,21 +5,41 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 
 #include "guard/internal.h"
 #include "warden/guard/audit.h"
 
 namespace warden::guard {
 
+double Guard::Impl::EscalationThreshold(double risk) {
+  const CascadeSpec& c = safeguards.cascade;
+  if (c.escalate_rate <= 0) return c.escalate_at;
+  std::lock_guard<std::mutex> lock(escalation_mu);
+  double threshold = c.escalate_at;
+  if (recent_risks.size() >= 50) {
+    // The k-th largest of the recent risks, k = ceil(rate * n): at or above it lie that share.
+    std::vector<double> v(recent_risks.begin(), recent_risks.end());
+    const size_t k = std::max<size_t>(1, static_cast<size_t>(std::ceil(c.escalate_rate * static_cast<double>(v.size()))));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k - 1), v.end(), std::greater<double>());
+    threshold = v[k - 1];
+  }
+  recent_risks.push_back(risk);
+  if (static_cast<int64_t>(recent_risks.size()) > c.window) recent_risks.pop_front();
+  return threshold;
+}
+
 std::string Guard::Impl::Escalate(const std::string& text, nlohmann::json* input) {
   const CascadeSpec& c = safeguards.cascade;
   const double cheap = InputRisk(nlohmann::json({{"input", *input}}).dump());
   // A request nothing scored (-infinity) counts as -1e9, the lowest a safeguards file can
   // write: `escalate_at: -1e9` sends every request to the guard model.
-  const bool escalated = std::max(cheap, -1e9) >= c.escalate_at;
+  const double at = EscalationThreshold(std::max(cheap, -1e9));
+  const bool escalated = std::max(cheap, -1e9) >= at;
   nlohmann::json e = {{"escalated", escalated},
-                      {"escalate_at", c.escalate_at},
+                      {"escalate_at", at},
                       {"cheap_risk", std::isfinite(cheap) ? nlohmann::json(cheap) : nlohmann::json(nullptr)}};
+  if (c.escalate_rate > 0) e["escalate_rate"] = c.escalate_rate;
   if (!escalated) {
     (*input)[c.name] = std::move(e);
     return "";

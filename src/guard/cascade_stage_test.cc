@@ -126,6 +126,38 @@ TEST_F(CascadeStageTest, ARequestTheCheapSafeguardsFindCalmIsNeverEscalated) {
   EXPECT_EQ((*fires)->Counters().back().calls, 0);
 }
 
+TEST_F(CascadeStageTest, AnEscalationRateIsHeldOnlineWhateverTheTrafficsRisks) {
+  // A probe whose margin differs from request to request; escalate_at 1e9 would escalate none,
+  // so every escalation after the first 50 requests is the online threshold's.
+  ASSERT_TRUE(interp::WriteMonitorPack(testing::CoordinatePack(*model_, 0, interp::PositionRule::kLastPrompt, 100),
+                                       dir_ + "/in.safetensors")
+                  .ok());
+  auto g = Make("input: [{name: harm, probe: in.safetensors}]\n"
+                "cascade: {model: unused, escalate_at: 1e9, threshold: 1e9, escalate_rate: 0.25, window: 50}");
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const char* words[] = {"bake", "bread", "Sure", "here", "is", "how", "cannot", "help", "Mira", "Vell"};
+  int escalated_early = 0, escalated = 0, after = 0;
+  for (int i = 0; i < 200; ++i) {
+    GuardRequest r;
+    r.request_id = "chatcmpl-" + std::to_string(i);
+    r.messages = {{"user", std::string(words[i % 10]) + " " + words[(i / 10) % 10] + " " + words[(i * 7) % 10] + "?"}};
+    r.max_tokens = 1;
+    std::shared_ptr<Stream> s = (*g)->Submit(r);
+    for (StreamEvent e = s->Next(); !e.final(); e = s->Next()) {
+    }
+    const Json entry = LastEntry();
+    ASSERT_TRUE(entry.is_object());
+    EXPECT_EQ(entry["escalate_rate"].get<double>(), 0.25);
+    (i < 50 ? escalated_early : escalated) += entry["escalated"].get<bool>() ? 1 : 0;
+    after += i >= 50;
+  }
+  EXPECT_EQ(escalated_early, 0);  // escalate_at until 50 risks are seen
+  const double share = static_cast<double>(escalated) / after;
+  EXPECT_GT(share, 0.15) << escalated << " of " << after;
+  EXPECT_LT(share, 0.35) << escalated << " of " << after;
+  EXPECT_EQ((*g)->Counters().back().calls, escalated);
+}
+
 TEST_F(CascadeStageTest, AGuardModelOverItsBudgetFailsClosed) {
   auto g = Make(Cascade(-1e9, 1e9, ", budget_ms: 0.000001"));
   ASSERT_TRUE(g.ok()) << g.status().ToString();
@@ -162,6 +194,12 @@ TEST(CascadeSection, IsValidatedWithErrorsThatNameTheField) {
                 .find("cascade.name: 'g' is an input safeguard's name already"),
             std::string::npos);
   EXPECT_NE(bad("cascade: [1]").find("cascade: expected a mapping"), std::string::npos);
+  EXPECT_NE(bad("cascade: {model: m, escalate_at: 0, threshold: 1, escalate_rate: 0}").find("cascade.escalate_rate: must be above 0"),
+            std::string::npos);
+  EXPECT_NE(bad("cascade: {model: m, escalate_at: 0, threshold: 1, window: 100}").find("cascade.window: only an escalate_rate"),
+            std::string::npos);
+  EXPECT_NE(bad("cascade: {model: m, escalate_at: 0, threshold: 1, escalate_rate: 0.2, window: 10}").find("cascade.window: must be in"),
+            std::string::npos);
   auto ok = ParseSafeguards("cascade: {model: /m, escalate_at: -0.5, threshold: 1.25, budget_ms: 40}\nusers: {safeguards: [guard-model]}", "g.yaml", "/d");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_TRUE(ok->cascade.enabled);

@@ -93,6 +93,12 @@ struct Guard::Impl {
   std::optional<Moderator> moderator;                                 // safeguards.moderation
   std::optional<GuardModel> cascade;                                  // safeguards.cascade, loaded
   std::string cascade_sha256;                                         // its weights' sha256
+  std::mutex escalation_mu;                                           // guards recent_risks
+  std::deque<double> recent_risks;  // cheap risks of the last cascade.window requests it saw (escalate_rate)
+  // The escalation threshold for a request of cheap risk `risk` (clamped at -1e9): escalate_at,
+  // or with escalate_rate the quantile of the recent risks that escalates that share (escalate_at
+  // until 50 are seen); then files `risk` among the recent ones. Thread-safe.
+  double EscalationThreshold(double risk);
 
   mutable std::mutex mu;  // guards queue, stopping, counters
   std::condition_variable cv;

@@ -106,7 +106,7 @@ struct Parser {
   }
   Status Cascade(const YAML::Node& c, CascadeSpec* out) const {
     if (!c.IsMap()) return Bad("cascade", "expected a mapping");
-    WARDEN_RETURN_IF_ERROR(Keys(c, "cascade", {"model", "tokenizer", "escalate_at", "threshold", "name", "budget_ms"}));
+    WARDEN_RETURN_IF_ERROR(Keys(c, "cascade", {"model", "tokenizer", "escalate_at", "escalate_rate", "window", "threshold", "name", "budget_ms"}));
     for (const char* key : {"model", "escalate_at", "threshold"}) {
       if (!c[key]) return Bad(std::string("cascade.") + key, "missing");
     }
@@ -119,6 +119,14 @@ struct Parser {
     }
     WARDEN_RETURN_IF_ERROR(Number(c["escalate_at"], "cascade.escalate_at", -1e9, 1e9, &out->escalate_at));
     WARDEN_RETURN_IF_ERROR(Number(c["threshold"], "cascade.threshold", -1e9, 1e9, &out->threshold));
+    if (c["escalate_rate"]) {
+      WARDEN_RETURN_IF_ERROR(Number(c["escalate_rate"], "cascade.escalate_rate", 0, 1, &out->escalate_rate));
+      if (out->escalate_rate <= 0) return Bad("cascade.escalate_rate", "must be above 0 (leave it out for a fixed escalate_at)");
+    }
+    if (c["window"]) {
+      if (!c["escalate_rate"]) return Bad("cascade.window", "only an escalate_rate has a window");
+      WARDEN_RETURN_IF_ERROR(Int(c["window"], "cascade.window", 50, 1000000, &out->window));
+    }
     if (const YAML::Node& n = c["name"]) {
       if (!n.IsScalar() || n.Scalar().empty()) return Bad("cascade.name", "expected a name");
       out->name = n.Scalar();

@@ -40,6 +40,9 @@
 //     escalate_at: -0.5          # a request whose cheap risk (audit.h's risk over the input
 //                                # safeguards that do not watch) is at least this is escalated
 //     threshold: 1.2             # it is blocked when the guard model's score is above this
+//     escalate_rate: 0.2         # optional: hold the share escalated at this, online: the
+//     window: 1000               # threshold becomes the quantile of the last `window` cheap
+//                                # risks that sends this share on (escalate_at until 50 are seen)
 //     name: guard-model          # optional: its name in records and metrics
 //     budget_ms: 500             # optional: over budget, the request is blocked (fail closed)
 //   moderation: moderation/      # optional: a moderator (moderation.h) for POST /v1/moderations
@@ -115,13 +118,18 @@ struct UsersSpec {
 // The cascade's stronger stage (guard_model.h): the guard model scores a request only when the
 // input safeguards let it pass with a cheap risk of at least `escalate_at`, and blocks it when
 // its score is above `threshold` (`warden serve cascade-eval` calibrates both on held-out data and
-// prints the section). The input stage's last step: after the text safeguards and the probes.
+// prints the section). With `escalate_rate`, the escalation threshold follows the traffic: a
+// threshold calibrated on one distribution escalates another share of another (measured in
+// docs/serve.md), so it becomes the quantile of recent cheap risks that escalates that share.
+// The input stage's last step: after the text safeguards and the probes.
 struct CascadeSpec {
   bool enabled = false;
   std::string name = "guard-model";
   std::string model;                 // path (resolved)
   std::string tokenizer;             // path (resolved), or "": the model's own
   double escalate_at = 0;
+  double escalate_rate = 0;          // 0: escalate_at throughout; else the share held online
+  int64_t window = 1000;             // cheap risks the online threshold is a quantile of
   double threshold = 0;
   double budget_ms = 0;              // 0: no budget
   // A caller that holds the guard model already (tests, evaluations) sets this instead of
