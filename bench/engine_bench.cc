@@ -5,8 +5,8 @@
 //   prefill tokens/s        one 128-token prompt, batch 1
 //   decode tokens/s         64 greedy steps after that prompt, batch 1, with the KV cache
 //   batch-16 decode tok/s   64 steps of 16 sequences at once (16 x 64 tokens / time)
-//   general decode          the same two with Model::SetFastDecode(false): the LibTorch path the
-//                           fast decode step (src/engine/fast_decode.h) replaces, as a ratio
+//   general decode          the same two with Model::SetFastForward(false): the LibTorch path the
+//                           fast forward (src/engine/fast_forward.h) replaces, as a ratio
 //   hooks (a)               decode with every hook site checked (one no-op subscriber on
 //                           blocks.0.hook_resid_pre) vs. no Hooks object at all
 //   hooks (b)               decode while capturing one residual hook (middle layer) to an
@@ -45,7 +45,7 @@ namespace {
 
 struct Timing {
   double prefill_tps = 0, decode_tps = 0, batch16_tps = 0;
-  double general_decode_tps = 0, general_batch16_tps = 0;  // Model::SetFastDecode(false): the LibTorch path
+  double general_decode_tps = 0, general_batch16_tps = 0;  // Model::SetFastForward(false): the LibTorch path
   double hooks_idle_ratio = 0, hooks_capture_ratio = 0;
 };
 
@@ -103,10 +103,10 @@ Timing Measure(const Model& m, int reps) {
   Model& mutable_m = const_cast<Model&>(m);
   double plain = 1e30, general = 1e30, b16 = 1e30, general_b16 = 1e30;
   for (int i = 0; i < reps; ++i) {
-    mutable_m.SetFastDecode(false);
+    mutable_m.SetFastForward(false);
     general = std::min(general, Decode(m, 1, steps, nullptr));
     general_b16 = std::min(general_b16, Decode(m, 16, steps, nullptr));
-    mutable_m.SetFastDecode(true);
+    mutable_m.SetFastForward(true);
     plain = std::min(plain, Decode(m, 1, steps, nullptr));
     b16 = std::min(b16, Decode(m, 16, steps, nullptr));
   }

@@ -2,7 +2,7 @@
 // untied embeddings. Qwen2 (qwen2.cc) is this architecture with biases on q/k/v.
 //
 // Parameter names are Hugging Face's LlamaForCausalLM names.
-#include "engine/fast_decode.h"
+#include "engine/fast_forward.h"
 #include "engine/transformer.h"
 
 namespace warden::engine {
@@ -80,8 +80,8 @@ class LlamaForCausalLm : public CausalLmImpl {
   }
 
   torch::Tensor Forward(const torch::Tensor& tokens, const ForwardContext& ctx) override {
-    if (CanFastDecode(tokens, ctx, model_->embed_tokens->weight)) {
-      if (const std::optional<LlamaStepWeights> w = StepWeights()) return FastDecodeStep(config_, *w, tokens, ctx);
+    if (CanFastForward(tokens, ctx, model_->embed_tokens->weight, config_)) {
+      if (const std::optional<LlamaStepWeights> w = StepWeights()) return FastForward(config_, *w, tokens, ctx);
     }
     const ModelConfig& c = config_;
     const int64_t B = tokens.size(0), T = tokens.size(1);
@@ -167,7 +167,7 @@ class LlamaForCausalLm : public CausalLmImpl {
     return "";
   }
 
-  // The weights as raw rows for the fast decode step, or nullopt when one is not a contiguous
+  // The weights as raw rows for the fast forward, or nullopt when one is not a contiguous
   // float32 tensor (then the general path runs).
   std::optional<LlamaStepWeights> StepWeights() const {
     bool ok = true;

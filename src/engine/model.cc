@@ -112,7 +112,7 @@ torch::Tensor Model::Forward(const ForwardBatch& batch, KvCache* cache, const Ho
   ctx.offset = past;
   ctx.decode = past > 0;
   ctx.transposed = transposed_.copies.empty() ? nullptr : &transposed_;
-  ctx.fast_decode = fast_decode_;
+  ctx.fast_forward = fast_forward_;
   torch::Tensor logits = module_->Forward(batch.tokens, ctx);
   if (cache != nullptr) cache->Advance(batch.valid);
   return logits.scalar_type() == torch::kFloat ? logits : logits.to(torch::kFloat);

@@ -29,7 +29,7 @@ struct ForwardContext {
   int64_t offset = 0;            // index of this call's first token in the sequence
   bool decode = false;
   const TransposedWeights* transposed = nullptr;  // Model::KeepTransposedWeights, if kept
-  bool fast_decode = true;       // Model::SetFastDecode: decode steps may take fast_decode.h's path
+  bool fast_forward = true;      // Model::SetFastForward: inference may take fast_forward.h's path
 
   // Calls the hook point; costs one branch when nobody subscribed.
   torch::Tensor Hook(HookKind kind, int layer, torch::Tensor x) const {

@@ -107,12 +107,12 @@ class Model {
   // than `max_bytes`; returns the bytes kept.
   int64_t KeepTransposedWeights(int64_t max_bytes = INT64_MAX);
 
-  // Whether decode steps of the Llama family may take the fast step (src/engine/fast_decode.h:
-  // the same arithmetic over raw rows, without LibTorch's per-operator cost). On by default;
-  // off, every forward runs the general path (what benchmarks and tests compare against). Not
-  // thread-safe with running calls.
-  void SetFastDecode(bool on) { fast_decode_ = on; }
-  bool fast_decode() const { return fast_decode_; }
+  // Whether inference forwards of the Llama family (decode steps, short prompts) may take the
+  // fast path (src/engine/fast_forward.h: the same arithmetic over raw rows, without LibTorch's
+  // per-operator cost). On by default; off, every forward runs the general path (what
+  // benchmarks and tests compare against). Not thread-safe with running calls.
+  void SetFastForward(bool on) { fast_forward_ = on; }
+  bool fast_forward() const { return fast_forward_; }
 
   // A KV cache for `batch` sequences of up to `capacity` positions, in this model's dtype.
   KvCache NewCache(int64_t batch, int64_t capacity) const;
@@ -149,7 +149,7 @@ class Model {
   std::vector<std::string> weight_files_;  // what WeightsSha256 hashes
   std::map<std::string, int> stored_dtypes_;
   TransposedWeights transposed_;   // KeepTransposedWeights
-  bool fast_decode_ = true;        // SetFastDecode
+  bool fast_forward_ = true;       // SetFastForward
   mutable std::mutex sha256_mutex_;  // WeightsSha256 may be called from several threads
   mutable std::string sha256_;
 };

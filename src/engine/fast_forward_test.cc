@@ -1,7 +1,8 @@
-// The fast decode step (fast_decode.h) against the general path: the same logits, the same
+// The fast forward (fast_forward.h) against the general path: the same logits, the same
 // hooks with the same shapes and values, writes by hooks flowing on, on every Llama-family shape
-// (grouped heads, biases, tied and odd sizes), one row and several, with and without padding.
-#include "engine/fast_decode.h"
+// (grouped heads, biases, tied and odd sizes), one row and several, with and without padding,
+// decode steps and prompts, with a cache and without.
+#include "engine/fast_forward.h"
 
 #include <gtest/gtest.h>
 
@@ -29,14 +30,14 @@ std::vector<Case> Cases() {
   return {{"llama", testing::TinyConfig(Arch::kLlama)}, {"qwen2", testing::TinyConfig(Arch::kQwen2)}, {"odd", odd}};
 }
 
-class FastDecodeTest : public ::testing::TestWithParam<Case> {};
+class FastForwardTest : public ::testing::TestWithParam<Case> {};
 
 // Prefills `prompts` (left-padded when their lengths differ; hooks on every forward) and decodes `steps` tokens, each
 // step fed the same token for both paths; returns every step's logits.
 std::vector<torch::Tensor> Decode(Model& m, bool fast, const std::vector<std::vector<int32_t>>& prompts, int steps,
                                   const Hooks* hooks = nullptr) {
   c10::InferenceMode guard;
-  m.SetFastDecode(fast);
+  m.SetFastForward(fast);
   const int64_t B = static_cast<int64_t>(prompts.size());
   KvCache cache = m.NewCache(B, 32);
   ForwardBatch fb = ForwardBatch::LeftPadded(prompts, torch::kCPU);
@@ -48,21 +49,21 @@ std::vector<torch::Tensor> Decode(Model& m, bool fast, const std::vector<std::ve
     for (int64_t b = 0; b < B; ++b) pos[b][0] = static_cast<int64_t>(prompts[b].size()) + s;
     out.push_back(m.Forward({tok, pos, torch::ones({B, 1}, torch::kBool)}, &cache, hooks).clone());
   }
-  m.SetFastDecode(true);
+  m.SetFastForward(true);
   return out;
 }
 
-TEST_P(FastDecodeTest, LogitsMatchTheGeneralPathForOneRowAndSeveral) {
+TEST_P(FastForwardTest, LogitsMatchTheGeneralPathForOneRowAndSeveral) {
   auto m = Model::RandomInit(GetParam().config, 5);
   for (const auto& prompts : std::vector<std::vector<std::vector<int32_t>>>{
            {{1, 2, 3, 4}},                            // one row: the matrix-vector kernel
            {{1, 2, 3, 4}, {5, 6}, {7, 8, 9, 10, 11}}  // three rows, two padded: sgemm and the mask
        }) {
-    const int64_t before = FastDecodeSteps();
+    const int64_t before = FastForwardCalls();
     const auto general = Decode(*m, false, prompts, 5);
-    EXPECT_EQ(FastDecodeSteps(), before);  // switched off: the general path
+    EXPECT_EQ(FastForwardCalls(), before);  // switched off: the general path
     const auto fast = Decode(*m, true, prompts, 5);
-    EXPECT_EQ(FastDecodeSteps(), before + 5);
+    EXPECT_EQ(FastForwardCalls(), before + 6);  // the prompt and five steps
     for (size_t s = 0; s < fast.size(); ++s) {
       ASSERT_EQ(fast[s].sizes(), general[s].sizes());
       EXPECT_LT((fast[s] - general[s]).abs().max().item<float>(), 2e-5f) << GetParam().name << " step " << s;
@@ -70,7 +71,7 @@ TEST_P(FastDecodeTest, LogitsMatchTheGeneralPathForOneRowAndSeveral) {
   }
 }
 
-TEST_P(FastDecodeTest, EveryHookFiresOnceWithTheGeneralPathsShapeAndValues) {
+TEST_P(FastForwardTest, EveryHookFiresOnceWithTheGeneralPathsShapeAndValues) {
   auto m = Model::RandomInit(GetParam().config, 6);
   // Every hook but attention scores and patterns (which send a step to the general path).
   std::vector<std::string> names;
@@ -85,22 +86,24 @@ TEST_P(FastDecodeTest, EveryHookFiresOnceWithTheGeneralPathsShapeAndValues) {
     return cache;
   };
   auto general = run(false);
-  const int64_t before = FastDecodeSteps();
+  const int64_t before = FastForwardCalls();
   auto fast = run(true);
-  EXPECT_EQ(FastDecodeSteps(), before + 1);
+  EXPECT_EQ(FastForwardCalls(), before + 2);  // the prompt and the step
   for (const std::string& n : names) {
     ASSERT_TRUE(fast->Has(n)) << n;
-    // The prefill's chunk, then exactly one for the decode step.
+    // The prompt's chunk, then exactly one for the decode step, each as the general path's.
     ASSERT_EQ(fast->Chunks(n).size(), 2u) << n;
-    const torch::Tensor& a = fast->Chunks(n)[1];
-    const torch::Tensor& b = general->Chunks(n)[1];
-    ASSERT_EQ(a.sizes(), b.sizes()) << n;
-    EXPECT_EQ(a.sizes().vec(), m->hook_points().Shape(m->hook_points().Find(n).value(), 2, 1, 4)) << n;
-    EXPECT_LT((a - b).abs().max().item<float>(), 2e-5f) << n;
+    for (int chunk : {0, 1}) {
+      const torch::Tensor& a = fast->Chunks(n)[chunk];
+      const torch::Tensor& b = general->Chunks(n)[chunk];
+      ASSERT_EQ(a.sizes(), b.sizes()) << n;
+      EXPECT_EQ(a.sizes().vec(), m->hook_points().Shape(m->hook_points().Find(n).value(), 2, chunk ? 1 : 3, chunk ? 4 : 3)) << n;
+      EXPECT_LT((a - b).abs().max().item<float>(), 2e-5f) << n << " chunk " << chunk;
+    }
   }
 }
 
-TEST_P(FastDecodeTest, WhatAHookWritesFlowsOnAsInTheGeneralPath) {
+TEST_P(FastForwardTest, WhatAHookWritesFlowsOnAsInTheGeneralPath) {
   auto m = Model::RandomInit(GetParam().config, 7);
   torch::Tensor vec = torch::randn({GetParam().config.d_model});
   Hooks steer(m->hook_points());
@@ -119,18 +122,37 @@ TEST_P(FastDecodeTest, WhatAHookWritesFlowsOnAsInTheGeneralPath) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Llamas, FastDecodeTest, ::testing::ValuesIn(Cases()),
+TEST_P(FastForwardTest, PromptsMatchTheGeneralPathWithACacheAndWithout) {
+  auto m = Model::RandomInit(GetParam().config, 9);
+  c10::InferenceMode guard;
+  const ForwardBatch fb = ForwardBatch::LeftPadded({{1, 2, 3, 4, 5, 6}, {7, 8}, {9, 10, 11, 12}}, torch::kCPU);
+  for (bool cached : {false, true}) {
+    torch::Tensor out[2];
+    for (bool fast : {false, true}) {
+      m->SetFastForward(fast);
+      KvCache cache = m->NewCache(3, 16);
+      const int64_t before = FastForwardCalls();
+      out[fast] = m->Forward(fb, cached ? &cache : nullptr);
+      EXPECT_EQ(FastForwardCalls(), before + (fast ? 1 : 0));
+    }
+    m->SetFastForward(true);
+    // Every position of every row, padding included (a padding query attends to itself).
+    EXPECT_LT((out[1] - out[0]).abs().max().item<float>(), 2e-5f) << GetParam().name << (cached ? " cached" : "");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Llamas, FastForwardTest, ::testing::ValuesIn(Cases()),
                          [](const ::testing::TestParamInfo<Case>& i) { return i.param.name; });
 
-TEST(FastDecode, AHookOnAttentionScoresOrGradientsKeepTheGeneralPath) {
+TEST(FastForward, AHookOnAttentionScoresOrGradientsKeepTheGeneralPath) {
   auto m = Model::RandomInit(testing::TinyConfig(Arch::kLlama), 8);
   ActivationCache acts;
   Hooks scores(m->hook_points());
   scores.Capture("blocks.0.attn.hook_pattern", &acts).ThrowIfError();
-  const int64_t before = FastDecodeSteps();
+  const int64_t before = FastForwardCalls();
   const auto general = Decode(*m, false, {{1, 2}}, 2, &scores);
   const auto fast = Decode(*m, true, {{1, 2}}, 2, &scores);
-  EXPECT_EQ(FastDecodeSteps(), before);
+  EXPECT_EQ(FastForwardCalls(), before);
   EXPECT_LT((fast[1] - general[1]).abs().max().item<float>(), 2e-5f);
   EXPECT_EQ(acts.Chunks("blocks.0.attn.hook_pattern").size(), 6u);  // 3 forwards per run, both runs
 
@@ -141,10 +163,24 @@ TEST(FastDecode, AHookOnAttentionScoresOrGradientsKeepTheGeneralPath) {
                                      torch::ones({1, 1}, torch::kBool)},
                                     &cache);
   EXPECT_TRUE(logits.requires_grad());
-  EXPECT_EQ(FastDecodeSteps(), before);
+  EXPECT_EQ(FastForwardCalls(), before);
 }
 
-TEST(FastDecode, LinearRowsMatchesAMatrixProductAtOddSizes) {
+TEST(FastForward, ALongPromptKeepsTheGeneralPathsMatrixProducts) {
+  ModelConfig c = testing::TinyConfig(Arch::kLlama);
+  c.n_ctx = 300;
+  auto m = Model::RandomInit(c, 10);
+  c10::InferenceMode guard;
+  std::vector<int32_t> prompt(200);
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int32_t>(1 + i % 50);
+  const int64_t before = FastForwardCalls();
+  m->Forward(ForwardBatch::LeftPadded({prompt}, torch::kCPU));  // 200 x 2 x 200 x 8 multiply-adds per kv head
+  EXPECT_EQ(FastForwardCalls(), before);
+  m->Forward(ForwardBatch::LeftPadded({std::vector<int32_t>(prompt.begin(), prompt.begin() + 40)}, torch::kCPU));
+  EXPECT_EQ(FastForwardCalls(), before + 1);
+}
+
+TEST(FastForward, LinearRowsMatchesAMatrixProductAtOddSizes) {
   for (int64_t in : {1, 15, 16, 37, 200}) {
     for (int64_t out : {1, 3, 4, 9, 130}) {
       for (int64_t rows : {1, 3}) {

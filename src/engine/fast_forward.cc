@@ -1,5 +1,5 @@
-// The fast decode step of the Llama family (fast_decode.h).
-#include "engine/fast_decode.h"
+// The fast forward of the Llama family (fast_forward.h).
+#include "engine/fast_forward.h"
 
 #include <immintrin.h>
 
@@ -17,7 +17,7 @@ extern "C" void sgemm_(const char* transa, const char* transb, const int* m, con
 
 namespace {
 
-std::atomic<int64_t> steps_taken{0};
+std::atomic<int64_t> calls_taken{0};
 
 // ---- the matrix-vector kernel --------------------------------------------------------------
 // y[o] = W[o, :] . x for o in [begin, end), one weight row at a time with four accumulators:
@@ -99,7 +99,7 @@ const MatVecFn kMatVec = PickMatVec();
 
 // Per-thread scratch, grown as needed and reused by every step: no allocation per step.
 struct Scratch {
-  std::vector<float> x, h, q, k, v, z, attn, gate, up, scale, p;
+  std::vector<float> x, h, q, k, v, z, attn, gate, up, scale, p, own_k, own_v;
   static Scratch& Get() {
     thread_local Scratch s;
     return s;
@@ -129,10 +129,11 @@ bool Watched(const ForwardContext& ctx, HookKind kind, int layer) {
   return ctx.hooks != nullptr && ctx.hooks->active(ctx.points->Id(kind, layer));
 }
 
-// out = x / rms(x) * weight per row, with the norm's two hooks when subscribed (the scale
-// sqrt(mean(x^2) + eps) [rows, 1, 1] and the normalised rows [rows, 1, d]).
+// out = x / rms(x) * weight per row (rows = batch * pos), with the norm's two hooks when
+// subscribed (the scale sqrt(mean(x^2) + eps) [batch, pos, 1], the normalised rows [batch, pos, d]).
 void RmsNormRows(const float* x, const float* weight, float* out, int64_t rows, int64_t d, double eps,
-                 const ForwardContext& ctx, HookKind scale_hook, HookKind norm_hook, int layer, Scratch& s) {
+                 const ForwardContext& ctx, HookKind scale_hook, HookKind norm_hook, int layer, int64_t batch,
+                 int64_t pos, Scratch& s) {
   float* scale = Sized(s.scale, rows);
   for (int64_t r = 0; r < rows; ++r) {
     double sq = 0;
@@ -141,11 +142,11 @@ void RmsNormRows(const float* x, const float* weight, float* out, int64_t rows, 
   }
   const bool hooked = Watched(ctx, scale_hook, layer) || Watched(ctx, norm_hook, layer);
   if (hooked) {
-    Hook(ctx, scale_hook, layer, scale, {rows, 1, 1});
+    Hook(ctx, scale_hook, layer, scale, {batch, pos, 1});
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t i = 0; i < d; ++i) out[r * d + i] = x[r * d + i] / scale[r];
     }
-    Hook(ctx, norm_hook, layer, out, {rows, 1, d});
+    Hook(ctx, norm_hook, layer, out, {batch, pos, d});
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t i = 0; i < d; ++i) out[r * d + i] *= weight[i];
     }
@@ -195,11 +196,16 @@ void LinearRows(const float* W, const float* bias, const float* x, float* y, int
   }
 }
 
-bool CanFastDecode(const torch::Tensor& tokens, const ForwardContext& ctx, const torch::Tensor& weight) {
-  if (!ctx.fast_decode || tokens.dim() != 2 || tokens.size(1) != 1 || ctx.cache == nullptr) return false;
+bool CanFastForward(const torch::Tensor& tokens, const ForwardContext& ctx, const torch::Tensor& weight,
+                    const ModelConfig& c) {
+  if (!ctx.fast_forward || tokens.dim() != 2 || tokens.size(1) < 1) return false;
   if (!weight.device().is_cpu() || weight.scalar_type() != torch::kFloat) return false;
   if (weight.requires_grad() && torch::GradMode::is_enabled()) return false;
-  if (ctx.cache->keys(0).scalar_type() != torch::kFloat) return false;
+  if (ctx.cache != nullptr && ctx.cache->keys(0).scalar_type() != torch::kFloat) return false;
+  const int64_t T = tokens.size(1), S = (ctx.cache != nullptr ? ctx.cache->length() : 0) + T;
+  // Several tokens per row need the causal mask, and attention by loops only pays while each
+  // (row, kv head) has little work; longer prompts keep the general path's matrix products.
+  if (T > 1 && (!ctx.mask.defined() || T * (c.n_heads / c.n_kv_heads) * S * c.d_head > (int64_t{1} << 17))) return false;
   if (ctx.mask.defined() && (ctx.mask.scalar_type() != torch::kFloat || !ctx.mask.is_contiguous())) return false;
   if (ctx.hooks != nullptr) {
     for (int id = 0; id < ctx.points->size(); ++id) {
@@ -211,102 +217,118 @@ bool CanFastDecode(const torch::Tensor& tokens, const ForwardContext& ctx, const
   return true;
 }
 
-int64_t FastDecodeSteps() { return steps_taken.load(); }
+int64_t FastForwardCalls() { return calls_taken.load(); }
 
-torch::Tensor FastDecodeStep(const ModelConfig& c, const LlamaStepWeights& w, const torch::Tensor& tokens,
-                             const ForwardContext& ctx) {
-  steps_taken.fetch_add(1, std::memory_order_relaxed);
-  const int64_t B = tokens.size(0), D = c.d_model, H = c.n_heads, KV = c.n_kv_heads, Dh = c.d_head, M = c.d_mlp;
+torch::Tensor FastForward(const ModelConfig& c, const LlamaStepWeights& w, const torch::Tensor& tokens,
+                          const ForwardContext& ctx) {
+  calls_taken.fetch_add(1, std::memory_order_relaxed);
+  const int64_t B = tokens.size(0), T = tokens.size(1), R = B * T;
+  const int64_t D = c.d_model, H = c.n_heads, KV = c.n_kv_heads, Dh = c.d_head, M = c.d_mlp;
   const int64_t G = H / KV, V = c.vocab_size;
-  KvCache& cache = *ctx.cache;
-  const int64_t slot = cache.length(), S = slot + 1;
-  TORCH_CHECK(S <= cache.capacity(), "KV cache full: ", slot, " + 1 > capacity ", cache.capacity());
-  TORCH_CHECK(cache.batch() == B, "a batch of ", B, " rows for a cache of ", cache.batch());
+  const int64_t slot = ctx.cache != nullptr ? ctx.cache->length() : 0, S = slot + T;
+  if (ctx.cache != nullptr) {
+    TORCH_CHECK(S <= ctx.cache->capacity(), "KV cache full: ", slot, " + ", T, " > capacity ", ctx.cache->capacity());
+    TORCH_CHECK(ctx.cache->batch() == B, "a batch of ", B, " rows for a cache of ", ctx.cache->batch());
+  }
   const torch::Tensor tok = tokens.to(torch::kLong).contiguous();
   const torch::Tensor pos = ctx.positions.to(torch::kLong).contiguous();
   const int64_t* tp = tok.data_ptr<int64_t>();
   const int64_t* pp = pos.data_ptr<int64_t>();
-  for (int64_t b = 0; b < B; ++b) {
-    TORCH_CHECK(pp[b] < c.n_ctx, "position ", pp[b], " is beyond the model's context of ", c.n_ctx);
+  for (int64_t r = 0; r < R; ++r) {
+    TORCH_CHECK(pp[r] < c.n_ctx, "position ", pp[r], " is beyond the model's context of ", c.n_ctx);
   }
+  // The mask [batch, 1, T, S]: row (b, t) starts at b * mb + t * mt.
   const float* mask = ctx.mask.defined() ? ctx.mask.data_ptr<float>() : nullptr;
-  const int64_t mask_row = mask ? ctx.mask.stride(0) : 0;
+  const int64_t mb = mask ? ctx.mask.stride(0) : 0, mt = mask ? ctx.mask.stride(2) : 0;
 
   Scratch& s = Scratch::Get();
-  float* x = Sized(s.x, B * D);
-  float* h = Sized(s.h, B * D);
-  float* q = Sized(s.q, B * H * Dh);
-  float* k = Sized(s.k, B * KV * Dh);
-  float* v = Sized(s.v, B * KV * Dh);
-  float* z = Sized(s.z, B * H * Dh);
-  float* attn = Sized(s.attn, B * D);
-  float* gate = Sized(s.gate, B * M);
-  float* up = Sized(s.up, B * M);
+  float* x = Sized(s.x, R * D);
+  float* h = Sized(s.h, R * D);
+  float* q = Sized(s.q, R * H * Dh);
+  float* k = Sized(s.k, R * KV * Dh);
+  float* v = Sized(s.v, R * KV * Dh);
+  float* z = Sized(s.z, R * H * Dh);
+  float* attn = Sized(s.attn, R * D);
+  float* gate = Sized(s.gate, R * M);
+  float* up = Sized(s.up, R * M);
+  // Without a cache, this call's keys and values are all there is: [batch, kv_head, T, d_head].
+  float* own_k = ctx.cache == nullptr ? Sized(s.own_k, B * KV * T * Dh) : nullptr;
+  float* own_v = ctx.cache == nullptr ? Sized(s.own_v, B * KV * T * Dh) : nullptr;
 
-  for (int64_t b = 0; b < B; ++b) std::memcpy(x + b * D, w.embed + tp[b] * D, sizeof(float) * D);
-  Hook(ctx, HookKind::kEmbed, -1, x, {B, 1, D});
+  for (int64_t r = 0; r < R; ++r) std::memcpy(x + r * D, w.embed + tp[r] * D, sizeof(float) * D);
+  Hook(ctx, HookKind::kEmbed, -1, x, {B, T, D});
   const float scale = 1.0f / std::sqrt(static_cast<float>(Dh));
 
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const int L = static_cast<int>(l);
     const LlamaStepWeights::Layer& lw = w.layers[l];
-    Hook(ctx, HookKind::kResidPre, L, x, {B, 1, D});
-    RmsNormRows(x, lw.ln1, h, B, D, c.norm_eps, ctx, HookKind::kLn1Scale, HookKind::kLn1Normalized, L, s);
-    LinearRows(lw.q, lw.q_bias, h, q, B, D, H * Dh);
-    Hook(ctx, HookKind::kQ, L, q, {B, 1, H, Dh});
-    LinearRows(lw.k, lw.k_bias, h, k, B, D, KV * Dh);
-    Hook(ctx, HookKind::kK, L, k, {B, 1, KV, Dh});
-    LinearRows(lw.v, lw.v_bias, h, v, B, D, KV * Dh);
-    Hook(ctx, HookKind::kV, L, v, {B, 1, KV, Dh});
-    Rotate(q, B, H, Dh, pp, w.cos, w.sin);
-    Hook(ctx, HookKind::kRotQ, L, q, {B, 1, H, Dh});
-    Rotate(k, B, KV, Dh, pp, w.cos, w.sin);
-    Hook(ctx, HookKind::kRotK, L, k, {B, 1, KV, Dh});
+    Hook(ctx, HookKind::kResidPre, L, x, {B, T, D});
+    RmsNormRows(x, lw.ln1, h, R, D, c.norm_eps, ctx, HookKind::kLn1Scale, HookKind::kLn1Normalized, L, B, T, s);
+    LinearRows(lw.q, lw.q_bias, h, q, R, D, H * Dh);
+    Hook(ctx, HookKind::kQ, L, q, {B, T, H, Dh});
+    LinearRows(lw.k, lw.k_bias, h, k, R, D, KV * Dh);
+    Hook(ctx, HookKind::kK, L, k, {B, T, KV, Dh});
+    LinearRows(lw.v, lw.v_bias, h, v, R, D, KV * Dh);
+    Hook(ctx, HookKind::kV, L, v, {B, T, KV, Dh});
+    Rotate(q, R, H, Dh, pp, w.cos, w.sin);
+    Hook(ctx, HookKind::kRotQ, L, q, {B, T, H, Dh});
+    Rotate(k, R, KV, Dh, pp, w.cos, w.sin);
+    Hook(ctx, HookKind::kRotK, L, k, {B, T, KV, Dh});
 
-    // This step's keys and values into the cache slot, then each (row, head) attends over it.
-    const torch::Tensor& keys = cache.keys(L);
-    const torch::Tensor& values = cache.values(L);
-    float* kp = keys.data_ptr<float>();
-    float* vp = values.data_ptr<float>();
-    const int64_t kb = keys.stride(0), kh = keys.stride(1), ks = keys.stride(2);
-    const int64_t vb = values.stride(0), vh = values.stride(1), vs = values.stride(2);
+    // This call's keys and values into their slots (the cache's, or this call's own), then each
+    // (row, head, query) attends over every slot, the mask keeping it causal and off padding.
+    float *kp = own_k, *vp = own_v;
+    int64_t kb = KV * T * Dh, kh = T * Dh, ks = Dh, vb = kb, vh = kh, vs = ks;
+    if (ctx.cache != nullptr) {
+      const torch::Tensor& keys = ctx.cache->keys(L);
+      const torch::Tensor& values = ctx.cache->values(L);
+      kp = keys.data_ptr<float>(), vp = values.data_ptr<float>();
+      kb = keys.stride(0), kh = keys.stride(1), ks = keys.stride(2);
+      vb = values.stride(0), vh = values.stride(1), vs = values.stride(2);
+    }
     for (int64_t b = 0; b < B; ++b) {
-      for (int64_t g = 0; g < KV; ++g) {
-        std::memcpy(kp + b * kb + g * kh + slot * ks, k + (b * KV + g) * Dh, sizeof(float) * Dh);
-        std::memcpy(vp + b * vb + g * vh + slot * vs, v + (b * KV + g) * Dh, sizeof(float) * Dh);
+      for (int64_t t = 0; t < T; ++t) {
+        for (int64_t g = 0; g < KV; ++g) {
+          const int64_t from = ((b * T + t) * KV + g) * Dh;
+          std::memcpy(kp + b * kb + g * kh + (slot + t) * ks, k + from, sizeof(float) * Dh);
+          std::memcpy(vp + b * vb + g * vh + (slot + t) * vs, v + from, sizeof(float) * Dh);
+        }
       }
     }
-    at::parallel_for(0, B * H, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, S * Dh)),
+    at::parallel_for(0, B * H, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, T * S * Dh)),
                      [&](int64_t begin, int64_t end) {
                        float* p = Sized(Scratch::Get().p, S);  // this thread's
                        for (int64_t bh = begin; bh < end; ++bh) {
                          const int64_t b = bh / H, hh = bh % H, g = hh / G;
-                         AttendOne(q + bh * Dh, kp + b * kb + g * kh, ks, vp + b * vb + g * vh, vs,
-                                   mask ? mask + b * mask_row : nullptr, 1, S, Dh, scale, p, z + bh * Dh);
+                         for (int64_t t = 0; t < T; ++t) {
+                           const int64_t row = ((b * T + t) * H + hh) * Dh;
+                           AttendOne(q + row, kp + b * kb + g * kh, ks, vp + b * vb + g * vh, vs,
+                                     mask ? mask + b * mb + t * mt : nullptr, 1, S, Dh, scale, p, z + row);
+                         }
                        }
                      });
-    Hook(ctx, HookKind::kZ, L, z, {B, 1, H, Dh});
-    LinearRows(lw.o, nullptr, z, attn, B, H * Dh, D);
-    Hook(ctx, HookKind::kAttnOut, L, attn, {B, 1, D});
-    for (int64_t i = 0; i < B * D; ++i) x[i] += attn[i];
-    Hook(ctx, HookKind::kResidMid, L, x, {B, 1, D});
+    Hook(ctx, HookKind::kZ, L, z, {B, T, H, Dh});
+    LinearRows(lw.o, nullptr, z, attn, R, H * Dh, D);
+    Hook(ctx, HookKind::kAttnOut, L, attn, {B, T, D});
+    for (int64_t i = 0; i < R * D; ++i) x[i] += attn[i];
+    Hook(ctx, HookKind::kResidMid, L, x, {B, T, D});
 
-    RmsNormRows(x, lw.ln2, h, B, D, c.norm_eps, ctx, HookKind::kLn2Scale, HookKind::kLn2Normalized, L, s);
-    LinearRows(lw.gate, nullptr, h, gate, B, D, M);
-    Hook(ctx, HookKind::kMlpPre, L, gate, {B, 1, M});
-    LinearRows(lw.up, nullptr, h, up, B, D, M);
-    Hook(ctx, HookKind::kMlpPreLinear, L, up, {B, 1, M});
-    for (int64_t i = 0; i < B * M; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];  // silu(gate) * up
-    Hook(ctx, HookKind::kMlpPost, L, gate, {B, 1, M});
-    LinearRows(lw.down, nullptr, gate, attn, B, M, D);
-    Hook(ctx, HookKind::kMlpOut, L, attn, {B, 1, D});
-    for (int64_t i = 0; i < B * D; ++i) x[i] += attn[i];
-    Hook(ctx, HookKind::kResidPost, L, x, {B, 1, D});
+    RmsNormRows(x, lw.ln2, h, R, D, c.norm_eps, ctx, HookKind::kLn2Scale, HookKind::kLn2Normalized, L, B, T, s);
+    LinearRows(lw.gate, nullptr, h, gate, R, D, M);
+    Hook(ctx, HookKind::kMlpPre, L, gate, {B, T, M});
+    LinearRows(lw.up, nullptr, h, up, R, D, M);
+    Hook(ctx, HookKind::kMlpPreLinear, L, up, {B, T, M});
+    for (int64_t i = 0; i < R * M; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];  // silu(gate) * up
+    Hook(ctx, HookKind::kMlpPost, L, gate, {B, T, M});
+    LinearRows(lw.down, nullptr, gate, attn, R, M, D);
+    Hook(ctx, HookKind::kMlpOut, L, attn, {B, T, D});
+    for (int64_t i = 0; i < R * D; ++i) x[i] += attn[i];
+    Hook(ctx, HookKind::kResidPost, L, x, {B, T, D});
   }
-  RmsNormRows(x, w.final_norm, h, B, D, c.norm_eps, ctx, HookKind::kLnFinalScale, HookKind::kLnFinalNormalized, -1, s);
-  Hook(ctx, HookKind::kUnembedIn, -1, h, {B, 1, D});
-  torch::Tensor logits = torch::empty({B, 1, V}, torch::kFloat);
-  LinearRows(w.unembed, nullptr, h, logits.data_ptr<float>(), B, D, V);
+  RmsNormRows(x, w.final_norm, h, R, D, c.norm_eps, ctx, HookKind::kLnFinalScale, HookKind::kLnFinalNormalized, -1, B, T, s);
+  Hook(ctx, HookKind::kUnembedIn, -1, h, {B, T, D});
+  torch::Tensor logits = torch::empty({B, T, V}, torch::kFloat);
+  LinearRows(w.unembed, nullptr, h, logits.data_ptr<float>(), R, D, V);
   if (Watched(ctx, HookKind::kUnembedOut, -1)) return ctx.Hook(HookKind::kUnembedOut, -1, logits);
   return logits;
 }
