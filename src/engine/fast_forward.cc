@@ -178,16 +178,23 @@ void Rotate(float* x, int64_t rows, int64_t heads, int64_t dh, const int64_t* po
 
 }  // namespace
 
-void LinearRows(const float* W, const float* bias, const float* x, float* y, int64_t rows, int64_t in, int64_t out) {
+void LinearRows(const float* W, const float* Wt, const float* bias, const float* x, float* y, int64_t rows, int64_t in,
+                int64_t out) {
   if (rows == 1) {
     // Threads only where each gets enough work to pay for waking it (about 64K multiply-adds).
     const int64_t grain = std::max<int64_t>(16, (int64_t{1} << 16) / std::max<int64_t>(1, in));
     at::parallel_for(0, out, grain, [&](int64_t begin, int64_t end) { kMatVec(W, x, y, begin, end, in); });
   } else {
-    // Row-major Y [rows, out] = X [rows, in] W^T, in BLAS's column-major terms Y^T = W^T' X^T.
+    // Row-major Y [rows, out] = X [rows, in] W^T; in BLAS's column-major terms Y^T (out x rows)
+    // is W (read as the column-major [in, out] it is, transposed) or Wt ([out, in] column-major)
+    // times X^T (in x rows).
     const int m = static_cast<int>(out), n = static_cast<int>(rows), k = static_cast<int>(in);
     const float one = 1, zero = 0;
-    sgemm_("T", "N", &m, &n, &k, &one, W, &k, x, &k, &zero, y, &m);
+    if (Wt != nullptr) {
+      sgemm_("N", "N", &m, &n, &k, &one, Wt, &m, x, &k, &zero, y, &m);
+    } else {
+      sgemm_("T", "N", &m, &n, &k, &one, W, &k, x, &k, &zero, y, &m);
+    }
   }
   if (bias != nullptr) {
     for (int64_t r = 0; r < rows; ++r) {
@@ -264,11 +271,11 @@ torch::Tensor FastForward(const ModelConfig& c, const LlamaStepWeights& w, const
     const LlamaStepWeights::Layer& lw = w.layers[l];
     Hook(ctx, HookKind::kResidPre, L, x, {B, T, D});
     RmsNormRows(x, lw.ln1, h, R, D, c.norm_eps, ctx, HookKind::kLn1Scale, HookKind::kLn1Normalized, L, B, T, s);
-    LinearRows(lw.q, lw.q_bias, h, q, R, D, H * Dh);
+    LinearRows(lw.q.w, lw.q.t, lw.q_bias, h, q, R, D, H * Dh);
     Hook(ctx, HookKind::kQ, L, q, {B, T, H, Dh});
-    LinearRows(lw.k, lw.k_bias, h, k, R, D, KV * Dh);
+    LinearRows(lw.k.w, lw.k.t, lw.k_bias, h, k, R, D, KV * Dh);
     Hook(ctx, HookKind::kK, L, k, {B, T, KV, Dh});
-    LinearRows(lw.v, lw.v_bias, h, v, R, D, KV * Dh);
+    LinearRows(lw.v.w, lw.v.t, lw.v_bias, h, v, R, D, KV * Dh);
     Hook(ctx, HookKind::kV, L, v, {B, T, KV, Dh});
     Rotate(q, R, H, Dh, pp, w.cos, w.sin);
     Hook(ctx, HookKind::kRotQ, L, q, {B, T, H, Dh});
@@ -308,19 +315,19 @@ torch::Tensor FastForward(const ModelConfig& c, const LlamaStepWeights& w, const
                        }
                      });
     Hook(ctx, HookKind::kZ, L, z, {B, T, H, Dh});
-    LinearRows(lw.o, nullptr, z, attn, R, H * Dh, D);
+    LinearRows(lw.o.w, lw.o.t, nullptr, z, attn, R, H * Dh, D);
     Hook(ctx, HookKind::kAttnOut, L, attn, {B, T, D});
     for (int64_t i = 0; i < R * D; ++i) x[i] += attn[i];
     Hook(ctx, HookKind::kResidMid, L, x, {B, T, D});
 
     RmsNormRows(x, lw.ln2, h, R, D, c.norm_eps, ctx, HookKind::kLn2Scale, HookKind::kLn2Normalized, L, B, T, s);
-    LinearRows(lw.gate, nullptr, h, gate, R, D, M);
+    LinearRows(lw.gate.w, lw.gate.t, nullptr, h, gate, R, D, M);
     Hook(ctx, HookKind::kMlpPre, L, gate, {B, T, M});
-    LinearRows(lw.up, nullptr, h, up, R, D, M);
+    LinearRows(lw.up.w, lw.up.t, nullptr, h, up, R, D, M);
     Hook(ctx, HookKind::kMlpPreLinear, L, up, {B, T, M});
     for (int64_t i = 0; i < R * M; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];  // silu(gate) * up
     Hook(ctx, HookKind::kMlpPost, L, gate, {B, T, M});
-    LinearRows(lw.down, nullptr, gate, attn, R, M, D);
+    LinearRows(lw.down.w, lw.down.t, nullptr, gate, attn, R, M, D);
     Hook(ctx, HookKind::kMlpOut, L, attn, {B, T, D});
     for (int64_t i = 0; i < R * D; ++i) x[i] += attn[i];
     Hook(ctx, HookKind::kResidPost, L, x, {B, T, D});
@@ -328,7 +335,7 @@ torch::Tensor FastForward(const ModelConfig& c, const LlamaStepWeights& w, const
   RmsNormRows(x, w.final_norm, h, R, D, c.norm_eps, ctx, HookKind::kLnFinalScale, HookKind::kLnFinalNormalized, -1, B, T, s);
   Hook(ctx, HookKind::kUnembedIn, -1, h, {B, T, D});
   torch::Tensor logits = torch::empty({B, T, V}, torch::kFloat);
-  LinearRows(w.unembed, nullptr, h, logits.data_ptr<float>(), R, D, V);
+  LinearRows(w.unembed.w, w.unembed.t, nullptr, h, logits.data_ptr<float>(), R, D, V);
   if (Watched(ctx, HookKind::kUnembedOut, -1)) return ctx.Hook(HookKind::kUnembedOut, -1, logits);
   return logits;
 }

@@ -25,11 +25,23 @@ namespace warden::engine {
 // The weights of one Llama-family model as raw float32 rows (Hugging Face layouts: a linear's
 // weight is [out, in]); biases null where the architecture has none.
 struct LlamaStepWeights {
+  // A linear's weight [out, in], and its transposed copy [in, out] when the model keeps one
+  // (Model::KeepTransposedWeights; null otherwise): several rows multiply it without BLAS
+  // packing a transposed operand on every call.
+  struct Linear {
+    const float* w = nullptr;
+    const float* t = nullptr;
+  };
   struct Layer {
-    const float *ln1, *q, *k, *v, *q_bias, *k_bias, *v_bias, *o, *ln2, *gate, *up, *down;
+    const float* ln1;
+    Linear q, k, v;
+    const float *q_bias, *k_bias, *v_bias;
+    Linear o;
+    const float* ln2;
+    Linear gate, up, down;
   };
   const float* embed = nullptr;     // [vocab, d_model]
-  const float* unembed = nullptr;   // [vocab, d_model] (the embedding when tied)
+  Linear unembed;                   // [vocab, d_model] (the embedding when tied)
   const float* final_norm = nullptr;
   const float* cos = nullptr;       // rotary tables [n_ctx, d_head]
   const float* sin = nullptr;
@@ -51,9 +63,11 @@ torch::Tensor FastForward(const ModelConfig& config, const LlamaStepWeights& w, 
 // How many forwards took the fast path in this process (tests check that the path they mean is taken).
 int64_t FastForwardCalls();
 
-// y[r, o] = sum_i W[o, i] x[r, i] (+ bias[o]) for `rows` rows: W [out, in] row-major. One row
-// streams W once through the matrix-vector kernel (split over threads for large W); several go
-// to BLAS sgemm. Exposed for its test and benchmark.
-void LinearRows(const float* W, const float* bias, const float* x, float* y, int64_t rows, int64_t in, int64_t out);
+// y[r, o] = sum_i W[o, i] x[r, i] (+ bias[o]) for `rows` rows: W [out, in] row-major, Wt its
+// transposed copy [in, out] or null. One row streams W once through the matrix-vector kernel
+// (split over threads for large W); several go to BLAS sgemm, on Wt when there is one. Exposed
+// for its test and benchmark.
+void LinearRows(const float* W, const float* Wt, const float* bias, const float* x, float* y, int64_t rows, int64_t in,
+                int64_t out);
 
 }  // namespace warden::engine

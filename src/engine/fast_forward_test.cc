@@ -166,6 +166,14 @@ TEST(FastForward, AHookOnAttentionScoresOrGradientsKeepTheGeneralPath) {
   EXPECT_EQ(FastForwardCalls(), before);
 }
 
+TEST(FastForward, TransposedCopiesGiveTheSameLogits) {
+  auto m = Model::RandomInit(testing::TinyConfig(Arch::kQwen2), 12);
+  const auto plain = Decode(*m, true, {{1, 2, 3}, {4, 5}}, 3);
+  ASSERT_GT(m->KeepTransposedWeights(), 0);
+  const auto kept = Decode(*m, true, {{1, 2, 3}, {4, 5}}, 3);
+  for (size_t s = 0; s < plain.size(); ++s) EXPECT_LT((plain[s] - kept[s]).abs().max().item<float>(), 2e-5f);
+}
+
 TEST(FastForward, ALongPromptKeepsTheGeneralPathsMatrixProducts) {
   ModelConfig c = testing::TinyConfig(Arch::kLlama);
   c.n_ctx = 300;
@@ -186,10 +194,13 @@ TEST(FastForward, LinearRowsMatchesAMatrixProductAtOddSizes) {
       for (int64_t rows : {1, 3}) {
         torch::Tensor W = torch::randn({out, in}), x = torch::randn({rows, in}), bias = torch::randn({out});
         torch::Tensor y = torch::empty({rows, out});
-        LinearRows(W.data_ptr<float>(), bias.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(), rows, in, out);
+        torch::Tensor Wt = W.t().contiguous();
         torch::Tensor ref = torch::matmul(x.to(torch::kDouble), W.to(torch::kDouble).t()) + bias.to(torch::kDouble);
-        EXPECT_LT((y.to(torch::kDouble) - ref).abs().max().item<double>(), 1e-4 * std::sqrt(static_cast<double>(in)))
-            << in << " x " << out << " rows " << rows;
+        for (const float* t : {static_cast<const float*>(nullptr), static_cast<const float*>(Wt.data_ptr<float>())}) {
+          LinearRows(W.data_ptr<float>(), t, bias.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(), rows, in, out);
+          EXPECT_LT((y.to(torch::kDouble) - ref).abs().max().item<double>(), 1e-4 * std::sqrt(static_cast<double>(in)))
+              << in << " x " << out << " rows " << rows << (t ? " transposed copy" : "");
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 // Parameter names are Hugging Face's LlamaForCausalLM names.
 #include "engine/fast_forward.h"
 #include "engine/transformer.h"
+#include "warden/engine/torch/model.h"  // TransposedWeights
 
 namespace warden::engine {
 namespace {
@@ -81,7 +82,7 @@ class LlamaForCausalLm : public CausalLmImpl {
 
   torch::Tensor Forward(const torch::Tensor& tokens, const ForwardContext& ctx) override {
     if (CanFastForward(tokens, ctx, model_->embed_tokens->weight, config_)) {
-      if (const std::optional<LlamaStepWeights> w = StepWeights()) return FastForward(config_, *w, tokens, ctx);
+      if (const std::optional<LlamaStepWeights> w = StepWeights(ctx.transposed)) return FastForward(config_, *w, tokens, ctx);
     }
     const ModelConfig& c = config_;
     const int64_t B = tokens.size(0), T = tokens.size(1);
@@ -169,26 +170,30 @@ class LlamaForCausalLm : public CausalLmImpl {
 
   // The weights as raw rows for the fast forward, or nullopt when one is not a contiguous
   // float32 tensor (then the general path runs).
-  std::optional<LlamaStepWeights> StepWeights() const {
+  std::optional<LlamaStepWeights> StepWeights(const TransposedWeights* transposed) const {
     bool ok = true;
     auto raw = [&ok](const torch::Tensor& t) -> const float* {
       if (!t.defined()) return nullptr;
       ok = ok && t.scalar_type() == torch::kFloat && t.is_contiguous();
       return ok ? t.data_ptr<float>() : nullptr;
     };
+    auto linear = [&](const torch::Tensor& w) {
+      const torch::Tensor* t = transposed != nullptr ? transposed->Find(w) : nullptr;
+      return LlamaStepWeights::Linear{raw(w), t != nullptr && t->is_contiguous() ? t->data_ptr<float>() : nullptr};
+    };
     LlamaStepWeights w;
     w.embed = raw(model_->embed_tokens->weight);
-    w.unembed = lm_head_ ? raw(lm_head_->weight) : w.embed;
+    w.unembed = linear(lm_head_ ? lm_head_->weight : model_->embed_tokens->weight);
     w.final_norm = raw(model_->norm->weight);
     w.cos = raw(cos_);
     w.sin = raw(sin_);
     for (const LlamaLayerImpl* layer : layers_) {
       const LlamaAttentionImpl& a = *layer->self_attn;
       const LlamaMlpImpl& m = *layer->mlp;
-      w.layers.push_back({raw(layer->input_layernorm->weight), raw(a.q_proj->weight), raw(a.k_proj->weight),
-                          raw(a.v_proj->weight), raw(a.q_proj->bias), raw(a.k_proj->bias), raw(a.v_proj->bias),
-                          raw(a.o_proj->weight), raw(layer->post_attention_layernorm->weight), raw(m.gate_proj->weight),
-                          raw(m.up_proj->weight), raw(m.down_proj->weight)});
+      w.layers.push_back({raw(layer->input_layernorm->weight), linear(a.q_proj->weight), linear(a.k_proj->weight),
+                          linear(a.v_proj->weight), raw(a.q_proj->bias), raw(a.k_proj->bias), raw(a.v_proj->bias),
+                          linear(a.o_proj->weight), raw(layer->post_attention_layernorm->weight),
+                          linear(m.gate_proj->weight), linear(m.up_proj->weight), linear(m.down_proj->weight)});
     }
     if (!ok) return std::nullopt;
     return w;
