@@ -95,9 +95,9 @@ MatVecFn PickMatVec() {
 
 const MatVecFn kMatVec = PickMatVec();
 
-// ---- the step's pieces ---------------------------------------------------------------------
+// ---- the forward's pieces -----------------------------------------------------------------
 
-// Per-thread scratch, grown as needed and reused by every step: no allocation per step.
+// Per-thread scratch, grown as needed and reused by every call: no allocation per operation.
 struct Scratch {
   std::vector<float> x, h, q, k, v, z, attn, gate, up, scale, p, own_k, own_v;
   static Scratch& Get() {
