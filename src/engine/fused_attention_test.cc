@@ -50,7 +50,8 @@ TEST_P(FusedAttentionShapes, MatchesTheReference) {
 INSTANTIATE_TEST_SUITE_P(Decode, FusedAttentionShapes,
                          ::testing::Values(Shape{16, 1, 4, 4, 32, 130}, Shape{3, 1, 8, 2, 64, 17},
                                            Shape{2, 2, 4, 2, 20, 40}, Shape{1, 1, 2, 1, 8, 5},
-                                           Shape{2, 12, 4, 4, 32, 12}),
+                                           Shape{2, 12, 4, 4, 32, 12}, Shape{2, 1, 8, 4, 8, 150},
+                                           Shape{1, 3, 8, 4, 8, 43}),
                          [](const ::testing::TestParamInfo<Shape>& info) {
                            const Shape& s = info.param;
                            return "b" + std::to_string(s.batch) + "_t" + std::to_string(s.pos) + "_h" +
