@@ -151,6 +151,74 @@ Json RatesJson(const guard::Rates& r) {
           {"benign", r.benign}};
 }
 
+// What a served cascade decided on the measured rows.
+struct Served {
+  size_t rows = 0, eligible = 0, escalated = 0, harmful = 0, blocked_harmful = 0, benign = 0, blocked_benign = 0;
+  size_t agree = 0;  // ServeFixed: decisions equal to the offline one
+  void Count(const Row& row, const store::DecisionRecord& rec, const std::string& stage) {
+    const Json scores = Json::parse(rec.scores_json);
+    // No entry when a cheap safeguard decided first: the guard model was never asked.
+    const Json entry = scores.contains("input") ? scores["input"].value(stage, Json()) : Json();
+    const bool blocked = rec.action == "block" || rec.action == "error";
+    ++rows;
+    eligible += entry.is_object() ? 1 : 0;
+    escalated += entry.is_object() && entry.value("escalated", false) ? 1 : 0;
+    (row.harmful ? harmful : benign) += 1;
+    (row.harmful ? blocked_harmful : blocked_benign) += blocked ? 1 : 0;
+  }
+};
+
+double Share(size_t k, size_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
+
+// The section with its fixed thresholds in the guard's request path, the measured rows replayed
+// through it; each row's served decision compared with the offline one.
+Served ServeFixed(const std::shared_ptr<const engine::LanguageModel>& model, const guard::Safeguards& sg,
+                  const std::vector<Row>& rows, const std::vector<guard::CascadeRow>& offline, const guard::CascadeResult& r) {
+  const ScratchStore store("cascade-served");
+  {
+    auto served = guard::Guard::Create(model, "cascade", sg, store.get()).ValueOrThrow();
+    Replay(*served, rows, "served/", true);
+  }
+  std::map<std::string, store::DecisionRecord> by_id;
+  for (store::DecisionRecord& rec : store->Records().ValueOrThrow()) by_id[rec.request_id] = std::move(rec);
+  Served out;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].calibration) continue;
+    auto it = by_id.find("served/" + rows[i].id);
+    if (it == by_id.end()) throw Error(Status::Internal("cascade-eval: no served decision record for " + rows[i].id));
+    out.Count(rows[i], it->second, sg.cascade.name);
+    const bool blocked = it->second.action == "block" || it->second.action == "error";
+    const bool predicted = offline[i].cheap_risk > 0 ||
+                           (std::max(offline[i].cheap_risk, -1e9) >= r.escalation_threshold && offline[i].strong > r.strong_threshold);
+    out.agree += blocked == predicted ? 1 : 0;
+  }
+  return out;
+}
+
+// The section holding its escalation rate online (sg.cascade.escalate_rate), the measured rows in
+// an order shuffled by a hash of their ids, as mixed traffic would come; per group and "all".
+std::map<std::string, Served> ServeOnline(const std::shared_ptr<const engine::LanguageModel>& model,
+                                          const guard::Safeguards& sg, const std::vector<Row>& rows) {
+  std::vector<Row> shuffled;
+  for (const Row& row : rows) {
+    if (!row.calibration) shuffled.push_back(row);
+  }
+  std::sort(shuffled.begin(), shuffled.end(), [](const Row& x, const Row& y) { return Sha256Hex(x.id) < Sha256Hex(y.id); });
+  const ScratchStore store("cascade-online");
+  {
+    auto g = guard::Guard::Create(model, "cascade", sg, store.get()).ValueOrThrow();
+    Replay(*g, shuffled, "online/", false);
+  }
+  std::map<std::string, const Row*> row_of;
+  for (const Row& row : shuffled) row_of["online/" + row.id] = &row;
+  std::map<std::string, Served> out;
+  for (const store::DecisionRecord& rec : store->Records().ValueOrThrow()) {
+    const Row& row = *row_of.at(rec.request_id);
+    for (const std::string& group : {row.group, std::string("all")}) out[group].Count(row, rec, sg.cascade.name);
+  }
+  return out;
+}
+
 void RunCascade(CascadeArgs a) {
   guard::Safeguards sg = EvaluatedSafeguards(&a.model, a.safeguards, a.zoo, a.assessment);
   sg.cascade = {};  // the cheap stage alone; the cascade is calibrated here
@@ -196,8 +264,7 @@ void RunCascade(CascadeArgs a) {
   const guard::CascadeResult r = guard::EvaluateCascade(cascade_rows, o).ValueOrThrow();
   const double n = static_cast<double>(rows.size());
 
-  // The same cascade served: the calibrated section in the guard's request path, the measured
-  // rows replayed through it. Each row's served decision is compared with the offline one.
+  // The calibrated section served: with its fixed thresholds, then holding the target online.
   guard::Safeguards served_sg = sg;
   served_sg.cascade.enabled = true;
   served_sg.cascade.model = a.guard_model;
@@ -205,69 +272,11 @@ void RunCascade(CascadeArgs a) {
   served_sg.cascade.loaded = strong_model;
   served_sg.cascade.escalate_at = r.escalation_threshold;
   served_sg.cascade.threshold = r.strong_threshold;
-  const ScratchStore served_store("cascade-served");
-  {
-    auto served = guard::Guard::Create(model, "cascade", served_sg, served_store.get()).ValueOrThrow();
-    Replay(*served, rows, "served/", true);
-  }
-  std::map<std::string, const store::DecisionRecord*> by_id;
-  const std::vector<store::DecisionRecord> served_records = served_store->Records().ValueOrThrow();
-  for (const store::DecisionRecord& rec : served_records) by_id[rec.request_id] = &rec;
-  size_t served_rows = 0, agree = 0, served_escalated = 0, served_blocked_harmful = 0, harmful = 0, served_blocked_benign = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (rows[i].calibration) continue;
-    auto it = by_id.find("served/" + rows[i].id);
-    if (it == by_id.end()) throw Error(Status::Internal("cascade-eval: no served decision record for " + rows[i].id));
-    const Json scores = Json::parse(it->second->scores_json);
-    const bool blocked = it->second->action == "block" || it->second->action == "error";
-    // No entry when a cheap safeguard decided first: the guard model was never asked.
-    const Json entry = scores.contains("input") ? scores["input"].value(served_sg.cascade.name, Json()) : Json();
-    served_escalated += entry.is_object() && entry.value("escalated", false) ? 1 : 0;
-    const bool offline = cascade_rows[i].cheap_risk > 0 ||
-                         (std::max(cascade_rows[i].cheap_risk, -1e9) >= r.escalation_threshold && cascade_rows[i].strong > r.strong_threshold);
-    ++served_rows;
-    agree += blocked == offline ? 1 : 0;
-    (rows[i].harmful ? served_blocked_harmful : served_blocked_benign) += blocked ? 1 : 0;
-    harmful += rows[i].harmful ? 1 : 0;
-  }
-  const size_t benign = served_rows - harmful;
-
-  // The same cascade holding the target online (escalate_rate over a window of recent requests):
-  // the measured rows in an order shuffled by a hash of their ids, as mixed traffic would come.
-  struct Online {
-    size_t eligible = 0, escalated = 0, harmful = 0, blocked_harmful = 0, benign = 0, blocked_benign = 0;
-  };
-  std::map<std::string, Online> online;
-  {
-    guard::Safeguards online_sg = served_sg;
-    online_sg.cascade.escalate_rate = a.escalate;
-    online_sg.cascade.window = a.window;
-    std::vector<Row> shuffled;
-    for (const Row& row : rows) {
-      if (!row.calibration) shuffled.push_back(row);
-    }
-    std::sort(shuffled.begin(), shuffled.end(), [](const Row& x, const Row& y) { return Sha256Hex(x.id) < Sha256Hex(y.id); });
-    const ScratchStore online_store("cascade-online");
-    {
-      auto g2 = guard::Guard::Create(model, "cascade", online_sg, online_store.get()).ValueOrThrow();
-      Replay(*g2, shuffled, "online/", false);
-    }
-    std::map<std::string, const Row*> row_of;
-    for (const Row& row : shuffled) row_of["online/" + row.id] = &row;
-    for (const store::DecisionRecord& rec : online_store->Records().ValueOrThrow()) {
-      const Row& row = *row_of.at(rec.request_id);
-      const Json scores = Json::parse(rec.scores_json);
-      const Json entry = scores.contains("input") ? scores["input"].value(online_sg.cascade.name, Json()) : Json();
-      const bool blocked = rec.action == "block" || rec.action == "error";
-      for (const std::string& group : {row.group, std::string("all")}) {
-        Online& o = online[group];
-        o.eligible += entry.is_object() ? 1 : 0;
-        o.escalated += entry.is_object() && entry.value("escalated", false) ? 1 : 0;
-        (row.harmful ? o.harmful : o.benign) += 1;
-        (row.harmful ? o.blocked_harmful : o.blocked_benign) += blocked ? 1 : 0;
-      }
-    }
-  }
+  const Served fixed = ServeFixed(model, served_sg, rows, cascade_rows, r);
+  guard::Safeguards online_sg = served_sg;
+  online_sg.cascade.escalate_rate = a.escalate;
+  online_sg.cascade.window = a.window;
+  const std::map<std::string, Served> online = ServeOnline(model, online_sg, rows);
   const std::string section =
       StrFormat("cascade: {model: %s%s, escalate_at: %.6g, threshold: %.6g}", a.guard_model.c_str(),
                 a.guard_tokenizer.empty() ? "" : (", tokenizer: " + a.guard_tokenizer).c_str(), r.escalation_threshold,
@@ -283,28 +292,27 @@ void RunCascade(CascadeArgs a) {
               {"cheap_ms_per_request", 1000 * cheap_seconds / n},
               {"guard_model_ms_per_request", 1000 * strong_seconds / n},
               {"safeguards_section", section},
-              {"served", {{"rows", served_rows},
-                          {"agree_with_offline", agree},
-                          {"escalated", served_escalated},
-                          {"recall", harmful ? static_cast<double>(served_blocked_harmful) / static_cast<double>(harmful) : 0.0},
-                          {"recall_ci95", {WilsonInterval(served_blocked_harmful, harmful).low, WilsonInterval(served_blocked_harmful, harmful).high}},
-                          {"fpr", benign ? static_cast<double>(served_blocked_benign) / static_cast<double>(benign) : 0.0},
-                          {"fpr_ci95", {WilsonInterval(served_blocked_benign, benign).low, WilsonInterval(served_blocked_benign, benign).high}}}}};
+              {"served", {{"rows", fixed.rows},
+                          {"agree_with_offline", fixed.agree},
+                          {"escalated", fixed.escalated},
+                          {"recall", Share(fixed.blocked_harmful, fixed.harmful)},
+                          {"recall_ci95", {WilsonInterval(fixed.blocked_harmful, fixed.harmful).low, WilsonInterval(fixed.blocked_harmful, fixed.harmful).high}},
+                          {"fpr", Share(fixed.blocked_benign, fixed.benign)},
+                          {"fpr_ci95", {WilsonInterval(fixed.blocked_benign, fixed.benign).low, WilsonInterval(fixed.blocked_benign, fixed.benign).high}}}}};
   for (const guard::CascadeGroup& gr : r.groups) {
     out["groups"][gr.group] = {{"rows", gr.rows},         {"escalated", gr.escalated},
                                {"eligible", gr.eligible}, {"escalation", gr.escalation},
                                {"cheap", RatesJson(gr.cheap)}, {"cascade", RatesJson(gr.cascade)},
                                {"strong", RatesJson(gr.strong)}, {"both", RatesJson(gr.both)}};
   }
-  auto share = [](size_t k, size_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; };
   for (const auto& [group, o] : online) {
     out["online"][group] = {{"window", a.window},
                             {"eligible", o.eligible},
                             {"escalated", o.escalated},
-                            {"escalation", share(o.escalated, o.eligible)},
-                            {"recall", share(o.blocked_harmful, o.harmful)},
+                            {"escalation", Share(o.escalated, o.eligible)},
+                            {"recall", Share(o.blocked_harmful, o.harmful)},
                             {"recall_ci95", {WilsonInterval(o.blocked_harmful, o.harmful).low, WilsonInterval(o.blocked_harmful, o.harmful).high}},
-                            {"fpr", share(o.blocked_benign, o.benign)}};
+                            {"fpr", Share(o.blocked_benign, o.benign)}};
   }
   if (a.json) {
     std::cout << out.dump(2) << "\n";
@@ -329,18 +337,16 @@ void RunCascade(CascadeArgs a) {
   };
   std::cout << StrFormat("served (the section below in the request path, measured rows replayed): %zu rows, %zu escalated, "
                          "recall %.3f (%zu/%zu), false positives %.3f (%zu/%zu); the same decision as offline on %zu of %zu\n",
-                         served_rows, served_escalated,
-                         harmful ? static_cast<double>(served_blocked_harmful) / static_cast<double>(harmful) : 0.0,
-                         served_blocked_harmful, harmful,
-                         benign ? static_cast<double>(served_blocked_benign) / static_cast<double>(benign) : 0.0,
-                         served_blocked_benign, benign, agree, served_rows);
+                         fixed.rows, fixed.escalated, Share(fixed.blocked_harmful, fixed.harmful), fixed.blocked_harmful,
+                         fixed.harmful, Share(fixed.blocked_benign, fixed.benign), fixed.blocked_benign, fixed.benign, fixed.agree,
+                         fixed.rows);
   std::cout << "safeguards section: " << section << "\n";
   for (const auto& [group, o] : online) {
     std::cout << StrFormat("served online (escalate_rate %.2f, window %lld, shuffled): %s: %zu of %zu escalated (%.3f), "
                            "recall %.3f (%zu/%zu), false positives %.3f (%zu/%zu)\n",
                            a.escalate, static_cast<long long>(a.window), group.c_str(), o.escalated, o.eligible,
-                           share(o.escalated, o.eligible), share(o.blocked_harmful, o.harmful), o.blocked_harmful, o.harmful,
-                           share(o.blocked_benign, o.benign), o.blocked_benign, o.benign);
+                           Share(o.escalated, o.eligible), Share(o.blocked_harmful, o.harmful), o.blocked_harmful, o.harmful,
+                           Share(o.blocked_benign, o.benign), o.blocked_benign, o.benign);
   }
   for (const guard::CascadeGroup& gr : r.groups) {
     std::cout << StrFormat("  %s: %zu rows, %zu of %zu escalated (%.3f)\n", gr.group.c_str(), gr.rows, gr.escalated,
