@@ -90,7 +90,7 @@ double Best(int reps, F f) {
   return best;
 }
 
-Timing Measure(const Model& m, int reps) {
+Timing Measure(Model& m, int reps) {
   c10::InferenceMode guard;
   Timing t;
   const int64_t steps = 64;
@@ -100,13 +100,12 @@ Timing Measure(const Model& m, int reps) {
     return Prefill(m, 1, cache);
   });
   // The fast decode step against the general path, interleaved so that drift hits both alike.
-  Model& mutable_m = const_cast<Model&>(m);
   double plain = 1e30, general = 1e30, b16 = 1e30, general_b16 = 1e30;
   for (int i = 0; i < reps; ++i) {
-    mutable_m.SetFastForward(false);
+    m.SetFastForward(false);
     general = std::min(general, Decode(m, 1, steps, nullptr));
     general_b16 = std::min(general_b16, Decode(m, 16, steps, nullptr));
-    mutable_m.SetFastForward(true);
+    m.SetFastForward(true);
     plain = std::min(plain, Decode(m, 1, steps, nullptr));
     b16 = std::min(b16, Decode(m, 16, steps, nullptr));
   }
@@ -245,7 +244,7 @@ int main(int argc, char** argv) {
     for (torch::ScalarType dtype : {torch::kFloat, torch::kBFloat16}) {
       if (quick && dtype != torch::kFloat) continue;
       std::unique_ptr<Model> converted;
-      const Model* m = f32.get();
+      Model* m = f32.get();
       if (dtype != torch::kFloat) {
         std::string dir = "/tmp/engine_bench_" + name;
         f32->SaveHf(dir, dtype).ThrowIfError();

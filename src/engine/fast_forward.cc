@@ -214,12 +214,8 @@ bool CanFastForward(const torch::Tensor& tokens, const ForwardContext& ctx, cons
   // (row, kv head) has little work; longer prompts keep the general path's matrix products.
   if (T > 1 && (!ctx.mask.defined() || T * (c.n_heads / c.n_kv_heads) * S * c.d_head > (int64_t{1} << 17))) return false;
   if (ctx.mask.defined() && (ctx.mask.scalar_type() != torch::kFloat || !ctx.mask.is_contiguous())) return false;
-  if (ctx.hooks != nullptr) {
-    for (int id = 0; id < ctx.points->size(); ++id) {
-      if (!ctx.hooks->active(id)) continue;
-      const HookKind kind = ctx.points->Kind(id);
-      if (kind == HookKind::kAttnScores || kind == HookKind::kPattern) return false;
-    }
+  for (int l = 0; l < c.n_layers; ++l) {
+    if (Watched(ctx, HookKind::kAttnScores, l) || Watched(ctx, HookKind::kPattern, l)) return false;
   }
   return true;
 }

@@ -42,20 +42,24 @@ std::string BandName(double min_risk) {
 
 namespace {
 
+// The largest margin among one stage's entries ({"name": {...}, ...}).
+double StageRisk(const Json& stage, bool include_watch, const std::vector<std::string>& only) {
+  double risk = -kInf;
+  if (!stage.is_object()) return risk;
+  for (const auto& [name, entry] : stage.items()) {
+    if (!include_watch && entry.is_object() && entry.value("watch", false)) continue;
+    if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+    risk = std::max(risk, Margin(entry));
+  }
+  return risk;
+}
+
 double Risk(const std::string& scores_json, bool output_too, bool include_watch, const std::vector<std::string>& only) {
   Json j = Json::parse(scores_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return kInf;  // unreadable scores: a human should look
   if (j.contains("error")) return kInf;                 // the row failed before its safeguards ran
-  double risk = -kInf;
-  for (const char* stage : {"input", "output"}) {
-    if (!output_too && std::string(stage) == "output") continue;
-    if (!j.contains(stage) || !j[stage].is_object()) continue;
-    for (const auto& [name, entry] : j[stage].items()) {
-      if (!include_watch && entry.is_object() && entry.value("watch", false)) continue;
-      if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
-      risk = std::max(risk, Margin(entry));
-    }
-  }
+  double risk = j.contains("input") ? StageRisk(j["input"], include_watch, only) : -kInf;
+  if (output_too && j.contains("output")) risk = std::max(risk, StageRisk(j["output"], include_watch, only));
   return risk;
 }
 
@@ -66,6 +70,8 @@ double RecordRisk(const std::string& scores_json, bool include_watch, const std:
 }
 
 double InputRisk(const std::string& scores_json) { return Risk(scores_json, false, false, {}); }
+
+double InputStageRisk(const nlohmann::json& input) { return StageRisk(input, false, {}); }
 
 // Risks below -1e9 (-infinity: nothing scored the record) belong to a band starting at -1e9,
 // the lowest a safeguards file can write.

@@ -31,7 +31,7 @@ double Guard::Impl::EscalationThreshold(double risk) {
 
 std::string Guard::Impl::Escalate(const std::string& text, nlohmann::json* input) {
   const CascadeSpec& c = safeguards.cascade;
-  const double cheap = InputRisk(nlohmann::json({{"input", *input}}).dump());
+  const double cheap = InputStageRisk(*input);
   // A request nothing scored (-infinity) counts as -1e9, the lowest a safeguards file can
   // write: `escalate_at: -1e9` sends every request to the guard model.
   const double at = EscalationThreshold(std::max(cheap, -1e9));

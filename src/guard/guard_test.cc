@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -398,23 +399,28 @@ namespace {
 TEST_F(GuardTest, ARequestPastItsTimeLimitEndsAsARecordedError) {
   auto g = Make("limits: {request_seconds: 0.001, max_batch: 1}");
   ASSERT_NE(g, nullptr);
-  // The second request queues behind the first (a batch of one), so its clock has run out
-  // before its first token, whatever the machine's speed.
-  std::shared_ptr<Stream> first = g->Submit(Request(40));
+  // The last request queues behind fifty others (a batch of one). Each of them runs at least its
+  // prefill, and one that does not end by itself runs out its own millisecond, so the last
+  // one's clock has run out before its first token, whatever the machine's speed. (A single
+  // request ahead was not enough once the engine got fast: it can end at its first tokens
+  // within a millisecond.)
+  std::vector<std::shared_ptr<Stream>> ahead;
+  for (int i = 0; i < 50; ++i) ahead.push_back(g->Submit(Request(40)));
   GuardRequest second_request = Request(20);
   second_request.request_id = "second";
   std::shared_ptr<Stream> second = g->Submit(second_request);
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  Drain(first);
+  for (const auto& s : ahead) Drain(s);
   Outcome o = Drain(second);
   ASSERT_EQ(o.last.kind, StreamEvent::Kind::kError);
   EXPECT_EQ(o.last.error.code(), StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(o.text.empty());
   auto recs = *store_->Records();
-  ASSERT_EQ(recs.size(), 2u);
-  const store::DecisionRecord& r = recs[0].request_id == "second" ? recs[0] : recs[1];
-  EXPECT_EQ(r.action, "error");
-  EXPECT_EQ(r.stage, "timeout");
+  ASSERT_EQ(recs.size(), 51u);
+  const auto r = std::find_if(recs.begin(), recs.end(), [](const store::DecisionRecord& x) { return x.request_id == "second"; });
+  ASSERT_NE(r, recs.end());
+  EXPECT_EQ(r->action, "error");
+  EXPECT_EQ(r->stage, "timeout");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <random>
 #include <string>
@@ -37,6 +38,9 @@ double RecordRisk(const std::string& scores_json, bool include_watch = false, co
 // The input stage's part of it (watch-mode safeguards left out): what the cascade's guard model
 // is escalated on (safeguards.h: cascade).
 double InputRisk(const std::string& scores_json);
+// The same from the input stage's entries as they are being filled ({"name": {...}, ...}), without
+// serialising them: the served cascade's escalation, on every request.
+double InputStageRisk(const nlohmann::json& input);
 
 // Decides, record by record, what enters the queue. Thread-safe.
 class Auditor {
